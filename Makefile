@@ -1,0 +1,50 @@
+# Clausier — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup lint format demo migrate clean vendor
+
+# Virtualenv with a Python 3.12+ (Django 6); reinstalled when a requirements file changes.
+$(STAMP): requirements.txt requirements-dev.txt scripts/find_python.sh
+	@set -e; if [ ! -x $(PY) ]; then \
+		python=$$(scripts/find_python.sh); \
+		echo "Création de l'environnement virtuel avec $$python"; \
+		"$$python" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+# Serve the application with demo data on an embedded SQLite database.
+run: export DEBUG ?= 1
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bootstrap_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Run the whole suite (on DATABASE_URL when set, SQLite otherwise).
+test: export SECRET_KEY ?= clausier-test-only-secret-key-not-for-production
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* staticfiles .pytest_cache

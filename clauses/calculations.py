@@ -1,0 +1,119 @@
+"""Pure calibration arithmetic (DOMAIN.md §4). Decimal in, Decimal or int out; no ORM."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CLEANING_HOURLY_COST = Decimal("25")
+CLEANING_MINIMUM_HOURS = 150
+
+
+def round_hours(value: Decimal) -> int:
+    """Round a number of hours to the nearest hour (half up)."""
+    return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def general_target_hours(
+    *, amount_excl_vat: Decimal, labour_share: Decimal, insertion_rate: Decimal, hourly_cost: Decimal
+) -> int:
+    """target = amount × labour share × insertion rate ÷ loaded hourly cost, rounded to the hour."""
+    if hourly_cost <= 0:
+        raise ValueError("Le coût horaire chargé doit être strictement positif.")
+    return round_hours(amount_excl_vat * labour_share * insertion_rate / hourly_cost)
+
+
+@dataclass(frozen=True)
+class CleaningCalibration:
+    """Result of the cleaning-sector formula: P (share left after taken-over staff) and I (hours)."""
+
+    remaining_share: Decimal
+    target_hours: int
+    possible: bool
+    below_advised_minimum: bool
+
+    @property
+    def warning(self) -> str:
+        if not self.possible:
+            return (
+                "Aucune clause possible : le personnel repris absorbe déjà le marché "
+                "(part disponible P inférieure ou égale à zéro)."
+            )
+        if self.below_advised_minimum:
+            return (
+                f"Moins de {CLEANING_MINIMUM_HOURS} heures : l'accord de branche de la propreté "
+                "déconseille la clause pour ce lot."
+            )
+        return ""
+
+
+def cleaning_calibration(
+    *,
+    turnover_excl_vat: Decimal,
+    insertion_rate: Decimal,
+    taken_over_monthly_hours: Decimal,
+    duration_months: int,
+    hourly_cost: Decimal = CLEANING_HOURLY_COST,
+) -> CleaningCalibration:
+    """Cleaning branch formula: P = 1 − (S × C) ÷ (A ÷ N), I = P × A ÷ C × T."""
+    if duration_months <= 0:
+        raise ValueError("La durée du marché doit être d'au moins un mois.")
+    if turnover_excl_vat <= 0:
+        return CleaningCalibration(Decimal("0"), 0, False, True)
+    monthly_turnover = turnover_excl_vat / Decimal(duration_months)
+    remaining_share = Decimal("1") - (taken_over_monthly_hours * hourly_cost) / monthly_turnover
+    if remaining_share <= 0:
+        return CleaningCalibration(remaining_share, 0, False, True)
+    hours = round_hours(remaining_share * turnover_excl_vat / hourly_cost * insertion_rate)
+    return CleaningCalibration(remaining_share, hours, True, hours < CLEANING_MINIMUM_HOURS)
+
+
+def months_between(start, end) -> int:
+    """Number of calendar months touched from start to end inclusive (Jan 15 → Mar 2 = 3)."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def achievement_rate(*, achieved_hours: Decimal, target_hours: int) -> Decimal | None:
+    """Validated hours to date ÷ target; None without a target. May exceed 1 (targets can be exceeded)."""
+    if not target_hours:
+        return None
+    return (Decimal(achieved_hours) / Decimal(target_hours)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def elapsed_share(*, start, end, today) -> Decimal:
+    """Share of the execution period elapsed on `today`, between 0 and 1."""
+    total = (end - start).days + 1
+    if total <= 0:
+        return Decimal("1")
+    elapsed = min(max((today - start).days + 1, 0), total)
+    return Decimal(elapsed) / Decimal(total)
+
+
+def projected_hours(*, achieved_hours: Decimal, start, end, today) -> Decimal:
+    """Hours expected at the end date if the current monthly pace goes on."""
+    if today >= end:
+        return Decimal(achieved_hours)
+    elapsed_months = Decimal(max((today - start).days, 0)) / Decimal("30.4375")
+    if elapsed_months <= 0:
+        return Decimal(achieved_hours)
+    total_months = Decimal((end - start).days) / Decimal("30.4375")
+    pace = Decimal(achieved_hours) / elapsed_months
+    return (pace * total_months).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+class TargetStatus:
+    ACHIEVED = "achieved"
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    NO_TARGET = "no_target"
+
+    LABELS = {ACHIEVED: "Objectif atteint", ON_TRACK: "Dans les temps", BEHIND: "En retard", NO_TARGET: "Sans objectif"}
+
+
+def target_status(*, achieved_hours: Decimal, target_hours: int, start, end, today, tolerance=Decimal("0.9")) -> str:
+    """Achieved when the target is reached; on track when the hours keep pace with the elapsed time
+    (within a 10 % tolerance); behind otherwise."""
+    if not target_hours:
+        return TargetStatus.NO_TARGET
+    if Decimal(achieved_hours) >= target_hours:
+        return TargetStatus.ACHIEVED
+    expected = Decimal(target_hours) * elapsed_share(start=start, end=end, today=today)
+    return TargetStatus.ON_TRACK if Decimal(achieved_hours) >= expected * tolerance else TargetStatus.BEHIND

@@ -1,0 +1,191 @@
+"""Operations, public markets, their lots, and the reference table of trades."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+SHARE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+class Trade(models.Model):
+    """A trade (corps d'état) with its default labour share, editable by administrators."""
+
+    name = models.CharField("corps d'état", max_length=120, unique=True)
+    default_labour_share = models.DecimalField(
+        "part de main-d'œuvre par défaut", max_digits=4, decimal_places=3, validators=SHARE_VALIDATORS
+    )
+
+    class Meta:
+        verbose_name = "corps d'état"
+        verbose_name_plural = "corps d'état"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_labour_share__gte=0) & Q(default_labour_share__lte=1),
+                name="trade_labour_share_between_0_and_1",
+                violation_error_message="La part de main-d'œuvre doit être comprise entre 0 et 1.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class OperationKind(models.TextChoices):
+    ANRU = "anru", "Renouvellement urbain (ANRU)"
+    GUP = "gup", "Gestion urbaine de proximité (GUP)"
+    OTHER = "other", "Autre opération"
+
+
+class Operation(models.Model):
+    """Optional grouping of markets, e.g. an urban-renewal project."""
+
+    name = models.CharField("nom", max_length=200)
+    kind = models.CharField("nature", max_length=10, choices=OperationKind.choices, default=OperationKind.OTHER)
+    facilitator = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="operations",
+        verbose_name="structure de facilitation",
+        limit_choices_to={"kind": "facilitation"},
+    )
+    commune = models.ForeignKey(
+        "territories.Commune", on_delete=models.PROTECT, null=True, blank=True, verbose_name="commune"
+    )
+    description = models.TextField("description", blank=True)
+
+    class Meta:
+        verbose_name = "opération"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class MarketType(models.TextChoices):
+    WORKS = "works", "Travaux"
+    SERVICES = "services", "Services"
+    SUPPLIES = "supplies", "Fournitures"
+    INTELLECTUAL = "intellectual", "Prestations intellectuelles"
+
+
+class Market(models.Model):
+    buyer = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="markets",
+        verbose_name="acheteur",
+        limit_choices_to={"kind": "buyer"},
+    )
+    facilitator = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="followed_markets",
+        verbose_name="structure de facilitation",
+        limit_choices_to={"kind": "facilitation"},
+    )
+    operation = models.ForeignKey(
+        Operation, on_delete=models.SET_NULL, null=True, blank=True, related_name="markets", verbose_name="opération"
+    )
+    reference = models.CharField("référence", max_length=50)
+    title = models.CharField("objet", max_length=300)
+    market_type = models.CharField("type de marché", max_length=20, choices=MarketType.choices, db_index=True)
+    execution_commune = models.ForeignKey(
+        "territories.Commune",
+        on_delete=models.PROTECT,
+        related_name="markets",
+        verbose_name="commune d'exécution",
+    )
+    notified_on = models.DateField("notifié le", null=True, blank=True, db_index=True)
+    start_date = models.DateField("début d'exécution")
+    end_date = models.DateField("fin d'exécution")
+    amount_excl_vat = models.DecimalField(
+        "montant HT (€)", max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "marché"
+        ordering = ["-start_date", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buyer", "reference"],
+                name="market_unique_reference_per_buyer",
+                violation_error_message="Cet acheteur a déjà un marché avec cette référence.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="market_end_after_start",
+                violation_error_message="La fin d'exécution ne peut pas précéder son début.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_excl_vat__gte=0),
+                name="market_amount_non_negative",
+                violation_error_message="Le montant ne peut pas être négatif.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} – {self.title}"
+
+
+class Lot(models.Model):
+    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="lots", verbose_name="marché")
+    number = models.PositiveSmallIntegerField("numéro de lot")
+    title = models.CharField("intitulé", max_length=300)
+    trade = models.ForeignKey(
+        Trade, on_delete=models.PROTECT, null=True, blank=True, related_name="lots", verbose_name="corps d'état"
+    )
+    contractor = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="held_lots",
+        verbose_name="titulaire",
+        limit_choices_to={"kind__in": ["company", "insertion"]},
+    )
+    amount_excl_vat = models.DecimalField(
+        "montant HT (€)", max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    start_date = models.DateField("début d'exécution")
+    end_date = models.DateField("fin d'exécution")
+
+    class Meta:
+        verbose_name = "lot"
+        ordering = ["market", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["market", "number"],
+                name="lot_unique_number_per_market",
+                violation_error_message="Ce marché a déjà un lot portant ce numéro.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="lot_end_after_start",
+                violation_error_message="La fin d'exécution du lot ne peut pas précéder son début.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_excl_vat__gte=0),
+                name="lot_amount_non_negative",
+                violation_error_message="Le montant du lot ne peut pas être négatif.",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="lot_number_positive",
+                violation_error_message="Le numéro de lot commence à 1.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.market.reference} – lot {self.number} : {self.title}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Keep the clause's cached calibration in step with the lot amount.
+        clause = getattr(self, "clause", None) if self.pk else None
+        if clause is not None:
+            clause.lot = self
+            clause.save(update_fields=["calibrated_hours"])

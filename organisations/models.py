@@ -1,0 +1,181 @@
+"""Users, organisations (buyers, companies, insertion structures, facilitation and coordination bodies)
+and memberships with a role."""
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from stdnum.fr import siret as siret_number
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("L'adresse e-mail est obligatoire.")
+        email = self.normalize_email(email).lower()
+        user = self.model(email=email, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who logs in with an e-mail address."""
+
+    username = None
+    email = models.EmailField("adresse e-mail", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "utilisateur·rice"
+        verbose_name_plural = "utilisateur·rices"
+        ordering = ["email"]
+
+    def __str__(self):
+        full_name = self.get_full_name()
+        return f"{full_name} <{self.email}>" if full_name else self.email
+
+
+def validate_siret(value: str) -> None:
+    if not siret_number.is_valid(value):
+        raise ValidationError("SIRET invalide : 14 chiffres dont la clé de contrôle doit être juste.")
+
+
+class OrganisationKind(models.TextChoices):
+    FACILITATION = "facilitation", "Structure de facilitation"
+    BUYER = "buyer", "Acheteur"
+    COMPANY = "company", "Entreprise"
+    INSERTION = "insertion", "Structure d'insertion"
+    COORDINATION = "coordination", "Coordination régionale"
+
+
+class BuyerType(models.TextChoices):
+    STATE = "state", "État"
+    REGION = "region", "Région"
+    DEPARTMENT = "department", "Département"
+    MUNICIPALITY = "municipality", "Commune ou intercommunalité"
+    SOCIAL_LANDLORD = "social_landlord", "Bailleur social"
+    HOSPITAL = "hospital", "Établissement hospitalier"
+    OTHER_PUBLIC = "other_public", "Autre organisme public"
+    PRIVATE = "private", "Acheteur privé"
+
+
+class InsertionType(models.TextChoices):
+    EI = "ei", "Entreprise d'insertion (EI)"
+    ETTI = "etti", "Entreprise de travail temporaire d'insertion (ETTI)"
+    AI = "ai", "Association intermédiaire (AI)"
+    ACI = "aci", "Atelier et chantier d'insertion (ACI)"
+    GEIQ = "geiq", "Groupement d'employeurs pour l'insertion et la qualification (GEIQ)"
+    EA = "ea", "Entreprise adaptée (EA)"
+    ESAT = "esat", "Établissement et service d'aide par le travail (ESAT)"
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def of_kind(self, kind):
+        return self.filter(kind=kind)
+
+
+class Organisation(models.Model):
+    name = models.CharField("nom", max_length=200, db_index=True)
+    kind = models.CharField("nature", max_length=20, choices=OrganisationKind.choices, db_index=True)
+    buyer_type = models.CharField(
+        "type d'acheteur", max_length=20, choices=BuyerType.choices, blank=True, db_index=True
+    )
+    insertion_type = models.CharField(
+        "type de structure d'insertion", max_length=10, choices=InsertionType.choices, blank=True
+    )
+    siret = models.CharField("SIRET", max_length=14, blank=True, validators=[validate_siret], db_index=True)
+    commune = models.ForeignKey(
+        "territories.Commune", on_delete=models.PROTECT, null=True, blank=True, verbose_name="commune"
+    )
+    region = models.ForeignKey(
+        "territories.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name="région couverte",
+        help_text="Pour une coordination régionale ou une structure de facilitation.",
+    )
+    email = models.EmailField("e-mail de contact", blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "organisation"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="buyer", buyer_type__gt="") | (~Q(kind="buyer") & Q(buyer_type="")),
+                name="organisation_buyer_type_iff_buyer",
+                violation_error_message="Un acheteur doit avoir un type d'acheteur, et seul un acheteur en a un.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="insertion", insertion_type__gt="") | (~Q(kind="insertion") & Q(insertion_type="")),
+                name="organisation_insertion_type_iff_insertion",
+                violation_error_message=(
+                    "Une structure d'insertion doit avoir un type, et seule une structure d'insertion en a un."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["siret"],
+                condition=~Q(siret=""),
+                name="organisation_siret_unique",
+                violation_error_message="Une organisation avec ce SIRET existe déjà.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_employer_kind(self) -> bool:
+        return self.kind in (OrganisationKind.COMPANY, OrganisationKind.INSERTION)
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrateur·rice"
+    MEMBER = "member", "Membre"
+    READER = "reader", "Lecteur·rice"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name="utilisateur·rice"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name="organisation"
+    )
+    role = models.CharField("rôle", max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField("depuis le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "appartenance"
+        ordering = ["organisation__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                name="membership_unique_user_organisation",
+                violation_error_message="Cette personne est déjà membre de cette organisation.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.organisation} ({self.get_role_display()})"

@@ -1,0 +1,74 @@
+"""French administrative split (INSEE codes as keys) and priority neighbourhoods (QPV)."""
+
+from django.db import models
+
+
+class Region(models.Model):
+    code = models.CharField("code INSEE", max_length=3, primary_key=True)
+    name = models.CharField("nom", max_length=100)
+
+    class Meta:
+        verbose_name = "région"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Department(models.Model):
+    code = models.CharField("code INSEE", max_length=3, primary_key=True)
+    name = models.CharField("nom", max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departments", verbose_name="région")
+
+    class Meta:
+        verbose_name = "département"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} – {self.name}"
+
+
+class Epci(models.Model):
+    code = models.CharField("SIREN", max_length=9, primary_key=True)
+    name = models.CharField("nom", max_length=200)
+
+    class Meta:
+        verbose_name = "EPCI"
+        verbose_name_plural = "EPCI"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Commune(models.Model):
+    code = models.CharField("code INSEE", max_length=5, primary_key=True)
+    name = models.CharField("nom", max_length=100, db_index=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="communes", verbose_name="département"
+    )
+    epci = models.ForeignKey(
+        Epci, on_delete=models.PROTECT, related_name="communes", null=True, blank=True, verbose_name="EPCI"
+    )
+    population = models.PositiveIntegerField("population", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "commune"
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Qpv(models.Model):
+    code = models.CharField("code QPV", max_length=12, primary_key=True)
+    name = models.CharField("nom", max_length=200)
+    communes = models.ManyToManyField(Commune, related_name="qpvs", verbose_name="communes")
+
+    class Meta:
+        verbose_name = "quartier prioritaire (QPV)"
+        verbose_name_plural = "quartiers prioritaires (QPV)"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
