@@ -141,7 +141,9 @@ MAILERS = {
     "default": {
         "BACKEND": os.environ.get(
             "EMAIL_BACKEND",
-            "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+            "django.core.mail.backends.console.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.smtp.EmailBackend",
         ),
     }
 }
