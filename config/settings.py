@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "clauses",
     "beneficiaries",
     "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [
