@@ -1,0 +1,22 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from territories.loaders import load_territories
+
+
+class Command(BaseCommand):
+    help = "Charge (ou met à jour) régions, départements, EPCI et communes depuis territories/data/territories.json.gz."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--region",
+            metavar="CODE",
+            help="code INSEE d'une région (ex. 27) : ne charge que ses départements, communes et EPCI",
+        )
+
+    def handle(self, *args, region=None, **options):
+        try:
+            counts = load_territories(region=region)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
+        self.stdout.write(self.style.SUCCESS(str(counts)))
