@@ -151,6 +151,15 @@ class Placement(models.Model):
         "demandeur·se d'emploi de longue durée", default=False, editable=False
     )
     is_rsa = models.BooleanField("allocataire du RSA", default=False, editable=False)
+    qpv_at_start = models.ForeignKey(
+        "territories.Qpv",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="QPV de résidence au début",
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
     class Meta:
