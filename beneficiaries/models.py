@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from beneficiaries.choices import (
+    SENSITIVE_CRITERIA,
     Criterion,
     EvidenceType,
     HoursSource,
@@ -22,6 +23,59 @@ from beneficiaries.choices import (
 
 MONTHLY_MAX_HOURS = Decimal("220")
 HOURS_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(MONTHLY_MAX_HOURS)]
+
+
+def _scope(user):
+    from organisations.scoping import scope_of
+
+    return scope_of(user)
+
+
+def _placement_q(scope, prefix: str = "") -> Q:
+    """Placements on a market the user sees, or of a person their facilitation structure follows."""
+    followed = Q(**{f"{prefix}beneficiary__structure__in": scope.facilitation_ids})
+    return scope.market_q(f"{prefix}lot__market__") | followed
+
+
+class BeneficiaryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """People followed by the user's facilitation structure. Buyers and coordination bodies never see
+        identities (DOMAIN.md §9): for them this is empty; they get counts from placements."""
+        scope = _scope(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(structure__in=scope.facilitation_ids)
+
+
+class BeneficiaryCriterionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Criteria of the people one follows; disability-related ones only for admins and members, not
+        readers (organisations.permissions.can_see_sensitive_criteria)."""
+        scope = _scope(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(beneficiary__structure__in=scope.facilitation_editor_ids)
+            | (Q(beneficiary__structure__in=scope.facilitation_ids) & ~Q(criterion__in=SENSITIVE_CRITERIA))
+        )
+
+
+class PlacementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = _scope(user)
+        return self.none() if scope.is_empty else self.filter(_placement_q(scope))
+
+
+class HoursRecordQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = _scope(user)
+        return self.none() if scope.is_empty else self.filter(_placement_q(scope, "placement__"))
+
+
+class OutcomeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = _scope(user)
+        return self.none() if scope.is_empty else self.filter(_placement_q(scope, "placement__"))
 
 
 class Beneficiary(models.Model):
@@ -66,6 +120,8 @@ class Beneficiary(models.Model):
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
 
+    objects = BeneficiaryQuerySet.as_manager()
+
     class Meta:
         verbose_name = "participant·e"
         verbose_name_plural = "participant·es"
@@ -96,6 +152,8 @@ class BeneficiaryCriterion(models.Model):
     )
     evidence_type = models.CharField("type de justificatif", max_length=30, choices=EvidenceType.choices)
     derogation_reason = models.TextField("motif de la dérogation", blank=True)
+
+    objects = BeneficiaryCriterionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "critère d'éligibilité"
@@ -162,6 +220,8 @@ class Placement(models.Model):
     )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
+    objects = PlacementQuerySet.as_manager()
+
     class Meta:
         verbose_name = "contrat / mission"
         verbose_name_plural = "contrats / missions"
@@ -225,6 +285,8 @@ class HoursRecord(models.Model):
     rejection_reason = models.TextField("motif du rejet", blank=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
+    objects = HoursRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = "relevé d'heures"
         verbose_name_plural = "relevés d'heures"
@@ -277,6 +339,8 @@ class Outcome(models.Model):
     result = models.CharField("situation", max_length=30, choices=OutcomeResult.choices)
     observed_on = models.DateField("constaté le")
     notes = models.TextField("observations", blank=True)
+
+    objects = OutcomeQuerySet.as_manager()
 
     class Meta:
         verbose_name = "sortie"

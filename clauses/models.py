@@ -25,6 +25,15 @@ class CalibrationMethod(models.TextChoices):
     CLEANING = "cleaning", "Méthode de la branche propreté"
 
 
+class ClauseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Clauses of the lots the user sees (organisations.scoping)."""
+        from organisations.scoping import scope_of
+
+        scope = scope_of(user)
+        return self.none() if scope.is_empty else self.filter(scope.market_q("lot__market__"))
+
+
 class Clause(models.Model):
     lot = models.OneToOneField("markets.Lot", on_delete=models.CASCADE, related_name="clause", verbose_name="lot")
     mechanism = models.CharField(
@@ -89,6 +98,8 @@ class Clause(models.Model):
     )
     added_by_amendment = models.BooleanField("ajoutée par avenant", default=False)
     notes = models.TextField("observations", blank=True)
+
+    objects = ClauseQuerySet.as_manager()
 
     class Meta:
         verbose_name = "clause sociale"

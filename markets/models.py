@@ -33,6 +33,40 @@ class Trade(models.Model):
         return self.name
 
 
+class OperationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Operations run by the user's facilitation structure, or holding a market the user sees."""
+        from organisations.scoping import scope_of
+
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        if scope.is_empty:
+            return self.none()
+        return self.filter(
+            Q(facilitator__in=scope.facilitation_ids)
+            | Q(pk__in=Market.objects.filter(scope.market_q()).exclude(operation=None).values("operation"))
+        )
+
+
+class MarketQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Markets followed by the user's facilitation structure, bought by their buyer organisation, or
+        executed in their coordination body's region (organisations.scoping.Scope.market_q)."""
+        from organisations.scoping import scope_of
+
+        scope = scope_of(user)
+        return self.none() if scope.is_empty else self.filter(scope.market_q())
+
+
+class LotQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from organisations.scoping import scope_of
+
+        scope = scope_of(user)
+        return self.none() if scope.is_empty else self.filter(scope.market_q("market__"))
+
+
 class OperationKind(models.TextChoices):
     ANRU = "anru", "Renouvellement urbain (ANRU)"
     GUP = "gup", "Gestion urbaine de proximité (GUP)"
@@ -55,6 +89,8 @@ class Operation(models.Model):
         "territories.Commune", on_delete=models.PROTECT, null=True, blank=True, verbose_name="commune"
     )
     description = models.TextField("description", blank=True)
+
+    objects = OperationQuerySet.as_manager()
 
     class Meta:
         verbose_name = "opération"
@@ -106,6 +142,8 @@ class Market(models.Model):
     )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
+    objects = MarketQuerySet.as_manager()
+
     class Meta:
         verbose_name = "marché"
         ordering = ["-start_date", "reference"]
@@ -152,6 +190,8 @@ class Lot(models.Model):
     )
     start_date = models.DateField("début d'exécution")
     end_date = models.DateField("fin d'exécution")
+
+    objects = LotQuerySet.as_manager()
 
     class Meta:
         verbose_name = "lot"

@@ -86,9 +86,29 @@ class InsertionType(models.TextChoices):
     ESAT = "esat", "Établissement et service d'aide par le travail (ESAT)"
 
 
+# Kinds that are shared reference data: every user with a membership sees them (to pick a buyer, a
+# contractor or an employer); facilitation and coordination bodies are seen by their members only.
+SHARED_KINDS = ("buyer", "company", "insertion")
+
+
 class OrganisationQuerySet(models.QuerySet):
     def of_kind(self, kind):
         return self.filter(kind=kind)
+
+    def visible_to(self, user):
+        """Shared kinds for any member of an organisation, one's own organisations, and for a coordination
+        body the facilitation structures of its region (see organisations.scoping)."""
+        from organisations.scoping import scope_of
+
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        if scope.is_empty:
+            return self.none()
+        q = Q(kind__in=SHARED_KINDS) | Q(pk__in=scope.organisation_ids)
+        if scope.region_codes:
+            q |= Q(kind=OrganisationKind.FACILITATION, region__in=scope.region_codes)
+        return self.filter(q)
 
 
 class Organisation(models.Model):
