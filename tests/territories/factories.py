@@ -46,6 +46,7 @@ class QpvFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Qpv
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"QN0210{n:02d}M")
     name = factory.Sequence(lambda n: f"Quartier {n}")
