@@ -1,37 +1,73 @@
 from django.contrib import admin
+from django.db.models import Count
 
 from territories.models import Commune, Department, Epci, Qpv, Region
 
 
+class DepartmentInline(admin.TabularInline):
+    model = Department
+    fields = ["code", "name"]
+    extra = 0
+    show_change_link = True
+
+
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "department_count"]
     search_fields = ["code", "name"]
+    inlines = [DepartmentInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(department_total=Count("departments"))
+
+    @admin.display(description="départements", ordering="department_total")
+    def department_count(self, obj):
+        return obj.department_total
 
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "region"]
     list_filter = ["region"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "region__name"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region"]
 
 
 @admin.register(Epci)
 class EpciAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["name", "code", "commune_count"]
     search_fields = ["code", "name"]
+    list_filter = [("communes__department__region", admin.RelatedOnlyFieldListFilter)]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(commune_total=Count("communes", distinct=True))
+
+    @admin.display(description="communes", ordering="commune_total")
+    def commune_count(self, obj):
+        return obj.commune_total
 
 
 @admin.register(Commune)
 class CommuneAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "department", "epci", "population"]
+    list_display = ["name", "code", "department", "epci", "population"]
     list_filter = ["department__region", "department"]
     search_fields = ["code", "name"]
     list_select_related = ["department", "epci"]
+    autocomplete_fields = ["department", "epci"]
+    show_full_result_count = False
 
 
 @admin.register(Qpv)
 class QpvAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
-    search_fields = ["code", "name"]
-    filter_horizontal = ["communes"]
+    list_display = ["code", "name", "commune_list"]
+    list_filter = ["communes__department__region", "communes__department"]
+    search_fields = ["code", "name", "communes__name"]
+    autocomplete_fields = ["communes"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("communes")
+
+    @admin.display(description="communes")
+    def commune_list(self, obj):
+        return ", ".join(commune.name for commune in obj.communes.all())

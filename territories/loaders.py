@@ -124,17 +124,17 @@ def _decode(content: bytes) -> str:
 
 
 def _delimiter(text: str) -> str:
-    """The CSV delimiter, `;` or `,`, read from the header line."""
-    header = text.splitlines()[0] if text else ""
-    try:
-        return csv.Sniffer().sniff(header, delimiters=";,").delimiter
-    except csv.Error:
-        return ";"
+    """The CSV delimiter, `;` or `,`, read from the header line (column names contain neither)."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") >= header.count(",") else ","
 
 
-def parse_qpv_csv(content: bytes) -> list[QpvRow]:
-    """Parse and check a QPV CSV (columns code_qpv, nom_qpv, codes_insee); raise ValidationError listing
-    every bad line in French. Commune existence is checked by import_qpv."""
+def parse_qpv_csv(content: bytes) -> tuple[list[QpvRow], list[tuple[int, str]]]:
+    """Parse a QPV CSV (columns code_qpv, nom_qpv, codes_insee, any order, extra columns ignored).
+
+    Returns the well-formed rows and the (line number, French message) of each bad one; raises ValidationError
+    for a file-level problem (encoding, empty file, missing column). Commune existence is checked by import_qpv.
+    """
     text = _decode(content)
     if not text.strip():
         raise ValidationError("Le fichier est vide.")
@@ -143,12 +143,14 @@ def parse_qpv_csv(content: bytes) -> list[QpvRow]:
     missing = [column for column in QPV_COLUMNS if column not in header]
     if missing:
         raise ValidationError(
-            f"Colonne(s) manquante(s) dans l'en-tête : {', '.join(missing)}. "
-            f"Colonnes attendues : {', '.join(QPV_COLUMNS)}."
+            f"Colonne(s) manquante(s) dans l'en-tête (ligne 1) : {', '.join(missing)}. "
+            f"Colonnes attendues : {', '.join(QPV_COLUMNS)}, séparées par « ; » ou « , »."
         )
     index = {column: header.index(column) for column in QPV_COLUMNS}
+    max_code_length = Qpv._meta.get_field("code").max_length
+    max_name_length = Qpv._meta.get_field("name").max_length
 
-    errors: list[str] = []
+    errors: list[tuple[int, str]] = []
     rows: list[QpvRow] = []
     first_line_of: dict[str, int] = {}
     for values in reader:
@@ -156,7 +158,7 @@ def parse_qpv_csv(content: bytes) -> list[QpvRow]:
         if not any(value.strip() for value in values):
             continue
         if len(values) < len(header):
-            errors.append(f"Ligne {line} : {len(values)} colonne(s) au lieu de {len(header)}.")
+            errors.append((line, f"{len(values)} colonne(s) au lieu de {len(header)}."))
             continue
         code = values[index["code_qpv"]].strip().upper()
         name = values[index["nom_qpv"]].strip()
@@ -165,26 +167,23 @@ def parse_qpv_csv(content: bytes) -> list[QpvRow]:
         )
         line_errors = []
         if not code:
-            line_errors.append(f"Ligne {line} : code QPV vide.")
-        elif len(code) > Qpv._meta.get_field("code").max_length:
-            line_errors.append(f"Ligne {line} : code QPV « {code} » trop long.")
+            line_errors.append("code QPV vide.")
+        elif len(code) > max_code_length:
+            line_errors.append(f"code QPV « {code} » trop long ({max_code_length} caractères au plus).")
         elif code in first_line_of:
-            line_errors.append(f"Ligne {line} : code QPV « {code} » déjà présent ligne {first_line_of[code]}.")
-        if not name:
-            line_errors.append(f"Ligne {line} : nom du QPV vide.")
-        if not commune_codes:
-            line_errors.append(f"Ligne {line} : aucun code INSEE de commune.")
-        if code and code not in first_line_of:
-            first_line_of[code] = line
-        if line_errors:
-            errors.extend(line_errors)
+            line_errors.append(f"code QPV « {code} » en double (déjà présent ligne {first_line_of[code]}).")
         else:
+            first_line_of[code] = line
+        if not name:
+            line_errors.append("nom du QPV vide.")
+        elif len(name) > max_name_length:
+            line_errors.append(f"nom du QPV trop long ({max_name_length} caractères au plus).")
+        if not commune_codes:
+            line_errors.append("aucun code INSEE de commune.")
+        errors.extend((line, message) for message in line_errors)
+        if code and name and commune_codes:
             rows.append(QpvRow(line=line, code=code, name=name, commune_codes=commune_codes))
-    if errors:
-        raise ValidationError(errors)
-    if not rows:
-        raise ValidationError("Le fichier ne contient aucun QPV.")
-    return rows
+    return rows, errors
 
 
 @dataclass(frozen=True)
@@ -202,17 +201,19 @@ def import_qpv(*, content: bytes) -> QpvImportResult:
 
     Raises ValidationError (one French message per bad line) and writes nothing when any line is wrong.
     """
-    rows = parse_qpv_csv(content)
+    rows, errors = parse_qpv_csv(content)
     wanted = {code for row in rows for code in row.commune_codes}
     known = set(Commune.objects.filter(code__in=wanted).values_list("code", flat=True))
-    errors = [
-        f"Ligne {row.line} : commune inconnue « {code} »."
+    errors += [
+        (row.line, f"commune inconnue « {code} » (code INSEE).")
         for row in rows
         for code in row.commune_codes
         if code not in known
     ]
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError([f"Ligne {line} : {message}" for line, message in sorted(errors, key=lambda e: e[0])])
+    if not rows:
+        raise ValidationError("Le fichier ne contient aucun QPV.")
 
     codes = [row.code for row in rows]
     through = Qpv.communes.through

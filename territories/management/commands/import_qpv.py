@@ -18,8 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, **options):
         try:
             content = file.read_bytes()
+        except FileNotFoundError as error:
+            raise CommandError(f"Fichier « {file} » introuvable.") from error
         except OSError as error:
-            raise CommandError(f"Impossible de lire « {file} » : {error.strerror}.") from error
+            raise CommandError(f"Impossible de lire le fichier « {file} » ({error.strerror}).") from error
         try:
             result = import_qpv(content=content)
         except ValidationError as error:
