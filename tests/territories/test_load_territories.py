@@ -1,26 +1,24 @@
-"""Full national load: loaded once for the module (a couple of seconds), removed at the end."""
+"""Full national load: loaded once for the module (a couple of seconds), rolled back at the end."""
 
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from territories.loaders import read_territories
-from territories.models import Commune, Department, Epci, Qpv, Region
+from territories.models import Commune, Department, Epci, Region
 
 
 @pytest.fixture(scope="module")
 def national(django_db_setup, django_db_blocker):
-    """Load the whole country once, outside the per-test transactions, and return the command output."""
-    with django_db_blocker.unblock():
+    """Load the whole country once in an outer transaction (each test runs in a savepoint inside it) and
+    roll it back after the module, so other test modules start from an empty database."""
+    with django_db_blocker.unblock(), transaction.atomic():
         out = StringIO()
         call_command("load_territories", stdout=out)
         yield out.getvalue()
-        Qpv.objects.all().delete()
-        Commune.objects.all().delete()
-        Epci.objects.all().delete()
-        Department.objects.all().delete()
-        Region.objects.all().delete()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +90,10 @@ def test_second_run_updates_without_duplicates(national):
     dijon = Commune.objects.select_related("epci", "department").get(code="21231")
     assert (dijon.name, dijon.epci.name, dijon.department.name) == ("Dijon", "Dijon Métropole", "Côte-d'Or")
     assert dijon.population > 150_000
+
+
+@pytest.mark.django_db
+def test_search_in_admin_finds_communes(national, admin_client):
+    response = admin_client.get("/admin/territories/commune/", {"q": "Besançon"})
+    assert response.status_code == 200
+    assert [c.code for c in response.context["cl"].result_list] == ["25056"]
