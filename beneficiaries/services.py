@@ -1,0 +1,633 @@
+"""Writes on placements, hours records, outcomes and criteria (DOMAIN.md §5–§7).
+
+Every function takes keyword-only arguments, runs in a transaction and refuses with a French
+`ValidationError`. Forms, imports and the API call these functions; they never write these models directly.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from beneficiaries import calculations
+from beneficiaries.choices import (
+    Criterion,
+    EvidenceType,
+    HoursSource,
+    HoursStatus,
+    Modality,
+    OutcomeResult,
+    OutcomeStage,
+)
+from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
+from organisations.models import InsertionType, OrganisationKind
+
+# Modalities that require an insertion structure of a given type as employer (DOMAIN.md §5).
+REQUIRED_INSERTION_TYPES: dict[str, tuple[str, ...]] = {
+    Modality.AI_PROVISION: (InsertionType.AI,),
+    Modality.ETTI_MISSION: (InsertionType.ETTI,),
+    Modality.GEIQ_PROVISION: (InsertionType.GEIQ,),
+    Modality.EA_ESAT_SUBCONTRACT: (InsertionType.EA, InsertionType.ESAT),
+    Modality.SIAE_SUBCONTRACT: (InsertionType.EI, InsertionType.ETTI, InsertionType.AI, InsertionType.ACI),
+}
+
+NO_CLAUSE_MESSAGE = "Ce lot ne porte pas de clause sociale : les heures n'y seraient pas comptées."
+CONFLICT_MESSAGE = (
+    "Ce relevé a été modifié par quelqu'un d'autre entre-temps : rechargez la page pour voir la dernière "
+    "saisie avant de la corriger."
+)
+PLACEMENT_FIELDS = frozenset({"beneficiary", "lot", "employer", "modality", "start_date", "end_date", "job_title"})
+
+
+# Formatting of figures quoted in messages ("1 234,5", "01/03/2025", "03/2025").
+
+
+def format_number(value: Decimal) -> str:
+    value = Decimal(value)
+    text = f"{value:,.2f}".rstrip("0").rstrip(".") if value != value.to_integral_value() else f"{value:,.0f}"
+    return text.replace(",", " ").replace(".", ",")
+
+
+def format_date(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def format_month(day: date) -> str:
+    return day.strftime("%m/%Y")
+
+
+def _clause_of(lot):
+    try:
+        return lot.clause
+    except ObjectDoesNotExist:
+        return None
+
+
+# Placements.
+
+
+def _placement_errors(*, beneficiary, lot, employer, modality, start_date, end_date, checks: set[str]) -> list[str]:
+    """French reasons why a placement with these values is refused. `checks` picks the rule groups to run."""
+    errors: list[str] = []
+    clause = _clause_of(lot)
+    if clause is None:
+        return [NO_CLAUSE_MESSAGE]
+    if "dates" in checks and start_date and end_date and end_date < start_date:
+        errors.append("La fin du contrat ne peut pas précéder son début.")
+    if "employer" in checks:
+        if modality not in Modality.values:
+            errors.append("Modalité inconnue.")
+        elif employer.kind not in (OrganisationKind.COMPANY, OrganisationKind.INSERTION):
+            errors.append("L'employeur doit être une entreprise ou une structure d'insertion.")
+        else:
+            if clause.allowed_modalities and modality not in clause.allowed_modalities:
+                allowed = ", ".join(clause.allowed_modalities_labels)
+                errors.append(
+                    f"La modalité « {Modality(modality).label} » n'est pas admise par la clause de ce lot "
+                    f"(modalités admises : {allowed})."
+                )
+            required = REQUIRED_INSERTION_TYPES.get(modality)
+            if required and not (employer.kind == OrganisationKind.INSERTION and employer.insertion_type in required):
+                types = " ou ".join(InsertionType(code).label for code in required)
+                errors.append(f"La modalité « {Modality(modality).label} » suppose un employeur de type {types}.")
+    if "eligibility" in checks:
+        if clause.eligible_criteria:
+            held = set(beneficiary.criteria.filter(validated_on__lte=start_date).values_list("criterion", flat=True))
+            if not held & set(clause.eligible_criteria):
+                publics = ", ".join(clause.eligible_criteria_labels)
+                errors.append(
+                    f"Cette personne ne remplit, au {format_date(start_date)}, aucun des critères d'éligibilité "
+                    f"de la clause (publics éligibles : {publics})."
+                )
+        if clause.reserved_to_qpv_residents and beneficiary.qpv_id is None:
+            errors.append("Cette clause est réservée aux habitant·es d'un quartier prioritaire (QPV).")
+    return errors
+
+
+def _freeze_publics(placement: Placement) -> None:
+    beneficiary = placement.beneficiary
+    publics = calculations.frozen_publics(
+        start_date=placement.start_date,
+        sex=beneficiary.sex,
+        birth_date=beneficiary.birth_date,
+        lives_in_qpv=beneficiary.qpv_id is not None,
+        criteria_validated_on=dict(beneficiary.criteria.values_list("criterion", "validated_on")),
+    )
+    for name, value in vars(publics).items():
+        setattr(placement, name, value)
+
+
+@transaction.atomic
+def start_placement(
+    *, beneficiary, lot, employer, modality, start_date: date, end_date: date, job_title: str = ""
+) -> Placement:
+    """Create a placement after checking the clause rules, with its publics frozen at the start date."""
+    errors = _placement_errors(
+        beneficiary=beneficiary,
+        lot=lot,
+        employer=employer,
+        modality=modality,
+        start_date=start_date,
+        end_date=end_date,
+        checks={"dates", "employer", "eligibility"},
+    )
+    if errors:
+        raise ValidationError(errors)
+    placement = Placement(
+        beneficiary=beneficiary,
+        lot=lot,
+        employer=employer,
+        modality=modality,
+        start_date=start_date,
+        end_date=end_date,
+        job_title=job_title,
+    )
+    _freeze_publics(placement)
+    try:
+        with transaction.atomic():
+            placement.save()
+    except IntegrityError as error:
+        raise ValidationError("Le contrat n'a pas pu être enregistré : ses données sont incohérentes.") from error
+    return placement
+
+
+@transaction.atomic
+def update_placement(*, placement: Placement, **changes) -> Placement:
+    """Change a placement. Publics are frozen again only when the start date or the person changes."""
+    unknown = set(changes) - PLACEMENT_FIELDS
+    if unknown:
+        raise TypeError(f"Champs inconnus : {', '.join(sorted(unknown))}")
+    placement = Placement.objects.select_for_update().select_related("lot", "beneficiary").get(pk=placement.pk)
+    changed = {name for name, value in changes.items() if getattr(placement, name) != value}
+    if not changed:
+        return placement
+    for name in changed:
+        setattr(placement, name, changes[name])
+    checks = set()
+    if changed & {"start_date", "end_date"}:
+        checks.add("dates")
+    if changed & {"lot", "employer", "modality"}:
+        checks.add("employer")
+    if changed & {"lot", "beneficiary", "start_date"}:
+        checks.add("eligibility")
+    errors = _placement_errors(
+        beneficiary=placement.beneficiary,
+        lot=placement.lot,
+        employer=placement.employer,
+        modality=placement.modality,
+        start_date=placement.start_date,
+        end_date=placement.end_date,
+        checks=checks if "lot" not in changed else checks | {"dates", "employer", "eligibility"},
+    )
+    if changed & {"start_date", "end_date"} and not errors:
+        outside = placement.hours_records.exclude(
+            month__gte=calculations.first_of_month(placement.start_date),
+            month__lte=calculations.first_of_month(placement.end_date),
+        ).values_list("month", flat=True)
+        months = sorted(outside)
+        if months:
+            listed = ", ".join(format_month(month) for month in months)
+            errors.append(f"Des heures sont déjà déclarées hors de la nouvelle période du contrat ({listed}).")
+    if errors:
+        raise ValidationError(errors)
+    if changed & {"start_date", "beneficiary"}:
+        _freeze_publics(placement)
+    try:
+        with transaction.atomic():
+            placement.save()
+    except IntegrityError as error:
+        raise ValidationError("Le contrat n'a pas pu être enregistré : ses données sont incohérentes.") from error
+    return placement
+
+
+# Outcomes and criteria.
+
+
+@transaction.atomic
+def record_outcome(*, placement: Placement, stage: str, result: str, observed_on: date, notes: str = "") -> Outcome:
+    """Create or update the outcome of a placement at one stage (end, six months later)."""
+    errors = []
+    if stage not in OutcomeStage.values:
+        errors.append("Moment de sortie inconnu.")
+    if result not in OutcomeResult.values:
+        errors.append("Situation de sortie inconnue.")
+    if observed_on < placement.start_date:
+        errors.append(
+            f"Une sortie ne peut pas être constatée avant le début du contrat ({format_date(placement.start_date)})."
+        )
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            outcome, _ = Outcome.objects.update_or_create(
+                placement=placement,
+                stage=stage,
+                defaults={"result": result, "observed_on": observed_on, "notes": notes},
+            )
+    except IntegrityError as error:
+        raise ValidationError("Une sortie est déjà enregistrée pour ce contrat à ce moment.") from error
+    return outcome
+
+
+@transaction.atomic
+def add_criterion(
+    *,
+    beneficiary: Beneficiary,
+    criterion: str,
+    validated_on: date,
+    validated_by,
+    evidence_type: str,
+    derogation_reason: str = "",
+) -> BeneficiaryCriterion:
+    """Record an eligibility criterion. Past placements keep the publics frozen at their start."""
+    errors = []
+    if criterion not in Criterion.values:
+        errors.append("Critère d'éligibilité inconnu.")
+    if evidence_type not in EvidenceType.values:
+        errors.append("Type de justificatif inconnu.")
+    if validated_on > timezone.localdate():
+        errors.append("La date de validation ne peut pas être dans le futur.")
+    derogation_reason = derogation_reason.strip()
+    if criterion == Criterion.DEROGATION and not derogation_reason:
+        errors.append("Une dérogation doit être motivée.")
+    if beneficiary.criteria.filter(criterion=criterion).exists():
+        errors.append("Ce critère est déjà enregistré pour cette personne.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            return BeneficiaryCriterion.objects.create(
+                beneficiary=beneficiary,
+                criterion=criterion,
+                validated_on=validated_on,
+                validated_by=validated_by,
+                evidence_type=evidence_type,
+                derogation_reason=derogation_reason,
+            )
+    except IntegrityError as error:
+        raise ValidationError("Ce critère est déjà enregistré pour cette personne.") from error
+
+
+# Hours.
+
+
+@dataclass(frozen=True)
+class HoursEntry:
+    """One row of a monthly grid or of an import.
+
+    When `invoiced_amount_excl_vat` is given (SIAE subcontract declared as an amount), `hours` is ignored and
+    computed from the amount. `expected_version` is the version of the record the user saw: None means no
+    check, 0 means the user saw no record.
+    """
+
+    placement: Placement
+    month: date
+    hours: Decimal
+    training_hours: Decimal = Decimal("0")
+    invoiced_amount_excl_vat: Decimal | None = None
+    expected_version: int | None = None
+
+    @property
+    def first_day(self) -> date:
+        return calculations.first_of_month(self.month)
+
+    @property
+    def key(self) -> tuple[int, date]:
+        return (self.placement.pk, self.first_day)
+
+
+@dataclass(frozen=True)
+class DeclarationResult:
+    record: HoursRecord
+    created: bool
+    changed: bool
+    warnings: tuple[str, ...]
+
+
+class HoursBatchError(ValidationError):
+    """A batch of hours refused as a whole. `row_errors` maps the index of each faulty entry to its messages."""
+
+    def __init__(self, row_errors: dict[int, list[str]]):
+        self.row_errors = row_errors
+        super().__init__(
+            [f"Ligne {index + 1} : {message}" for index, messages in sorted(row_errors.items()) for message in messages]
+        )
+
+
+def _effective_hours(entry: HoursEntry, clause) -> tuple[Decimal, bool]:
+    """(hours to store, converted from an amount?)."""
+    if entry.invoiced_amount_excl_vat is None or clause is None:
+        return Decimal(entry.hours), False
+    return (
+        calculations.convert_invoiced_amount(
+            invoiced_excl_vat=Decimal(entry.invoiced_amount_excl_vat),
+            labour_share=clause.labour_share,
+            hourly_cost=clause.hourly_cost,
+        ),
+        True,
+    )
+
+
+def _too_precise(value: Decimal) -> bool:
+    return Decimal(value) != Decimal(value).quantize(Decimal("0.01"))
+
+
+def _ai_cap_errors(entry: HoursEntry, hours: Decimal, pending: Iterable[HoursEntry]) -> list[str]:
+    """480 h over any 24 consecutive months for one person provided by one AI to one company (DOMAIN.md §5)."""
+    placement = entry.placement
+    company_id = placement.lot.contractor_id
+    same_provision = {
+        "beneficiary_id": placement.beneficiary_id,
+        "employer_id": placement.employer_id,
+        "modality": Modality.AI_PROVISION,
+        "lot__contractor_id": company_id,
+    }
+    window_start = calculations.add_months(entry.first_day, -(calculations.AI_CAP_WINDOW_MONTHS - 1))
+    window_end = calculations.add_months(entry.first_day, calculations.AI_CAP_WINDOW_MONTHS - 1)
+    hours_by_key: dict[tuple[int, date], Decimal] = {
+        (placement_id, month): value
+        for placement_id, month, value in HoursRecord.objects.filter(
+            **{f"placement__{name}": value for name, value in same_provision.items()},
+            month__gte=window_start,
+            month__lte=window_end,
+        )
+        .exclude(status=HoursStatus.REJECTED)
+        .values_list("placement_id", "month", "hours")
+    }
+    for other in pending:
+        other_placement = other.placement
+        if (
+            other_placement.modality == Modality.AI_PROVISION
+            and other_placement.beneficiary_id == placement.beneficiary_id
+            and other_placement.employer_id == placement.employer_id
+            and other_placement.lot.contractor_id == company_id
+        ):
+            other_clause = _clause_of(other_placement.lot)
+            hours_by_key[other.key] = _effective_hours(other, other_clause)[0]
+    hours_by_key[entry.key] = hours
+    by_month: dict[date, Decimal] = defaultdict(Decimal)
+    for (_, month), value in hours_by_key.items():
+        by_month[month] += value
+    excess = calculations.ai_cap_excess(by_month, entry.first_day, by_month[entry.first_day])
+    if excess > 0:
+        return [
+            f"Plafond de mise à disposition par une association intermédiaire dépassé de {format_number(excess)} h : "
+            f"au plus {format_number(calculations.AI_CAP_HOURS)} h sur {calculations.AI_CAP_WINDOW_MONTHS} mois "
+            "pour une même personne auprès d'une même entreprise."
+        ]
+    return []
+
+
+def check_hours_entry(entry: HoursEntry, *, pending: Iterable[HoursEntry] | None = None) -> list[str]:
+    """French reasons why this entry cannot be recorded (empty when it can). Writes nothing.
+
+    `pending` holds the other entries of the same batch, taken into account for the AI cap.
+    """
+    placement = entry.placement
+    lot = placement.lot
+    clause = _clause_of(lot)
+    month = entry.first_day
+    errors: list[str] = []
+    if clause is None:
+        return [NO_CLAUSE_MESSAGE]
+    if entry.expected_version is not None:
+        stored = (
+            HoursRecord.objects.filter(placement_id=placement.pk, month=month).values_list("version", flat=True).first()
+        )
+        if (stored or 0) != entry.expected_version:
+            return [CONFLICT_MESSAGE]
+    if not (
+        calculations.first_of_month(placement.start_date) <= month <= calculations.first_of_month(placement.end_date)
+    ):
+        errors.append(
+            f"Le mois {format_month(month)} est hors de la période du contrat "
+            f"(du {format_date(placement.start_date)} au {format_date(placement.end_date)})."
+        )
+    if not clause.counts_outside_period and not (
+        calculations.first_of_month(lot.start_date) <= month <= calculations.first_of_month(lot.end_date)
+    ):
+        errors.append(
+            f"Le mois {format_month(month)} est hors de la période d'exécution du lot "
+            f"(du {format_date(lot.start_date)} au {format_date(lot.end_date)}) : "
+            "la clause ne compte pas les heures hors période."
+        )
+    amount = entry.invoiced_amount_excl_vat
+    if amount is not None:
+        if placement.modality != Modality.SIAE_SUBCONTRACT:
+            errors.append("Un montant facturé ne se déclare que pour une sous-traitance ou cotraitance avec une SIAE.")
+            return errors
+        if amount < 0:
+            errors.append("Le montant facturé ne peut pas être négatif.")
+            return errors
+        if _too_precise(amount):
+            errors.append("Le montant facturé se saisit au centime près.")
+            return errors
+    hours, converted = _effective_hours(entry, clause)
+    training = Decimal(entry.training_hours)
+    if hours < 0:
+        errors.append("Les heures ne peuvent pas être négatives.")
+    if training < 0:
+        errors.append("Les heures de formation ne peuvent pas être négatives.")
+    if _too_precise(hours) or _too_precise(training):
+        errors.append("Les heures se saisissent avec au plus deux décimales.")
+    if errors:
+        return errors
+    total = hours + training
+    if not calculations.check_monthly_ceiling(hours, training).allowed:
+        detail = f"{format_number(total)} h"
+        if training:
+            detail += f" (dont {format_number(training)} h de formation)"
+        if converted:
+            detail = f"{format_number(amount)} € facturés, soit {format_number(hours)} h : " + detail
+        errors.append(
+            f"{detail} dépasse le maximum légal de {format_number(calculations.MONTHLY_CEILING_HOURS)} h "
+            "par mois pour un contrat."
+        )
+        return errors
+    if placement.modality == Modality.AI_PROVISION:
+        others = [other for other in (pending or ()) if other.key != entry.key]
+        errors.extend(_ai_cap_errors(entry, hours, others))
+    return errors
+
+
+def _warnings(entry: HoursEntry, hours: Decimal) -> tuple[str, ...]:
+    warnings = []
+    training = Decimal(entry.training_hours)
+    if calculations.check_monthly_ceiling(hours, training).above_full_time:
+        warnings.append(
+            f"{format_number(hours + training)} h dépasse un temps plein "
+            f"({format_number(calculations.FULL_TIME_MONTHLY_HOURS)} h par mois) : vérifiez ce relevé."
+        )
+    clause = _clause_of(entry.placement.lot)
+    if training > 0 and clause is not None and not clause.counts_training_hours:
+        warnings.append("Les heures de formation sont enregistrées mais ne comptent pas pour la clause de ce lot.")
+    return tuple(warnings)
+
+
+def _lock(entries: Sequence[HoursEntry]) -> None:
+    """Lock the existing records of the batch, and the people provided by an AI (their cap spans placements)."""
+    if not entries:
+        return
+    months_by_placement: dict[int, set[date]] = defaultdict(set)
+    for entry in entries:
+        months_by_placement[entry.placement.pk].add(entry.first_day)
+    people = sorted(
+        {entry.placement.beneficiary_id for entry in entries if entry.placement.modality == Modality.AI_PROVISION}
+    )
+    if people:
+        list(Beneficiary.objects.select_for_update().filter(pk__in=people).order_by("pk").values_list("pk"))
+    for placement_id, months in sorted(months_by_placement.items()):
+        list(
+            HoursRecord.objects.select_for_update()
+            .filter(placement_id=placement_id, month__in=months)
+            .order_by("month")
+            .values_list("pk")
+        )
+
+
+def _write(entry: HoursEntry, *, user, source: str) -> DeclarationResult:
+    clause = _clause_of(entry.placement.lot)
+    hours, converted = _effective_hours(entry, clause)
+    training = Decimal(entry.training_hours)
+    amount = entry.invoiced_amount_excl_vat if converted else None
+    warnings = _warnings(entry, hours)
+    record = HoursRecord.objects.select_for_update().filter(placement_id=entry.placement.pk, month=entry.first_day)
+    record = record.first()
+    if record is None:
+        try:
+            with transaction.atomic():
+                record = HoursRecord.objects.create(
+                    placement=entry.placement,
+                    month=entry.first_day,
+                    hours=hours,
+                    training_hours=training,
+                    invoiced_amount_excl_vat=amount,
+                    is_converted=converted,
+                    status=HoursStatus.DECLARED,
+                    source=source,
+                    declared_by=user,
+                )
+        except IntegrityError as error:
+            # Someone created the same record between our check and our insert.
+            raise ValidationError(CONFLICT_MESSAGE) from error
+        return DeclarationResult(record=record, created=True, changed=True, warnings=warnings)
+    same = (
+        record.hours == hours
+        and record.training_hours == training
+        and record.invoiced_amount_excl_vat == amount
+        and record.is_converted == converted
+    )
+    if same:
+        return DeclarationResult(record=record, created=False, changed=False, warnings=warnings)
+    record.hours = hours
+    record.training_hours = training
+    record.invoiced_amount_excl_vat = amount
+    record.is_converted = converted
+    record.status = HoursStatus.DECLARED
+    record.source = source
+    record.declared_by = user
+    record.declared_at = timezone.now()
+    record.reviewed_by = None
+    record.reviewed_at = None
+    record.rejection_reason = ""
+    record.version += 1
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError as error:
+        raise ValidationError("Le relevé n'a pas pu être enregistré : ses valeurs sont hors des limites.") from error
+    return DeclarationResult(record=record, created=False, changed=True, warnings=warnings)
+
+
+@transaction.atomic
+def declare_hours(*, entry: HoursEntry, user, source: str = HoursSource.GRID) -> DeclarationResult:
+    """Create or update the hours record of one placement and month."""
+    _lock([entry])
+    errors = check_hours_entry(entry)
+    if errors:
+        raise ValidationError(errors)
+    return _write(entry, user=user, source=source)
+
+
+def _duplicate_rows(entries: Sequence[HoursEntry]) -> dict[int, list[str]]:
+    first_row: dict[tuple[int, date], int] = {}
+    errors: dict[int, list[str]] = {}
+    for index, entry in enumerate(entries):
+        if entry.key in first_row:
+            errors[index] = [
+                f"Ce contrat et ce mois ({format_month(entry.first_day)}) figurent déjà "
+                f"à la ligne {first_row[entry.key] + 1}."
+            ]
+        else:
+            first_row[entry.key] = index
+    return errors
+
+
+@transaction.atomic
+def declare_month(*, entries: Sequence[HoursEntry], user, source: str = HoursSource.GRID) -> list[DeclarationResult]:
+    """Record a batch (a monthly grid, an import) all or nothing.
+
+    Every entry is checked first, the AI cap counting the other entries of the batch; if any is refused,
+    HoursBatchError carries the messages of every faulty row and nothing is written.
+    """
+    entries = list(entries)
+    _lock(entries)
+    row_errors = _duplicate_rows(entries)
+    for index, entry in enumerate(entries):
+        if index in row_errors:
+            continue
+        others = entries[:index] + entries[index + 1 :]
+        errors = check_hours_entry(entry, pending=others)
+        if errors:
+            row_errors[index] = errors
+    if row_errors:
+        raise HoursBatchError(row_errors)
+    results = []
+    for index, entry in enumerate(entries):
+        try:
+            results.append(_write(entry, user=user, source=source))
+        except ValidationError as error:
+            raise HoursBatchError({index: error.messages}) from error
+    return results
+
+
+def _review(records: Iterable[HoursRecord], *, from_statuses: Sequence[str], **values) -> int:
+    pks = [record.pk for record in records]
+    queryset = HoursRecord.objects.select_for_update().filter(pk__in=pks, status__in=from_statuses)
+    locked = list(queryset.values_list("pk", flat=True))
+    return HoursRecord.objects.filter(pk__in=locked).update(
+        reviewed_at=timezone.now(), version=F("version") + 1, **values
+    )
+
+
+@transaction.atomic
+def validate_hours(*, records: Iterable[HoursRecord], user) -> int:
+    """Validate declared (or previously rejected) records; returns how many were validated."""
+    return _review(
+        records,
+        from_statuses=[HoursStatus.DECLARED, HoursStatus.REJECTED],
+        status=HoursStatus.VALIDATED,
+        reviewed_by=user,
+        rejection_reason="",
+    )
+
+
+@transaction.atomic
+def reject_hours(*, records: Iterable[HoursRecord], user, reason: str) -> int:
+    """Reject declared records with a reason; returns how many were rejected."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Indiquez le motif du rejet.")
+    return _review(
+        records,
+        from_statuses=[HoursStatus.DECLARED],
+        status=HoursStatus.REJECTED,
+        reviewed_by=user,
+        rejection_reason=reason,
+    )
