@@ -364,9 +364,11 @@ class YearlyReport:
     publics: list[PublicRow]
     previous_publics: list[PublicRow]
     breakdowns: dict[str, list[DimensionRow]]
+    previous_breakdowns: dict[str, list[DimensionRow]]
     notified: NotifiedMarkets
     previous_notified: NotifiedMarkets
     monthly: list[MonthPoint]
+    previous_monthly: list[MonthPoint]
 
 
 def yearly_report(
@@ -389,7 +391,11 @@ def yearly_report(
         breakdowns={
             dimension.code: by_dimension(records, year=year, dimension=dimension.code) for dimension in DIMENSIONS
         },
+        previous_breakdowns={
+            dimension.code: by_dimension(records, year=year - 1, dimension=dimension.code) for dimension in DIMENSIONS
+        },
         notified=notified_markets(markets, year=year),
         previous_notified=notified_markets(markets, year=year - 1),
         monthly=monthly_hours(records, year=year),
+        previous_monthly=monthly_hours(records, year=year - 1),
     )
