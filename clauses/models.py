@@ -133,7 +133,11 @@ class Clause(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(calibration_method="cleaning")
-                | (Q(cleaning_taken_over_monthly_hours__isnull=False) & Q(cleaning_duration_months__gte=1)),
+                | (
+                    Q(cleaning_taken_over_monthly_hours__isnull=False)
+                    & Q(cleaning_duration_months__isnull=False)
+                    & Q(cleaning_duration_months__gte=1)
+                ),
                 name="clause_cleaning_inputs_required",
                 violation_error_message=(
                     "La méthode propreté demande les heures mensuelles du personnel repris et la durée en mois."
