@@ -10,3 +10,88 @@ def _plain_static_storage(settings):
     }
     # Hashing passwords properly is slow by design; tests only need it to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Web fixtures: a facilitation structure with an owner (member role), an admin and a reader, and an outsider
+# who belongs to another structure. Reused by every view test (organisations, markets, clauses, beneficiaries).
+
+
+@pytest.fixture
+def structure(db):
+    from tests.organisations.factories import FacilitationStructureFactory
+
+    return FacilitationStructureFactory(name="PLIE de la Côte")
+
+
+@pytest.fixture
+def other_structure(db):
+    from tests.organisations.factories import FacilitationStructureFactory
+
+    return FacilitationStructureFactory(name="PLIE d'ailleurs")
+
+
+def _member(organisation, role, email):
+    from tests.organisations.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(email=email)
+    MembershipFactory(user=user, organisation=organisation, role=role)
+    return user
+
+
+@pytest.fixture
+def owner(structure):
+    return _member(structure, "member", "proprietaire@exemple.fr")
+
+
+@pytest.fixture
+def structure_admin(structure):
+    return _member(structure, "admin", "admin@exemple.fr")
+
+
+@pytest.fixture
+def reader(structure):
+    return _member(structure, "reader", "lecteur@exemple.fr")
+
+
+@pytest.fixture
+def outsider(other_structure):
+    return _member(other_structure, "admin", "etranger@exemple.fr")
+
+
+def _client_for(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(owner):
+    return _client_for(owner)
+
+
+@pytest.fixture
+def admin_client_of_structure(structure_admin):
+    return _client_for(structure_admin)
+
+
+@pytest.fixture
+def reader_client(reader):
+    return _client_for(reader)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return _client_for(outsider)
+
+
+@pytest.fixture
+def market(structure):
+    """A market followed by `structure`, with one lot carrying a 833 h clause."""
+    from tests.clauses.factories import ClauseFactory
+    from tests.markets.factories import MarketFactory
+
+    market = MarketFactory(facilitator=structure)
+    ClauseFactory(lot__market=market)
+    return market

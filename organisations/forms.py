@@ -1,0 +1,79 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from organisations.models import Organisation, OrganisationKind, Role
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Login by e-mail address, whatever its case (addresses are stored in lower case)."""
+
+    username = forms.EmailField(
+        label="Adresse e-mail", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Adresse e-mail ou mot de passe incorrect.",
+        "inactive": "Ce compte est désactivé.",
+    }
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+class OrganisationForm(forms.ModelForm):
+    """Company with its SIRET, insertion structure with its type, buyer with its type.
+
+    The SIRET checksum is checked by the model validator (python-stdnum)."""
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "buyer_type", "insertion_type", "siret", "email", "phone"]
+        widgets = {
+            "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 17}),
+        }
+        help_texts = {
+            "siret": "14 chiffres (obligatoire pour une entreprise ou une structure d'insertion).",
+            "buyer_type": "Pour un acheteur uniquement.",
+            "insertion_type": "Pour une structure d'insertion uniquement.",
+        }
+
+    def __init__(self, *args, allowed_kinds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if allowed_kinds is not None:
+            self.fields["kind"].choices = [c for c in OrganisationKind.choices if c[0] in allowed_kinds]
+
+    def clean_siret(self):
+        return "".join(self.cleaned_data["siret"].split())
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == OrganisationKind.BUYER:
+            if not data.get("buyer_type"):
+                self.add_error("buyer_type", "Indiquez le type d'acheteur.")
+        else:
+            data["buyer_type"] = ""
+        if kind == OrganisationKind.INSERTION:
+            if not data.get("insertion_type"):
+                self.add_error("insertion_type", "Indiquez le type de structure d'insertion.")
+        else:
+            data["insertion_type"] = ""
+        employer = kind in (OrganisationKind.COMPANY, OrganisationKind.INSERTION)
+        if employer and not data.get("siret") and "siret" not in self.errors:
+            self.add_error("siret", "Le SIRET est obligatoire pour une entreprise ou une structure d'insertion.")
+        return data
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(label="Adresse e-mail", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    first_name = forms.CharField(label="Prénom", max_length=150, required=False, help_text="Pour un nouveau compte.")
+    last_name = forms.CharField(label="Nom", max_length=150, required=False, help_text="Pour un nouveau compte.")
+    role = forms.ChoiceField(label="Rôle", choices=Role.choices, initial=Role.MEMBER)
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label="Rôle", choices=Role.choices)

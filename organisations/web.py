@@ -1,0 +1,24 @@
+"""Helpers shared by the HTML views of every app: pagination, list rendering with htmx partials, rights."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+PAGE_SIZE = 25
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def render_list(request, template_name: str, context: dict, partial: str = "results"):
+    """Render the full page, or only its `results` partial for an htmx request (filters, sorting, pages)."""
+    if getattr(request, "htmx", False) and not request.htmx.boosted:
+        template_name = f"{template_name}#{partial}"
+    return render(request, template_name, context)
+
+
+def require(allowed: bool, message: str = "Vous n'avez pas le droit de modifier cet élément."):
+    """403 when a predicate of organisations.permissions refuses."""
+    if not allowed:
+        raise PermissionDenied(message)
