@@ -418,6 +418,9 @@ def check_hours_entry(entry: HoursEntry, *, pending: Iterable[HoursEntry] | None
             "la clause ne compte pas les heures hors période."
         )
     amount = entry.invoiced_amount_excl_vat
+    if amount is None and entry.hours is None:
+        errors.append("Indiquez le nombre d'heures.")
+        return errors
     if amount is not None:
         if placement.modality != Modality.SIAE_SUBCONTRACT:
             errors.append("Un montant facturé ne se déclare que pour une sous-traitance ou cotraitance avec une SIAE.")
@@ -429,7 +432,7 @@ def check_hours_entry(entry: HoursEntry, *, pending: Iterable[HoursEntry] | None
             errors.append("Le montant facturé se saisit au centime près.")
             return errors
     hours, converted = _effective_hours(entry, clause)
-    training = Decimal(entry.training_hours)
+    training = Decimal(entry.training_hours or 0)
     if hours < 0:
         errors.append("Les heures ne peuvent pas être négatives.")
     if training < 0:
@@ -458,7 +461,7 @@ def check_hours_entry(entry: HoursEntry, *, pending: Iterable[HoursEntry] | None
 
 def _warnings(entry: HoursEntry, hours: Decimal) -> tuple[str, ...]:
     warnings = []
-    training = Decimal(entry.training_hours)
+    training = Decimal(entry.training_hours or 0)
     if calculations.check_monthly_ceiling(hours, training).above_full_time:
         warnings.append(
             f"{format_number(hours + training)} h dépasse un temps plein "
@@ -494,7 +497,7 @@ def _lock(entries: Sequence[HoursEntry]) -> None:
 def _write(entry: HoursEntry, *, user, source: str) -> DeclarationResult:
     clause = _clause_of(entry.placement.lot)
     hours, converted = _effective_hours(entry, clause)
-    training = Decimal(entry.training_hours)
+    training = Decimal(entry.training_hours or 0)
     amount = entry.invoiced_amount_excl_vat if converted else None
     warnings = _warnings(entry, hours)
     record = HoursRecord.objects.select_for_update().filter(placement_id=entry.placement.pk, month=entry.first_day)

@@ -788,3 +788,14 @@ def test_a_rejected_record_corrected_by_the_declarant_goes_back_to_declared():
     result = declare(placement, hours="90")
     result.record.refresh_from_db()
     assert (result.record.status, result.record.rejection_reason) == (HoursStatus.DECLARED, "")
+
+
+def test_missing_hours_are_refused_and_missing_training_means_zero():
+    placement = place()
+    entry = HoursEntry(placement=placement, month=date(2025, 3, 1), hours=None)
+    assert services.check_hours_entry(entry) == ["Indiquez le nombre d'heures."]
+    result = services.declare_hours(
+        entry=HoursEntry(placement=placement, month=date(2025, 3, 1), hours=Decimal("7"), training_hours=None),
+        user=None,
+    )
+    assert result.record.training_hours == 0
