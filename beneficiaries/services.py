@@ -121,6 +121,7 @@ def _freeze_publics(placement: Placement) -> None:
     )
     for name, value in vars(publics).items():
         setattr(placement, name, value)
+    placement.qpv_at_start_id = beneficiary.qpv_id
 
 
 @transaction.atomic

@@ -199,6 +199,7 @@ def test_start_placement_freezes_the_publics_at_the_start_date():
     assert placement.is_youth is True
     assert placement.is_senior is False
     assert placement.is_qpv_resident is True
+    assert placement.qpv_at_start == qpv
     assert placement.is_rqth is True
     assert placement.is_rsa is False  # validated the day after the start
     assert placement.is_long_term_job_seeker is True
@@ -210,7 +211,8 @@ def test_senior_at_the_start():
 
 
 def test_frozen_publics_survive_a_move_a_birthday_and_a_new_criterion():
-    person = BeneficiaryFactory(birth_date=date(1999, 6, 1), qpv=QpvFactory())
+    qpv = QpvFactory()
+    person = BeneficiaryFactory(birth_date=date(1999, 6, 1), qpv=qpv)
     placement = place(beneficiary=person, start_date=date(2025, 1, 1), end_date=date(2025, 6, 30))
     # Later: the person moves out of the QPV, turns 26, gets RSA; the placement is extended.
     person.qpv = None
@@ -227,6 +229,7 @@ def test_frozen_publics_survive_a_move_a_birthday_and_a_new_criterion():
     assert placement.end_date == date(2025, 12, 31)
     assert placement.job_title == "Maçon"
     assert (placement.is_qpv_resident, placement.is_youth, placement.is_rsa) == (True, True, False)
+    assert placement.qpv_at_start == qpv
     assert placement.age_at_start == 25
 
 
