@@ -224,12 +224,17 @@ def preview_calibration(*, amount, clause: Clause) -> CalibrationPreview:
 
 
 def clause_from_form(form: ClauseForm) -> Clause:
-    """An unsaved Clause carrying whatever calibration inputs of a bound form are valid."""
-    form.is_valid()
+    """An unsaved Clause carrying the valid calibration inputs of a bound form, or an unbound form's initial
+    values."""
     values = {}
-    for name in CALIBRATION_FIELDS:
-        if name in form.cleaned_data:
-            values[name] = form.cleaned_data[name]
+    if form.is_bound:
+        form.is_valid()
+        for name in CALIBRATION_FIELDS:
+            if name in form.cleaned_data:
+                values[name] = form.cleaned_data[name]
+    else:
+        for name in CALIBRATION_FIELDS:
+            values[name] = form[name].initial
     values.setdefault("calibration_method", CalibrationMethod.GENERAL)
     for name in ("labour_share", "insertion_rate", "hourly_cost"):
         values.setdefault(name, None)

@@ -26,6 +26,15 @@ class OrganisationForm(forms.ModelForm):
 
     The SIRET checksum is checked by the model validator (python-stdnum)."""
 
+    # Longer than 14 so that a SIRET typed with spaces ("123 456 789 00012") reaches clean_siret.
+    siret = forms.CharField(
+        label="SIRET",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text="14 chiffres (obligatoire pour une entreprise ou une structure d'insertion).",
+    )
+
     class Meta:
         model = Organisation
         fields = ["name", "kind", "buyer_type", "insertion_type", "siret", "email", "phone"]
