@@ -13,9 +13,10 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 
@@ -40,11 +41,24 @@ def neutralise_formula(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Typed:
+    """A value whose kind differs from its column's (a rate in a column of counts)."""
+
+    value: Any
+    kind: str
+
+
+def unwrap(value, kind: str) -> tuple[Any, str]:
+    return (value.value, value.kind) if isinstance(value, Typed) else (value, kind)
+
+
+@dataclass(frozen=True)
 class Column:
     key: str
     header: str
     value: Callable[[Any], Any]
     kind: str = TEXT
+    link: Callable[[Any], str] | None = None  # a URL for the cell on HTML pages
 
 
 @dataclass(frozen=True)
@@ -314,7 +328,12 @@ def dashboard_tables(board) -> list[Table]:
 
 
 LOT_COLUMNS = (
-    Column("marche", "Marché", lambda item: item.lot.market.reference),
+    Column(
+        "marche",
+        "Marché",
+        lambda item: item.lot.market.reference,
+        link=lambda item: reverse("reporting:market_bilan", args=[item.lot.market_id]),
+    ),
     Column("objet", "Objet", lambda item: item.lot.market.title),
     Column("acheteur", "Acheteur", lambda item: item.lot.market.buyer.name),
     Column("lot", "Lot", lambda item: f"{item.lot.number} – {item.lot.title}"),
@@ -326,6 +345,79 @@ LOT_COLUMNS = (
     Column("projection", "Projection à la fin (h)", lambda item: item.projected_hours, HOURS),
     Column("fin", "Fin d'exécution", lambda item: item.lot.end_date, DATE),
 )
+
+
+def bilan_tables(bilan) -> list[Table]:
+    """Tables of the end-of-contract bilan of a market (reporting.dashboards.MarketBilan), all years."""
+
+    def people(value):
+        return suppress_small_count(value) if bilan.suppress else value
+
+    total = bilan.total
+    return [
+        Table(
+            "synthese",
+            "Synthèse",
+            (
+                Column("indicateur", "Indicateur", lambda line: line.label),
+                Column("valeur", "Depuis le début", lambda line: line.current, NUMBER),
+            ),
+            [
+                Line("Heures cibles", bilan.target_hours, None),
+                Line("Heures validées (tous lots)", bilan.achieved_hours, None),
+                Line("Taux de réalisation", Typed(bilan.rate, PERCENT), None),
+                Line("Heures d'insertion comptées", total.hours, None),
+                Line("Équivalents temps plein (ETP)", total.fte, None),
+                Line("Participant·es", people(total.participants), None),
+                Line("Contrats", people(total.contracts), None),
+                Line("Entreprises", total.companies, None),
+            ],
+        ),
+        Table("lots", "Lots", LOT_COLUMNS[3:], bilan.progress),
+        Table(
+            "annees",
+            "Par année",
+            (
+                Column("annee", "Année", lambda row: str(row.year)),
+                Column("heures", "Heures", lambda row: row.hours, HOURS),
+            ),
+            bilan.yearly,
+            chart=("annee", "heures"),
+        ),
+        Table(
+            "publics",
+            "Par public",
+            (
+                Column("public", "Public", lambda row: row.label),
+                Column("heures", "Heures", lambda row: row.hours, HOURS),
+                Column("participants", "Participant·es", lambda row: people(row.participants), INTEGER),
+            ),
+            bilan.publics,
+            chart=("public", "heures"),
+        ),
+        Table(
+            "modalites",
+            "Par modalité",
+            (
+                Column("modalite", "Modalité", lambda row: row.label),
+                Column("heures", "Heures", lambda row: row.hours, HOURS),
+                Column("participants", "Participant·es", lambda row: people(row.participants), INTEGER),
+                Column("contrats", "Contrats", lambda row: people(row.contracts), INTEGER),
+            ),
+            bilan.modalities,
+            chart=("modalite", "heures"),
+        ),
+        Table(
+            "mensuel",
+            "Par mois",
+            (
+                Column("mois", "Mois", lambda point: point.month, MONTH),
+                Column("heures", "Heures", lambda point: point.hours, HOURS),
+            ),
+            bilan.monthly,
+            chart=("mois", "heures"),
+        ),
+    ]
 
 
 # --- Cell formatting -------------------------------------------------------------------------------------------
@@ -349,6 +441,7 @@ def plain_number(value, kind: str) -> str:
 
 def display_text(value, kind: str) -> str:
     """A cell as a French reader sees it: "1 234,5", "68,0 %", "01/03/2025", "mars 2025"."""
+    value, kind = unwrap(value, kind)
     if value is None:
         return ""
     if isinstance(value, str):
@@ -358,15 +451,20 @@ def display_text(value, kind: str) -> str:
     if kind == MONTH:
         return month_label(value)
     if kind == PERCENT:
-        return f"{number_format(Decimal(value) * 100, decimal_pos=1, use_l10n=True, force_grouping=True)}\u00a0%"
-    if kind == DECIMAL:
-        return number_format(value, decimal_pos=1, use_l10n=True, force_grouping=True)
-    if isinstance(value, Decimal) and value != value.to_integral():
-        return number_format(value, decimal_pos=1, use_l10n=True, force_grouping=True)
-    return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
+        return f"{_french(Decimal(value) * 100, 1)}\u00a0%"
+    if kind == DECIMAL or (isinstance(value, Decimal) and value != value.to_integral()):
+        return _french(value, 1)
+    return _french(value, 0)
+
+
+def _french(value, decimals: int) -> str:
+    """Round half up, then format the French way ("1 234,5")."""
+    rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
 def csv_cell(value, kind: str) -> str:
+    value, kind = unwrap(value, kind)
     if value is None:
         return ""
     if isinstance(value, str):
@@ -381,6 +479,7 @@ def csv_cell(value, kind: str) -> str:
 
 
 def json_cell(value, kind: str):
+    value, kind = unwrap(value, kind)
     if value is None or isinstance(value, str | bool):
         return value
     if isinstance(value, date):
@@ -476,6 +575,7 @@ def write_xlsx(tables: Iterable[Table], meta: ExportMeta, target, *, progress: C
 
 
 def _write_xlsx_cell(sheet, row, col, value, kind, formats):
+    value, kind = unwrap(value, kind)
     if value is None:
         sheet.write_blank(row, col, None)
     elif isinstance(value, str):
@@ -530,43 +630,68 @@ def write_json(tables: Iterable[Table], meta: ExportMeta, stream) -> None:
 
 
 @dataclass(frozen=True)
+class Cell:
+    text: str
+    numeric: bool
+    href: str = ""
+
+
+@dataclass(frozen=True)
 class RenderedTable:
-    """A table ready for the PDF template: formatted cells, the kinds to align numbers, an SVG chart."""
+    """A table ready for a template (HTML page or PDF): formatted cells, chart data, an SVG chart."""
 
+    code: str
     title: str
-    headers: list[tuple[str, bool]]  # (header, is numeric)
-    rows: list[list[tuple[str, bool]]]
-    chart: str
+    headers: list[Cell]
+    rows: list[list[Cell]]
+    chart_data: dict | None  # {"label": ..., "labels": [...], "values": [...]} for Chart.js
+    svg: str
+
+    @property
+    def chart_id(self) -> str:
+        return f"chart-data-{self.code}"
 
 
-def rendered_tables(tables: Iterable[Table]) -> list[RenderedTable]:
+def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[RenderedTable]:
+    """Format every cell as a French reader sees it; collect the figures of the chart column."""
     from reporting.charts import svg_bar_chart
 
     result = []
     for table in tables:
         numeric = [column.kind != TEXT for column in table.columns]
-        rows, chart_items = [], []
         keys = [column.key for column in table.columns]
-        for values in table.records():
+        rows, chart_items = [], []
+        for item in table.rows:
+            values = [column.value(item) for column in table.columns]
             rows.append(
                 [
-                    (display_text(value, column.kind), is_num)
+                    Cell(display_text(value, column.kind), is_num, column.link(item) if column.link else "")
                     for value, column, is_num in zip(values, table.columns, numeric, strict=True)
                 ]
             )
             if table.chart:
                 label_index, value_index = keys.index(table.chart[0]), keys.index(table.chart[1])
-                label_column = table.columns[label_index]
                 value = values[value_index]
+                value, _kind = unwrap(value, NUMBER)
                 if _is_number(value):
-                    chart_items.append((display_text(values[label_index], label_column.kind), Decimal(value)))
-        chart = svg_bar_chart(chart_items, title=table.title) if chart_items else ""
+                    chart_items.append((display_text(values[label_index], table.columns[label_index].kind), value))
+        chart_data = None
+        if chart_items:
+            chart_data = {
+                "label": table.columns[keys.index(table.chart[1])].header,
+                "labels": [label for label, _value in chart_items],
+                "values": [float(value) for _label, value in chart_items],
+            }
         result.append(
             RenderedTable(
+                code=table.code,
                 title=table.title,
-                headers=[(column.header, is_num) for column, is_num in zip(table.columns, numeric, strict=True)],
+                headers=[Cell(column.header, is_num) for column, is_num in zip(table.columns, numeric, strict=True)],
                 rows=rows,
-                chart=chart,
+                chart_data=chart_data,
+                svg=svg_bar_chart([(label, Decimal(value)) for label, value in chart_items], title=table.title)
+                if svg and chart_items
+                else "",
             )
         )
     return result
