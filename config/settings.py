@@ -182,6 +182,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CriterionEnum": "beneficiaries.choices.Criterion",
+        "ModalityEnum": "beneficiaries.choices.Modality",
+    },
 }
 
 # Business settings (DOMAIN.md §8 and §9).

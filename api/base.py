@@ -1,0 +1,61 @@
+"""Shared pieces of the resource modules: scoped related fields, model validation, write checks."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
+
+from api.exceptions import as_drf_error
+from api.permissions import WRITE_REFUSED
+
+
+def request_user(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key among the objects the user sees (`Model.objects.visible_to(user)`)."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        user = getattr(self.context.get("request"), "user", None)
+        if user is None:
+            return queryset.none()
+        return queryset.visible_to(user)
+
+
+class CleanModelSerializer(serializers.ModelSerializer):
+    """Plain models without a service: run the model's full_clean (constraints included) before saving."""
+
+    def create(self, validated_data):
+        return self._clean_and_save(self.Meta.model(**validated_data))
+
+    def update(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return self._clean_and_save(instance)
+
+    def _clean_and_save(self, instance):
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        instance.save()
+        return instance
+
+
+def require(allowed: bool, message: str = WRITE_REFUSED) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+class ReadCreateUpdateViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, detail, create and update; no deletion through the API."""
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]

@@ -1,0 +1,77 @@
+"""Outcomes of placements (sorties), written through beneficiaries.services.record_outcome."""
+
+import django_filters
+from rest_framework import serializers
+
+from api.base import ReadCreateUpdateViewSet, VisibleRelatedField, require
+from beneficiaries.models import Outcome, Placement
+from beneficiaries.services import record_outcome
+from organisations.permissions import can_edit
+
+
+class OutcomeSerializer(serializers.ModelSerializer):
+    placement = VisibleRelatedField(queryset=Placement.objects.all(), label="contrat / mission")
+
+    class Meta:
+        model = Outcome
+        fields = ["id", "placement", "stage", "result", "observed_on", "notes"]
+        validators = []  # one outcome per placement and stage: record_outcome updates it
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for name in ("placement", "stage"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError(
+                        {name: ["Le contrat et le moment d'une sortie ne se changent pas."]}
+                    )
+        return attrs
+
+    def _record(self, placement, values):
+        require(can_edit(self.context["request"].user, placement))
+        return record_outcome(
+            placement=placement,
+            stage=values["stage"],
+            result=values["result"],
+            observed_on=values["observed_on"],
+            notes=values.get("notes", ""),
+        )
+
+    def create(self, validated_data):
+        return self._record(validated_data["placement"], validated_data)
+
+    def update(self, instance, validated_data):
+        values = {
+            "stage": instance.stage,
+            "result": instance.result,
+            "observed_on": instance.observed_on,
+            "notes": instance.notes,
+            **validated_data,
+        }
+        return self._record(instance.placement, values)
+
+
+class OutcomeFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(field_name="observed_on__year", label="Année de constat")
+    lot = django_filters.NumberFilter(field_name="placement__lot", label="Lot")
+    market = django_filters.NumberFilter(field_name="placement__lot__market", label="Marché")
+
+    class Meta:
+        model = Outcome
+        fields = ["placement", "stage", "result"]
+
+
+class OutcomeViewSet(ReadCreateUpdateViewSet):
+    """Sorties : situation de la personne à la fin du contrat, puis six mois après."""
+
+    serializer_class = OutcomeSerializer
+    filterset_class = OutcomeFilter
+    ordering_fields = ["observed_on"]
+    ordering = ["placement", "stage"]
+
+    def get_queryset(self):
+        return Outcome.objects.visible_to(self.request.user).select_related(
+            "placement__lot__market", "placement__beneficiary"
+        )
+
+    def can_write(self, user, outcome):
+        return can_edit(user, outcome.placement)

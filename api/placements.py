@@ -1,0 +1,141 @@
+"""Placements (contrats / missions), written through beneficiaries.services.start_placement and
+update_placement.
+
+Who may not see the person (a buyer, a coordination body, the facilitation structure of the market when
+another one follows the person) gets the placement without any identity: no person, no publics."""
+
+import django_filters
+from rest_framework import serializers
+
+from api.base import ReadCreateUpdateViewSet, VisibleRelatedField, require
+from beneficiaries.models import Beneficiary, Placement
+from beneficiaries.services import PLACEMENT_FIELDS, start_placement, update_placement
+from markets.models import Lot
+from organisations.models import Organisation
+from organisations.permissions import can_edit, can_see_identity, can_see_sensitive_criteria
+
+# Fields about the person, emptied (null) for whoever may not see who they are.
+IDENTITY_FIELDS = (
+    "beneficiary",
+    "beneficiary_name",
+    "age_at_start",
+    "is_woman",
+    "is_youth",
+    "is_senior",
+    "is_qpv_resident",
+    "is_rqth",
+    "is_long_term_job_seeker",
+    "is_rsa",
+    "qpv_at_start",
+)
+
+
+def nullable_flag(label):
+    return serializers.BooleanField(read_only=True, allow_null=True, label=label)
+
+
+class PlacementSerializer(serializers.ModelSerializer):
+    beneficiary = VisibleRelatedField(
+        queryset=Beneficiary.objects.all(), allow_null=True, label="participant·e (masqué·e si non autorisé·e)"
+    )
+    beneficiary_name = serializers.CharField(
+        source="beneficiary.__str__", read_only=True, allow_null=True, label="nom de la personne"
+    )
+    lot = VisibleRelatedField(queryset=Lot.objects.all(), label="lot")
+    market = serializers.IntegerField(source="lot.market_id", read_only=True, label="marché")
+    employer = VisibleRelatedField(queryset=Organisation.objects.all(), label="employeur")
+    age_at_start = serializers.IntegerField(read_only=True, allow_null=True, label="âge au début")
+    is_woman = nullable_flag("femme")
+    is_youth = nullable_flag("jeune de moins de 26 ans")
+    is_senior = nullable_flag("senior de 50 ans et plus")
+    is_qpv_resident = nullable_flag("habitant·e d'un QPV")
+    is_rqth = nullable_flag("RQTH")
+    is_long_term_job_seeker = nullable_flag("demandeur·se d'emploi de longue durée")
+    is_rsa = nullable_flag("allocataire du RSA")
+    qpv_at_start = serializers.CharField(source="qpv_at_start_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Placement
+        fields = [
+            "id",
+            "beneficiary",
+            "beneficiary_name",
+            "lot",
+            "market",
+            "employer",
+            "modality",
+            "start_date",
+            "end_date",
+            "job_title",
+            *IDENTITY_FIELDS[2:],
+            "created_at",
+        ]
+
+    def validate_beneficiary(self, value):
+        if value is None:
+            raise serializers.ValidationError("Indiquez la personne.")
+        return value
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        if not can_see_identity(user, instance.beneficiary):
+            for name in IDENTITY_FIELDS:
+                data[name] = None
+        elif not can_see_sensitive_criteria(user, instance.beneficiary):
+            data["is_rqth"] = None
+        return data
+
+    def create(self, validated_data):
+        candidate = Placement(beneficiary=validated_data["beneficiary"], lot=validated_data["lot"])
+        require(can_edit(self.context["request"].user, candidate))
+        return start_placement(**{name: value for name, value in validated_data.items() if name in PLACEMENT_FIELDS})
+
+    def update(self, instance, validated_data):
+        changes = {name: value for name, value in validated_data.items() if name in PLACEMENT_FIELDS}
+        if "beneficiary" in changes or "lot" in changes:
+            candidate = Placement(
+                beneficiary=changes.get("beneficiary", instance.beneficiary), lot=changes.get("lot", instance.lot)
+            )
+            require(can_edit(self.context["request"].user, candidate))
+        return update_placement(placement=instance, **changes)
+
+
+class PlacementFilter(django_filters.FilterSet):
+    market = django_filters.NumberFilter(field_name="lot__market", label="Marché")
+    buyer = django_filters.NumberFilter(field_name="lot__market__buyer", label="Acheteur")
+    facilitator = django_filters.NumberFilter(field_name="lot__market__facilitator", label="Structure du marché")
+    structure = django_filters.NumberFilter(field_name="beneficiary__structure", label="Structure qui accompagne")
+    market_type = django_filters.CharFilter(field_name="lot__market__market_type", label="Type de marché")
+    department = django_filters.CharFilter(
+        field_name="lot__market__execution_commune__department", label="Département d'exécution (code INSEE)"
+    )
+    active_on = django_filters.DateFilter(method="filter_active_on", label="En cours à cette date (AAAA-MM-JJ)")
+    year = django_filters.NumberFilter(method="filter_year", label="En cours pendant l'année")
+    beneficiary = django_filters.NumberFilter(method="filter_beneficiary", label="Participant·e (si vous la suivez)")
+
+    class Meta:
+        model = Placement
+        fields = ["lot", "employer", "modality"]
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.filter(start_date__lte=value, end_date__gte=value)
+
+    def filter_beneficiary(self, queryset, name, value):
+        followed = Beneficiary.objects.visible_to(self.request.user)
+        return queryset.filter(beneficiary=value, beneficiary__in=followed)
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(start_date__year__lte=value, end_date__year__gte=value)
+
+
+class PlacementViewSet(ReadCreateUpdateViewSet):
+    """Contrats et missions : une personne sur un lot, selon une modalité. Les publics sont figés au début."""
+
+    serializer_class = PlacementSerializer
+    filterset_class = PlacementFilter
+    ordering_fields = ["start_date", "end_date", "created_at"]
+    ordering = ["-start_date", "id"]
+
+    def get_queryset(self):
+        return Placement.objects.visible_to(self.request.user).select_related("beneficiary", "lot")

@@ -1,0 +1,59 @@
+"""/api/v1/ (token or session), /api/schema/ (OpenAPI 3), /api/docs/ (Swagger UI from the sidecar, no CDN),
+/api/redoc/, and the personal token page /compte/jetons/."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from api import views
+from api.beneficiaries import BeneficiaryViewSet
+from api.clauses import ClauseViewSet
+from api.hours import HoursRecordViewSet
+from api.markets import LotViewSet, MarketViewSet, OperationViewSet
+from api.organisations import OrganisationViewSet
+from api.outcomes import OutcomeViewSet
+from api.placements import PlacementViewSet
+from api.reports import YearlyReportView
+from api.territories import CommuneViewSet, DepartmentViewSet, EpciViewSet, QpvViewSet, RegionViewSet
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("territories/regions", RegionViewSet, basename="region")
+router.register("territories/departments", DepartmentViewSet, basename="department")
+router.register("territories/epcis", EpciViewSet, basename="epci")
+router.register("territories/communes", CommuneViewSet, basename="commune")
+router.register("territories/qpvs", QpvViewSet, basename="qpv")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("operations", OperationViewSet, basename="operation")
+router.register("markets", MarketViewSet, basename="market")
+router.register("lots", LotViewSet, basename="lot")
+router.register("clauses", ClauseViewSet, basename="clause")
+router.register("beneficiaries", BeneficiaryViewSet, basename="beneficiary")
+router.register("placements", PlacementViewSet, basename="placement")
+router.register("hours", HoursRecordViewSet, basename="hoursrecord")
+router.register("outcomes", OutcomeViewSet, basename="outcome")
+
+v1_patterns = [*router.urls, path("reports/yearly/", YearlyReportView.as_view(), name="yearly-report")]
+
+# The API authenticates by itself (token or session) and answers 401/403 in JSON: the login-required
+# middleware must not redirect its requests to the login page.
+for pattern in v1_patterns:
+    pattern.callback = login_not_required(pattern.callback)
+
+api_patterns = [
+    path("v1/", include(v1_patterns)),
+    path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
+    path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
+    path("redoc/", login_not_required(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
+]
+
+token_patterns = [
+    path("", views.token_list, name="tokens"),
+    path("<int:token_id>/revoquer/", views.token_revoke, name="token_revoke"),
+]
+
+urlpatterns = [
+    path("api/", include((api_patterns, "api"))),
+    path("compte/jetons/", include((token_patterns, "api_tokens"))),
+]

@@ -1,0 +1,100 @@
+"""Web flow of the hours import: upload, preview (nothing written), confirm (all or nothing).
+
+The parsed rows are kept in the session between the preview and the confirmation, and checked again
+from scratch on confirmation (the data may have changed in between)."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from beneficiaries import imports
+from organisations.permissions import is_facilitator
+
+SESSION_KEY = "clausier_hours_import"
+TEMPLATE_TYPES = {
+    "csv": ("text/csv; charset=utf-8", imports.template_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", imports.template_xlsx),
+}
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Relevé d'heures",
+        help_text=f"Fichier CSV (séparateur ; ou ,) ou XLSX, {imports.MAX_FILE_SIZE_LABEL} au plus.",
+    )
+
+
+def _require_facilitator(request):
+    if not is_facilitator(request.user):
+        raise PermissionDenied("Seul·es les membres d'une structure de facilitation importent des relevés d'heures.")
+
+
+def _preview(request, report, *, filename, status=200):
+    return render(
+        request,
+        "imports/preview.html",
+        {"report": report, "filename": filename, "counts": report.counts, "statuses": imports.STATUS_LABELS},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    _require_facilitator(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    file_errors = []
+    if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        try:
+            data = imports.read_upload(uploaded, size=uploaded.size)
+            rows = imports.parse_file(data, filename=uploaded.name)
+        except imports.FileRefused as error:
+            file_errors = error.messages
+        else:
+            report = imports.process(rows, user=request.user, commit=False)
+            if report.ok:
+                request.session[SESSION_KEY] = {
+                    "filename": uploaded.name,
+                    "rows": [row.as_dict() for row in rows],
+                }
+            else:
+                request.session.pop(SESSION_KEY, None)
+            return _preview(request, report, filename=uploaded.name)
+    return render(
+        request,
+        "imports/upload.html",
+        {"form": form, "file_errors": file_errors, "columns": imports.COLUMNS},
+        status=400 if file_errors or form.errors else 200,
+    )
+
+
+@require_POST
+def confirm(request):
+    _require_facilitator(request)
+    pending = request.session.get(SESSION_KEY)
+    if not pending:
+        messages.error(request, "Aucun import en attente : déposez de nouveau le fichier.")
+        return redirect("imports:upload")
+    rows = [imports.ParsedRow.from_dict(values) for values in pending["rows"]]
+    report = imports.process(rows, user=request.user, commit=True)
+    if not report.committed:
+        # Something changed since the preview: show why, nothing was written.
+        request.session.pop(SESSION_KEY, None)
+        messages.error(request, "Les données ont changé depuis l'aperçu : rien n'a été enregistré.")
+        return _preview(request, report, filename=pending["filename"], status=409)
+    request.session.pop(SESSION_KEY, None)
+    counts = report.counts
+    return render(request, "imports/done.html", {"report": report, "counts": counts, "filename": pending["filename"]})
+
+
+@require_GET
+def template_file(request, extension):
+    if extension not in TEMPLATE_TYPES:
+        raise Http404("Modèle inconnu.")
+    content_type, build = TEMPLATE_TYPES[extension]
+    response = HttpResponse(build(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="modele-releve-heures.{extension}"'
+    return response

@@ -1,0 +1,642 @@
+"""Import of company hour statements from a spreadsheet (CSV or XLSX), one row per person and month.
+
+Three steps, shared by the web flow (beneficiaries.import_views) and `manage.py import_hours`:
+
+1. `parse_file` reads the bytes (size limit, format and encoding detection, headers matched without case
+   or accents, formulas refused) into `ParsedRow`s, plain values that can be kept in a session;
+2. `process` resolves each row to a placement the user may declare hours on (market by reference among
+   the user's markets, lot number, contractor SIRET, person, placement active that month), builds
+   `HoursEntry`s and hands them to `beneficiaries.services.declare_month`, the same all-or-nothing
+   service as the monthly grid: in a preview the transaction is rolled back, on confirmation it is kept
+   only if no row is refused. No rule of the grid is repeated here.
+3. The report tells, per row, what would be (or was) created, updated or left unchanged, and every
+   refusal with its row number, in French.
+"""
+
+import csv
+import io
+import unicodedata
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from beneficiaries.calculations import first_of_month
+from beneficiaries.choices import HoursSource
+from beneficiaries.models import Beneficiary, Placement
+from beneficiaries.services import (
+    HoursBatchError,
+    HoursEntry,
+    declare_month,
+    format_date,
+    format_month,
+    format_number,
+)
+from markets.models import Lot
+from organisations.permissions import can_edit_hours
+
+MAX_FILE_SIZE = 5 * 1024 * 1024
+MAX_FILE_SIZE_LABEL = "5 Mo"
+PROGRESS_EVERY = 1000
+
+# Column code -> what it holds (for messages and the README).
+COLUMNS: dict[str, str] = {
+    "reference_marche": "référence du marché",
+    "numero_lot": "numéro du lot",
+    "siret_titulaire": "SIRET du titulaire du lot",
+    "identifiant_participant": "identifiant Clausier de la personne",
+    "nom": "nom de la personne",
+    "prenom": "prénom de la personne",
+    "date_naissance": "date de naissance (JJ/MM/AAAA)",
+    "mois": "mois (MM/AAAA)",
+    "heures": "heures d'insertion du mois",
+    "heures_formation": "heures de formation du mois",
+}
+REQUIRED_COLUMNS = ("reference_marche", "numero_lot", "siret_titulaire", "mois", "heures")
+NAME_COLUMNS = ("nom", "prenom", "date_naissance")
+# A few spellings met in the wild, after normalisation.
+ALIASES = {
+    "reference_du_marche": "reference_marche",
+    "ref_marche": "reference_marche",
+    "numero_de_lot": "numero_lot",
+    "lot": "numero_lot",
+    "siret": "siret_titulaire",
+    "identifiant": "identifiant_participant",
+    "date_de_naissance": "date_naissance",
+    "heures_de_formation": "heures_formation",
+}
+TEMPLATE_EXAMPLE = {
+    "reference_marche": "2025-0001",
+    "numero_lot": "1",
+    "siret_titulaire": "73282932000074",
+    "identifiant_participant": "",
+    "nom": "DUPONT",
+    "prenom": "Marie",
+    "date_naissance": "01/02/1990",
+    "mois": "03/2025",
+    "heures": "120,5",
+    "heures_formation": "0",
+}
+
+
+class FileRefused(ValidationError):
+    """The file as a whole cannot be read: nothing is analysed further."""
+
+
+# --- Reading -------------------------------------------------------------------------------------------------
+
+
+def read_upload(fileobj, *, size: int | None = None) -> bytes:
+    """Read at most the size limit from an uploaded file or an open binary file; refuse a larger one at once."""
+    if size is not None and size > MAX_FILE_SIZE:
+        raise FileRefused(_too_large(size))
+    data = fileobj.read(MAX_FILE_SIZE + 1)
+    if len(data) > MAX_FILE_SIZE:
+        raise FileRefused(_too_large(None))
+    return data
+
+
+def _too_large(size: int | None) -> str:
+    shown = f" ({size / 1024 / 1024:.1f} Mo)".replace(".", ",") if size else ""
+    return f"Le fichier est trop volumineux{shown} : {MAX_FILE_SIZE_LABEL} au plus. Découpez-le par mois ou par marché."
+
+
+def normalise_header(text) -> str:
+    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+    text = "".join(char if char.isalnum() else "_" for char in text.strip().lower())
+    while "__" in text:
+        text = text.replace("__", "_")
+    text = text.strip("_")
+    return ALIASES.get(text, text)
+
+
+def _table_rows(data: bytes, filename: str) -> Iterator[tuple[int, list]]:
+    """(row number, cells) of the first sheet or of the CSV text, row 1 being the headers."""
+    if not data.strip():
+        raise FileRefused("Le fichier est vide.")
+    if data[:4] == b"PK\x03\x04":
+        return _xlsx_rows(data)
+    if filename.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+        raise FileRefused("Ce fichier n'est pas un classeur XLSX lisible : enregistrez-le au format XLSX ou CSV.")
+    return _csv_rows(data)
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        sheet = workbook.worksheets[0]
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as error:
+        raise FileRefused(
+            "Ce fichier n'est pas un classeur XLSX lisible : enregistrez-le au format XLSX ou CSV."
+        ) from error
+    except Exception as error:  # openpyxl raises many kinds of errors on a damaged file
+        raise FileRefused("Ce classeur XLSX est endommagé ou illisible.") from error
+
+    def rows():
+        try:
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, list(values)
+        finally:
+            workbook.close()
+
+    return rows()
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    if b"\x00" in data:
+        raise FileRefused(_NOT_A_SPREADSHEET)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as error:
+            raise FileRefused(_NOT_A_SPREADSHEET) from error
+    if any(ord(char) < 32 and char not in "\t\r\n" for char in text) or "\ufffd" in text:
+        raise FileRefused(_NOT_A_SPREADSHEET)
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    if ";" not in first_line and "," not in first_line:
+        raise FileRefused(
+            "La première ligne doit contenir les noms des colonnes, séparés par des points-virgules ou des virgules."
+        )
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from enumerate(reader, start=1)
+    except csv.Error as error:
+        raise FileRefused(f"Ce fichier CSV est mal formé (ligne {reader.line_num}).") from error
+
+
+_NOT_A_SPREADSHEET = "Ce fichier n'est pas un tableau lisible : envoyez un fichier CSV (UTF-8 ou Windows-1252) ou XLSX."
+
+
+# --- Parsing cells -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ParsedRow:
+    """One data row, as plain values (JSON-serialisable through `as_dict`)."""
+
+    number: int
+    reference: str = ""
+    lot_number: int | None = None
+    siret: str = ""
+    beneficiary_id: int | None = None
+    last_name: str = ""
+    first_name: str = ""
+    birth_date: str | None = None  # ISO
+    month: str | None = None  # ISO, first day
+    hours: str | None = None  # Decimal as text
+    training_hours: str = "0"
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "ParsedRow":
+        return cls(**values)
+
+    @property
+    def month_label(self) -> str:
+        return format_month(date.fromisoformat(self.month)) if self.month else ""
+
+    @property
+    def hours_label(self) -> str:
+        return format_number(Decimal(self.hours)) if self.hours is not None else ""
+
+    @property
+    def training_label(self) -> str:
+        return format_number(Decimal(self.training_hours))
+
+    @property
+    def person_label(self) -> str:
+        if self.beneficiary_id is not None:
+            return f"n° {self.beneficiary_id}"
+        birth = f", né·e le {format_date(date.fromisoformat(self.birth_date))}" if self.birth_date else ""
+        return f"{self.last_name.upper()} {self.first_name}{birth}".strip()
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _parse_decimal(value, label: str, errors: list[str]) -> str | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = Decimal(str(value))
+    else:
+        text = _text(value).replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            errors.append(f"{label.capitalize()} illisibles : « {_text(value)} » (un nombre, par exemple 12,5).")
+            return None
+    if not number.is_finite():
+        errors.append(f"{label.capitalize()} illisibles : « {_text(value)} ».")
+        return None
+    return str(number)
+
+
+def _parse_month(value, errors: list[str]) -> str | None:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return first_of_month(value).isoformat()
+    text = _text(value)
+    for separator in ("/", "-", "."):
+        parts = text.split(separator)
+        if len(parts) == 2 and all(part.isdigit() for part in parts):
+            month, year = (parts[1], parts[0]) if len(parts[0]) == 4 else (parts[0], parts[1])
+            if len(year) == 4 and 1 <= int(month) <= 12 and 2000 <= int(year) <= 2100:
+                return date(int(year), int(month), 1).isoformat()
+    errors.append(f"Mois illisible : « {text} » (attendu MM/AAAA, par exemple 03/2025).")
+    return None
+
+
+def _parse_birth_date(value, errors: list[str]) -> str | None:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = _text(value)
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date().isoformat()
+    except ValueError:
+        errors.append(f"Date de naissance illisible : « {text} » (attendu JJ/MM/AAAA).")
+        return None
+
+
+def _parse_integer(value, label: str, errors: list[str]) -> int | None:
+    text = _text(value)
+    if text.isdigit() and len(text) <= 9:
+        return int(text)
+    errors.append(f"{label} illisible : « {text} » (un nombre entier)." if text else f"{label} manquant.")
+    return None
+
+
+def _parse_row(number: int, cells: dict[str, object], by_id: bool) -> ParsedRow:
+    row = ParsedRow(number=number)
+    errors = row.errors
+    row.reference = _text(cells.get("reference_marche"))
+    if not row.reference:
+        errors.append("Référence du marché manquante.")
+    row.lot_number = _parse_integer(cells.get("numero_lot"), "Numéro de lot", errors)
+    siret = _text(cells.get("siret_titulaire")).replace(" ", "").replace("\u00a0", "")
+    if siret.isdigit() and len(siret) < 14:
+        siret = siret.zfill(14)  # a spreadsheet may have turned it into a number
+    if not (siret.isdigit() and len(siret) == 14):
+        errors.append(
+            f"SIRET du titulaire illisible : « {siret} » (14 chiffres)." if siret else "SIRET du titulaire manquant."
+        )
+    row.siret = siret
+    identifier = _text(cells.get("identifiant_participant")) if by_id else ""
+    if identifier:
+        row.beneficiary_id = _parse_integer(identifier, "Identifiant de la personne", errors)
+    else:
+        row.last_name = _text(cells.get("nom"))
+        row.first_name = _text(cells.get("prenom"))
+        if not (row.last_name and row.first_name and _text(cells.get("date_naissance"))):
+            errors.append("Indiquez la personne : son identifiant Clausier, ou ses nom, prénom et date de naissance.")
+        else:
+            row.birth_date = _parse_birth_date(cells.get("date_naissance"), errors)
+    row.month = _parse_month(cells.get("mois"), errors)
+    row.hours = _parse_decimal(cells.get("heures"), "heures", errors)
+    if row.hours is None and not any(message.startswith("Heures illisibles") for message in errors):
+        errors.append("Heures manquantes (0 si la personne n'a pas travaillé ce mois-là).")
+    training = _parse_decimal(cells.get("heures_formation"), "heures de formation", errors)
+    row.training_hours = training if training is not None else "0"
+    return row
+
+
+def _map_headers(cells: list) -> dict[int, str]:
+    headers = [normalise_header(cell) for cell in cells]
+    while headers and not headers[-1]:
+        headers.pop()
+    errors = []
+    unknown = [str(cells[index]).strip() for index, name in enumerate(headers) if name and name not in COLUMNS]
+    if unknown:
+        listed = ", ".join(f"« {name} »" for name in unknown)
+        errors.append(f"Colonne{'s' if len(unknown) > 1 else ''} inconnue{'s' if len(unknown) > 1 else ''} : {listed}.")
+    if any(not name for name in headers):
+        errors.append("Une colonne n'a pas de nom dans la première ligne.")
+    duplicated = sorted({name for name in headers if name and headers.count(name) > 1})
+    if duplicated:
+        errors.append("Colonne en double : " + ", ".join(f"« {name} »" for name in duplicated) + ".")
+    missing = [name for name in REQUIRED_COLUMNS if name not in headers]
+    if missing:
+        listed = ", ".join(f"« {name} »" for name in missing)
+        errors.append(
+            f"Colonne{'s' if len(missing) > 1 else ''} manquante{'s' if len(missing) > 1 else ''} : {listed}."
+        )
+    if "identifiant_participant" not in headers and not all(name in headers for name in NAME_COLUMNS):
+        errors.append(
+            "Il faut identifier les personnes : une colonne « identifiant_participant », ou les colonnes "
+            "« nom », « prenom » et « date_naissance »."
+        )
+    if errors:
+        errors.append("Colonnes attendues : " + ", ".join(COLUMNS) + " (voir le modèle à télécharger).")
+        raise FileRefused(errors)
+    return dict(enumerate(headers))
+
+
+def _is_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
+def parse_file(data: bytes, *, filename: str = "", progress: Callable[[int], None] | None = None) -> list[ParsedRow]:
+    """Read a statement into rows. FileRefused when the file as a whole is unreadable."""
+    if len(data) > MAX_FILE_SIZE:
+        raise FileRefused(_too_large(len(data)))
+    table = _table_rows(data, filename)
+    columns = None
+    rows: list[ParsedRow] = []
+    for number, cells in table:
+        if columns is None:
+            if not any(_text(cell) for cell in cells):
+                continue
+            columns = _map_headers(cells)
+            by_id = "identifiant_participant" in columns.values()
+            continue
+        if not any(_text(cell) for cell in cells):
+            continue
+        values = {name: cells[index] if index < len(cells) else None for index, name in columns.items()}
+        formulas = [name for name, value in values.items() if _is_formula(value)]
+        extra = [cell for cell in cells[len(columns) :] if _text(cell)]
+        row = _parse_row(number, {name: (None if name in formulas else value) for name, value in values.items()}, by_id)
+        if formulas:
+            row.errors.insert(
+                0,
+                "Formule refusée dans la colonne "
+                + ", ".join(f"« {name} »" for name in formulas)
+                + " : enregistrez des valeurs, pas des formules.",
+            )
+        if extra:
+            row.errors.insert(0, "Cette ligne a plus de cellules que d'en-têtes de colonnes.")
+        rows.append(row)
+        if progress and len(rows) % PROGRESS_EVERY == 0:
+            progress(len(rows))
+    if columns is None:
+        raise FileRefused("Le fichier est vide.")
+    if not rows:
+        raise FileRefused("Le fichier ne contient aucune ligne de relevé sous les en-têtes.")
+    return rows
+
+
+# --- Resolving rows and declaring ----------------------------------------------------------------------------
+
+CREATED, UPDATED, UNCHANGED, REFUSED = "created", "updated", "unchanged", "refused"
+STATUS_LABELS = {CREATED: "à créer", UPDATED: "à mettre à jour", UNCHANGED: "inchangé", REFUSED: "refusé"}
+DONE_LABELS = {CREATED: "créé", UPDATED: "mis à jour", UNCHANGED: "inchangé", REFUSED: "refusé"}
+
+
+@dataclass
+class RowResult:
+    row: ParsedRow
+    status: str = REFUSED
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult]
+    committed: bool = False
+
+    @property
+    def errors(self) -> list[tuple[int, str]]:
+        return [(result.row.number, message) for result in self.rows for message in result.errors]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def count(self, status: str) -> int:
+        return sum(1 for result in self.rows if result.status == status)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {status: self.count(status) for status in (CREATED, UPDATED, UNCHANGED, REFUSED)}
+
+    def error_lines(self) -> list[str]:
+        return [f"Ligne {number} : {message}" for number, message in self.errors]
+
+
+def _visible(queryset, user):
+    return queryset.all() if user is None else queryset.visible_to(user)
+
+
+def _person_key(last_name: str, first_name: str, birth_date) -> tuple[str, str, str]:
+    return (normalise_header(last_name), normalise_header(first_name), str(birth_date))
+
+
+def _period_distance(placement: Placement, month: date) -> int:
+    if first_of_month(placement.start_date) <= month <= first_of_month(placement.end_date):
+        return 0
+    start, end = first_of_month(placement.start_date), first_of_month(placement.end_date)
+    return min(abs((start - month).days), abs((month - end).days))
+
+
+class _Resolver:
+    """Loads, in a fixed few queries, the lots, placements and people the rows refer to."""
+
+    def __init__(self, rows: list[ParsedRow], user):
+        self.user = user
+        usable = [row for row in rows if not row.errors]
+        references = {row.reference for row in usable}
+        self.lots_by_key: dict[tuple[str, int], list[Lot]] = defaultdict(list)
+        self.references: set[str] = set()
+        lots = (
+            _visible(Lot.objects, user)
+            .filter(market__reference__in=references)
+            .select_related("market", "contractor", "clause")
+        )
+        for lot in lots:
+            self.references.add(lot.market.reference)
+            self.lots_by_key[(lot.market.reference, lot.number)].append(lot)
+        lot_ids = [lot.pk for group in self.lots_by_key.values() for lot in group]
+        self.placements_by_lot: dict[int, list[Placement]] = defaultdict(list)
+        placements = (
+            _visible(Placement.objects, user)
+            .filter(lot__in=lot_ids)
+            .select_related("beneficiary", "lot__market", "lot__clause", "lot__contractor", "employer")
+        )
+        for placement in placements:
+            self.placements_by_lot[placement.lot_id].append(placement)
+        ids = {row.beneficiary_id for row in usable if row.beneficiary_id is not None}
+        births = {row.birth_date for row in usable if row.birth_date}
+        people = _visible(Beneficiary.objects, user)
+        if user is not None:
+            people = Beneficiary.objects.filter(
+                Q(pk__in=people.values("pk")) | Q(placements__in=_visible(Placement.objects, user).values("pk"))
+            )
+        known = (
+            people.filter(Q(pk__in=ids) | Q(birth_date__in=births))
+            .distinct()
+            .values_list("pk", "last_name", "first_name", "birth_date")
+        )
+        self.known_ids = set()
+        self.known_names = set()
+        for pk, last_name, first_name, birth_date in known:
+            self.known_ids.add(pk)
+            self.known_names.add(_person_key(last_name, first_name, birth_date.isoformat() if birth_date else None))
+
+    def resolve(self, row: ParsedRow) -> tuple[Placement | None, list[str]]:
+        if row.reference not in self.references:
+            return None, [f"Marché inconnu : aucun des marchés que vous suivez n'a la référence « {row.reference} »."]
+        lots = self.lots_by_key.get((row.reference, row.lot_number), [])
+        if not lots:
+            return None, [f"Le marché {row.reference} n'a pas de lot n° {row.lot_number}."]
+        lots = [lot for lot in lots if lot.contractor is not None and lot.contractor.siret == row.siret]
+        if not lots:
+            return None, [
+                f"Le SIRET {row.siret} n'est pas celui du titulaire du lot n° {row.lot_number} "
+                f"du marché {row.reference}."
+            ]
+        if len(lots) > 1:
+            return None, [f"Plusieurs marchés que vous suivez ont la référence « {row.reference} » et ce titulaire."]
+        lot = lots[0]
+        candidates = self.placements_by_lot.get(lot.pk, [])
+        if row.beneficiary_id is not None:
+            mine = [placement for placement in candidates if placement.beneficiary_id == row.beneficiary_id]
+            known = row.beneficiary_id in self.known_ids
+        else:
+            key = _person_key(row.last_name, row.first_name, row.birth_date)
+            mine = [
+                placement
+                for placement in candidates
+                if _person_key(
+                    placement.beneficiary.last_name,
+                    placement.beneficiary.first_name,
+                    placement.beneficiary.birth_date.isoformat() if placement.beneficiary.birth_date else None,
+                )
+                == key
+            ]
+            known = key in self.known_names
+            if len({placement.beneficiary_id for placement in mine}) > 1:
+                return None, [
+                    "Plusieurs personnes de ce lot ont ces nom, prénom et date de naissance : "
+                    "utilisez la colonne « identifiant_participant »."
+                ]
+        if not mine:
+            if not known:
+                return None, [f"Participant·e inconnu·e : {row.person_label}."]
+            return None, [
+                f"Cette personne ({row.person_label}) n'a aucun contrat sur le lot n° {lot.number} "
+                f"du marché {row.reference}."
+            ]
+        month = date.fromisoformat(row.month)
+        placement = min(mine, key=lambda item: (_period_distance(item, month), -item.start_date.toordinal()))
+        if self.user is not None and not can_edit_hours(self.user, placement):
+            return None, ["Votre rôle ne permet pas de déclarer des heures sur ce contrat."]
+        return placement, []
+
+
+def process(
+    rows: Iterable[ParsedRow], *, user, commit: bool, progress: Callable[[int], None] | None = None
+) -> ImportReport:
+    """Check every row with the grid's service; write only when `commit` and no row is refused.
+
+    `user` None (the command without --user) means every market, with nobody recorded as declarer.
+    """
+    rows = list(rows)
+    results = [RowResult(row=row, errors=list(row.errors)) for row in rows]
+    resolver = _Resolver(rows, user)
+    entries: list[HoursEntry] = []
+    entry_rows: list[RowResult] = []
+    seen: dict[tuple[int, date], int] = {}
+    for position, result in enumerate(results, start=1):
+        row = result.row
+        if not result.errors:
+            placement, errors = resolver.resolve(row)
+            result.errors.extend(errors)
+            if placement is not None:
+                month = date.fromisoformat(row.month)
+                first = seen.setdefault((placement.pk, month), row.number)
+                if first != row.number:
+                    result.errors.append(
+                        f"Ce contrat et ce mois ({format_month(month)}) figurent déjà à la ligne {first}."
+                    )
+                else:
+                    entries.append(
+                        HoursEntry(
+                            placement=placement,
+                            month=month,
+                            hours=Decimal(row.hours),
+                            training_hours=Decimal(row.training_hours),
+                        )
+                    )
+                    entry_rows.append(result)
+        if progress and position % PROGRESS_EVERY == 0:
+            progress(position)
+    any_refused = any(result.errors for result in results)
+    keep = commit and not any_refused
+    try:
+        with transaction.atomic():
+            outcomes = declare_month(entries=entries, user=user, source=HoursSource.IMPORT)
+            if not keep:
+                transaction.set_rollback(True)
+    except HoursBatchError as error:
+        keep = False
+        for index, messages in error.row_errors.items():
+            entry_rows[index].errors.extend(messages)
+    else:
+        for result, outcome in zip(entry_rows, outcomes, strict=True):
+            result.status = CREATED if outcome.created else UPDATED if outcome.changed else UNCHANGED
+    for result in results:
+        if result.errors:
+            result.status = REFUSED
+    return ImportReport(rows=results, committed=keep and not any(result.errors for result in results))
+
+
+def import_file(data: bytes, *, user, filename: str = "", commit: bool) -> ImportReport:
+    return process(parse_file(data, filename=filename), user=user, commit=commit)
+
+
+# --- Template files --------------------------------------------------------------------------------------------
+
+
+def template_csv() -> bytes:
+    output = io.StringIO()
+    writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerow(TEMPLATE_EXAMPLE[name] for name in COLUMNS)
+    return ("\ufeff" + output.getvalue()).encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Relevé d'heures"
+    sheet.append(list(COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.append([TEMPLATE_EXAMPLE[name] for name in COLUMNS])
+    for column in sheet.columns:
+        sheet.column_dimensions[column[0].column_letter].width = max(14, len(str(column[0].value)) + 2)
+    notes = workbook.create_sheet("Colonnes")
+    notes.append(["colonne", "contenu"])
+    for name, label in COLUMNS.items():
+        notes.append([name, label])
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()

@@ -1,0 +1,70 @@
+"""manage.py import_hours FICHIER [--dry-run] [--user EMAIL]: import a company hour statement."""
+
+import os
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from beneficiaries import imports
+from organisations.models import User
+
+
+class Command(BaseCommand):
+    help = (
+        "Importe un relevé d'heures (CSV ou XLSX, une ligne par personne et par mois). Tout ou rien : "
+        "une seule ligne refusée et rien n'est enregistré."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", metavar="FICHIER", help="Fichier CSV (; ou ,) ou XLSX.")
+        parser.add_argument("--dry-run", action="store_true", help="Vérifie le fichier sans rien enregistrer.")
+        parser.add_argument(
+            "--user",
+            metavar="EMAIL",
+            help="Importe avec les droits de cette personne (par défaut : tous les marchés, sans déclarant).",
+        )
+
+    def handle(self, *args, **options):
+        path = options["file"]
+        user = None
+        if options["user"]:
+            user = User.objects.filter(email__iexact=options["user"].strip(), is_active=True).first()
+            if user is None:
+                raise CommandError(f"Aucun compte actif pour l'adresse {options['user']}.")
+        try:
+            size = os.path.getsize(path)
+            with open(path, "rb") as handle:
+                data = imports.read_upload(handle, size=size)
+            progress = self._progress if sys.stderr.isatty() or size > 512 * 1024 else None
+            rows = imports.parse_file(data, filename=path, progress=progress and self._reading)
+            self.stderr.write(f"{len(rows)} lignes lues, vérification…")
+            report = imports.process(rows, user=user, commit=not options["dry_run"], progress=progress)
+        except OSError as error:
+            raise CommandError(f"Impossible de lire {path} : {error.strerror}.") from error
+        except imports.FileRefused as error:
+            raise CommandError("Fichier refusé : " + " ".join(error.messages)) from error
+        counts = report.counts
+        if not report.ok:
+            lines = "\n".join(report.error_lines())
+            raise CommandError(
+                f"{len(report.errors)} erreur(s) : rien n'a été enregistré.\n{lines}",
+            )
+        summary = (
+            f"{counts[imports.CREATED]} relevé(s) à créer, {counts[imports.UPDATED]} à mettre à jour, "
+            f"{counts[imports.UNCHANGED]} inchangé(s)."
+        )
+        if options["dry_run"]:
+            self.stdout.write(f"Vérification sans enregistrement : {summary}")
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Import terminé : {counts[imports.CREATED]} relevé(s) créé(s), "
+                    f"{counts[imports.UPDATED]} mis à jour, {counts[imports.UNCHANGED]} inchangé(s)."
+                )
+            )
+
+    def _reading(self, count):
+        self.stderr.write(f"… {count} lignes lues")
+
+    def _progress(self, count):
+        self.stderr.write(f"… {count} lignes vérifiées")
