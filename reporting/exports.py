@@ -497,7 +497,9 @@ class _Echo:
         return value
 
 
-def iter_csv(tables: Iterable[Table], meta: ExportMeta) -> Iterator[str]:
+def iter_csv(
+    tables: Iterable[Table], meta: ExportMeta, *, progress: Callable[[str], None] | None = None
+) -> Iterator[str]:
     """CSV lines (";" separator, French decimal comma), the BOM first; one section per table."""
     writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
     yield "\ufeff"
@@ -511,14 +513,18 @@ def iter_csv(tables: Iterable[Table], meta: ExportMeta) -> Iterator[str]:
         yield writer.writerow([])
         yield writer.writerow([neutralise_formula(table.title)])
         yield writer.writerow([column.header for column in table.columns])
+        count = 0
         for values in table.records():
+            count += 1
             yield writer.writerow(
                 [csv_cell(value, column.kind) for value, column in zip(values, table.columns, strict=True)]
             )
+        if progress:
+            progress(f"Tableau « {table.title} » : {count} ligne(s) écrite(s).")
 
 
-def write_csv(tables: Iterable[Table], meta: ExportMeta, stream) -> None:
-    for chunk in iter_csv(tables, meta):
+def write_csv(tables: Iterable[Table], meta: ExportMeta, stream, *, progress=None) -> None:
+    for chunk in iter_csv(tables, meta, progress=progress):
         stream.write(chunk)
 
 
