@@ -10,6 +10,7 @@ urlpatterns = [
     path("organisations/", include("organisations.urls")),
     path("", include("markets.urls")),
     path("clauses/", include("clauses.urls")),
+    path("", include("reporting.urls")),
     path("", include("api.urls")),
     path("imports/", include("beneficiaries.import_urls")),
     path("admin/", admin.site.urls),
