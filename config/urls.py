@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from organisations import views as organisation_views
+from beneficiaries.views_home import home
+from markets.lot_views import lot_detail
 from organisations.urls import account_urlpatterns
 
 urlpatterns = [
-    path("", organisation_views.home, name="home"),
+    path("", home, name="home"),
     path("compte/", include(account_urlpatterns)),
     path("organisations/", include("organisations.urls")),
     path("", include("markets.urls")),
@@ -13,5 +14,9 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("api.urls")),
     path("imports/", include("beneficiaries.import_urls")),
+    path("participants/", include("beneficiaries.urls")),
+    path("contrats/", include("beneficiaries.urls_placements")),
+    path("heures/", include("beneficiaries.urls_hours")),
+    path("lots/<int:pk>/", lot_detail, name="lot_detail"),
     path("admin/", admin.site.urls),
 ]

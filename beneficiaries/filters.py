@@ -1,0 +1,124 @@
+"""List filters of the facilitator workspace (django-filter)."""
+
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from beneficiaries.choices import Modality, PrescriberType, Sex
+from beneficiaries.models import Beneficiary, Placement
+from markets.models import Lot, Market
+
+YES_NO = [("true", "Oui"), ("false", "Non")]
+ENDING_SOON_DAYS = 30
+
+
+def active_on(queryset, day):
+    """Placements running on a given day (start and end included)."""
+    return queryset.filter(start_date__lte=day, end_date__gte=day)
+
+
+def ending_within(queryset, today, days: int = ENDING_SOON_DAYS):
+    return queryset.filter(end_date__gte=today, end_date__lte=today + timedelta(days=days))
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.Select(choices=[("", "Indifférent"), *YES_NO]))
+        super().__init__(*args, **kwargs)
+
+
+class BeneficiaryFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Nom ou prénom", method="search")
+    sex = django_filters.ChoiceFilter(label="Sexe", choices=Sex.choices, empty_label="Tous")
+    prescriber_type = django_filters.ChoiceFilter(
+        label="Type de prescripteur", choices=PrescriberType.choices, empty_label="Tous"
+    )
+    qpv_resident = YesNoFilter(label="Habite un QPV", field_name="qpv", lookup_expr="isnull", exclude=True)
+    has_active_placement = YesNoFilter(label="Contrat en cours", method="filter_active")
+    ordering = django_filters.OrderingFilter(
+        label="Trier par",
+        fields=(("last_name", "last_name"), ("birth_date", "birth_date"), ("created_at", "created_at")),
+        field_labels={"last_name": "Nom", "birth_date": "Date de naissance", "created_at": "Date de création"},
+        empty_label="Nom (par défaut)",
+    )
+
+    class Meta:
+        model = Beneficiary
+        fields = ["q", "sex", "prescriber_type"]
+
+    def search(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(Q(last_name__icontains=word) | Q(first_name__icontains=word))
+        return queryset
+
+    def filter_active(self, queryset, name, value):
+        if value is None:
+            return queryset
+        today = timezone.localdate()
+        running = active_on(Placement.objects.filter(beneficiary=OuterRef("pk")), today)
+        return queryset.filter(Exists(running) if value else ~Exists(running))
+
+
+def _visible_lots(request):
+    if request is None:
+        return Lot.objects.none()
+    return Lot.objects.visible_to(request.user).select_related("market")
+
+
+def _visible_markets(request):
+    if request is None:
+        return Market.objects.none()
+    return Market.objects.visible_to(request.user)
+
+
+class PlacementFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Nom du ou de la participant·e", method="search")
+    market = django_filters.ModelChoiceFilter(
+        label="Marché", field_name="lot__market", queryset=_visible_markets, empty_label="Tous"
+    )
+    lot = django_filters.ModelChoiceFilter(label="Lot", queryset=_visible_lots, empty_label="Tous")
+    modality = django_filters.ChoiceFilter(label="Modalité", choices=Modality.choices, empty_label="Toutes")
+    active_on = django_filters.DateFilter(
+        label="En cours le (JJ/MM/AAAA)",
+        method="filter_active_on",
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"placeholder": "JJ/MM/AAAA", "inputmode": "numeric"}, format="%d/%m/%Y"),
+    )
+    ending_soon = django_filters.BooleanFilter(
+        label=f"Se termine dans les {ENDING_SOON_DAYS} jours",
+        method="filter_ending_soon",
+        widget=forms.CheckboxInput,
+    )
+    ordering = django_filters.OrderingFilter(
+        label="Trier par",
+        fields=(("start_date", "start_date"), ("end_date", "end_date"), ("beneficiary__last_name", "name")),
+        field_labels={"start_date": "Début", "end_date": "Fin", "name": "Nom"},
+        empty_label="Début, du plus récent (par défaut)",
+    )
+
+    class Meta:
+        model = Placement
+        fields = ["q", "market", "lot", "modality"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["lot"].field.label_from_instance = lambda lot: f"{lot.market.reference} – lot {lot.number}"
+
+    def search(self, queryset, name, value):
+        # Names only match the people the viewer may identify (their own structure's).
+        user = getattr(self.request, "user", None)
+        queryset = queryset.filter(beneficiary__in=Beneficiary.objects.visible_to(user))
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(beneficiary__last_name__icontains=word) | Q(beneficiary__first_name__icontains=word)
+            )
+        return queryset
+
+    def filter_active_on(self, queryset, name, value):
+        return active_on(queryset, value) if value else queryset
+
+    def filter_ending_soon(self, queryset, name, value):
+        return ending_within(queryset, timezone.localdate()) if value else queryset

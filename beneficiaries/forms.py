@@ -1,0 +1,276 @@
+"""Input forms of the facilitator workspace: beneficiaries, criteria, placements, outcomes and the monthly grid.
+
+Forms parse and present; the rules live in beneficiaries.services (the views call them with the cleaned data
+and put the refusals back on the form with `add_service_errors`).
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from beneficiaries.choices import SENSITIVE_CRITERIA, Criterion, EvidenceType, Modality, OutcomeResult
+from beneficiaries.models import Beneficiary
+from markets.models import Lot
+from organisations.models import Organisation, OrganisationKind
+from territories.models import Commune, Qpv
+
+DATE_HELP = "Format JJ/MM/AAAA."
+MAX_COMMUNE_OPTIONS = 30
+
+
+class FrenchDateInput(forms.DateInput):
+    """A text input showing dates as JJ/MM/AAAA (parsed through DATE_INPUT_FORMATS of config/formats/fr)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={"placeholder": "JJ/MM/AAAA", "inputmode": "numeric", "autocomplete": "off", **(attrs or {})},
+            format="%d/%m/%Y",
+        )
+
+
+def french_date_field(label: str, *, required: bool = True, help_text: str = DATE_HELP) -> forms.DateField:
+    return forms.DateField(label=label, required=required, widget=FrenchDateInput(), help_text=help_text)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, fields_by_message: dict[str, str] | None = None):
+    """Put a service refusal back on the form: on a field when its message is known to concern one."""
+    fields_by_message = fields_by_message or {}
+    for message in error.messages:
+        field = fields_by_message.get(message)
+        form.add_error(field if field in form.fields else None, message)
+
+
+# Beneficiaries ---------------------------------------------------------------------------------------------
+
+
+def commune_label(commune: Commune) -> str:
+    return f"{commune.name} ({commune.code}, {commune.department_id})"
+
+
+def commune_choices(communes) -> list[tuple[str, str]]:
+    return [("", "Aucune commune choisie")] + [(commune.pk, commune_label(commune)) for commune in communes]
+
+
+def qpv_choices(commune_code: str | None) -> list[tuple[str, str]]:
+    """Only the QPV of the chosen commune are offered."""
+    if not commune_code:
+        return [("", "Choisissez d'abord la commune")]
+    qpvs = Qpv.objects.filter(communes=commune_code).order_by("name")
+    return [("", "Ne réside pas dans un QPV")] + [(qpv.pk, f"{qpv.name} ({qpv.code})") for qpv in qpvs]
+
+
+def search_communes(query: str, *, limit: int = MAX_COMMUNE_OPTIONS):
+    """Communes whose name starts with (then contains) the query, or whose INSEE/postal-like code starts with it."""
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    communes = Commune.objects.select_related("department")
+    if query.isdigit():
+        return list(communes.filter(code__startswith=query).order_by("code")[:limit])
+    starting = list(communes.filter(name__istartswith=query).order_by("name", "code")[:limit])
+    if len(starting) < limit:
+        seen = {commune.pk for commune in starting}
+        more = communes.filter(name__icontains=query).exclude(pk__in=seen).order_by("name", "code")
+        starting += list(more[: limit - len(starting)])
+    return starting
+
+
+class BeneficiaryForm(forms.ModelForm):
+    """Identity, residence (commune searched, QPV among the commune's), prescriber and qualification.
+
+    The commune select never lists the 35,000 communes: only the chosen one, replaced by the results of the
+    search input (htmx). The QPV select lists the QPV of the chosen commune.
+    """
+
+    commune_search = forms.CharField(
+        label="Rechercher la commune de résidence",
+        required=False,
+        help_text="Tapez au moins deux lettres du nom ou les premiers chiffres du code INSEE.",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Beneficiary
+        fields = [
+            "last_name",
+            "first_name",
+            "sex",
+            "birth_date",
+            "address",
+            "commune_search",
+            "commune",
+            "qpv",
+            "prescriber_type",
+            "prescriber_name",
+            "qualification_level",
+            "job_seeker_since",
+            "notes",
+        ]
+        widgets = {
+            "birth_date": FrenchDateInput(),
+            "job_seeker_since": FrenchDateInput(),
+            "sex": forms.Select,
+        }
+        help_texts = {
+            "birth_date": DATE_HELP,
+            "job_seeker_since": DATE_HELP,
+            "qpv": "Seuls les quartiers prioritaires de la commune choisie sont proposés.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = Commune.objects.all()
+        self.fields["qpv"].queryset = Qpv.objects.all()
+        self.fields["birth_date"].input_formats = ["%d/%m/%Y", "%Y-%m-%d"]
+        self.fields["job_seeker_since"].input_formats = ["%d/%m/%Y", "%Y-%m-%d"]
+        for name in ("sex", "prescriber_type", "qualification_level"):
+            field = self.fields[name]
+            field.choices = [("", "Choisir" if field.required else "Non renseigné"), *list(field.choices)[1:]]
+        commune_code = self._chosen_commune_code()
+        chosen = Commune.objects.filter(pk=commune_code).select_related("department") if commune_code else []
+        # Rendering only: validation still uses the full querysets above.
+        self.fields["commune"].widget.choices = commune_choices(chosen)
+        self.fields["qpv"].widget.choices = qpv_choices(commune_code)
+        self.fields["commune"].widget.attrs.update(
+            {
+                "hx-get": reverse("beneficiaries:qpv_options"),
+                "hx-trigger": "change",
+                "hx-target": "#id_qpv",
+                "hx-swap": "innerHTML",
+            }
+        )
+        self.fields["commune_search"].widget.attrs.update(
+            {
+                "aria-controls": "id_commune",
+                "hx-get": reverse("beneficiaries:commune_options"),
+                "hx-trigger": "input changed delay:300ms, search",
+                "hx-target": "#id_commune",
+                "hx-swap": "innerHTML",
+            }
+        )
+
+    def _chosen_commune_code(self) -> str | None:
+        if self.is_bound:
+            return self.data.get(self.add_prefix("commune")) or None
+        if self.instance and self.instance.commune_id:
+            return self.instance.commune_id
+        return self.initial.get("commune") or None
+
+    def clean(self):
+        data = super().clean()
+        commune, qpv = data.get("commune"), data.get("qpv")
+        search = data.get("commune_search", "")
+        if commune is None and search and "commune" not in self.errors:
+            # Without JavaScript: the search runs on submit and the select offers its results.
+            found = search_communes(search)
+            self.fields["commune"].widget.choices = commune_choices(found)
+            self.add_error(
+                "commune",
+                "Choisissez la commune parmi les résultats de la recherche."
+                if found
+                else "Aucune commune ne correspond à cette recherche.",
+            )
+        if qpv is not None and (commune is None or not qpv.communes.filter(pk=commune.pk).exists()):
+            self.add_error("qpv", "Ce quartier prioritaire n'est pas situé dans la commune choisie.")
+        return data
+
+
+class CriterionForm(forms.Form):
+    criterion = forms.ChoiceField(label="Critère d'éligibilité")
+    validated_on = french_date_field("Validé le")
+    evidence_type = forms.ChoiceField(label="Type de justificatif", choices=[("", "Choisir"), *EvidenceType.choices])
+    derogation_reason = forms.CharField(
+        label="Motif de la dérogation",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Obligatoire pour une dérogation : l'avis motivé du prescripteur, sans donnée médicale.",
+    )
+
+    FIELDS_BY_MESSAGE = {
+        "Une dérogation doit être motivée.": "derogation_reason",
+        "La date de validation ne peut pas être dans le futur.": "validated_on",
+        "Ce critère est déjà enregistré pour cette personne.": "criterion",
+        "Type de justificatif inconnu.": "evidence_type",
+    }
+
+    def __init__(self, *args, show_sensitive: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [
+            (code, label) for code, label in Criterion.choices if show_sensitive or code not in SENSITIVE_CRITERIA
+        ]
+        self.fields["criterion"].choices = [("", "Choisir"), *choices]
+
+
+# Placements ----------------------------------------------------------------------------------------------
+
+
+class PlacementForm(forms.Form):
+    beneficiary = forms.ModelChoiceField(label="Participant·e", queryset=Beneficiary.objects.none())
+    lot = forms.ModelChoiceField(
+        label="Lot", queryset=Lot.objects.none(), help_text="Seuls les lots portant une clause sociale sont proposés."
+    )
+    employer = forms.ModelChoiceField(
+        label="Employeur",
+        queryset=Organisation.objects.none(),
+        help_text="L'entreprise titulaire ou la structure d'insertion qui emploie la personne.",
+    )
+    modality = forms.ChoiceField(label="Modalité", choices=[("", "Choisir"), *Modality.choices])
+    start_date = french_date_field("Début du contrat")
+    end_date = french_date_field("Fin du contrat")
+    job_title = forms.CharField(label="Poste occupé", max_length=200, required=False)
+
+    FIELDS_BY_MESSAGE = {"La fin du contrat ne peut pas précéder son début.": "end_date"}
+
+    def __init__(self, *args, beneficiaries, lots, employers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["beneficiary"].queryset = beneficiaries
+        self.fields["lot"].queryset = lots.select_related("market")
+        self.fields["lot"].label_from_instance = lambda lot: f"{lot.market.reference} – lot {lot.number} : {lot.title}"
+        self.fields["employer"].queryset = employers.filter(
+            kind__in=[OrganisationKind.COMPANY, OrganisationKind.INSERTION]
+        )
+        self.fields["employer"].label_from_instance = lambda org: (
+            f"{org.name} ({org.get_insertion_type_display() or org.get_kind_display()})"
+        )
+
+
+class OutcomeForm(forms.Form):
+    result = forms.ChoiceField(label="Situation", choices=[("", "Choisir"), *OutcomeResult.choices])
+    observed_on = french_date_field("Constatée le")
+    notes = forms.CharField(label="Observations", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# Monthly hours grid ----------------------------------------------------------------------------------------
+
+
+class HoursRowForm(forms.Form):
+    """One row of the grid. `show_hidden_initial` lets the view send only the rows the user changed, so an
+    untouched row never overwrites (or conflicts with) someone else's concurrent edit."""
+
+    hours = forms.DecimalField(label="Heures d'insertion", required=False, localize=True, show_hidden_initial=True)
+    training_hours = forms.DecimalField(
+        label="Heures de formation", required=False, localize=True, show_hidden_initial=True
+    )
+    invoiced_amount = forms.DecimalField(
+        label="Montant facturé HT (€)", required=False, localize=True, show_hidden_initial=True
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, with_amount: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("hours", "training_hours", "invoiced_amount"):
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal", "size": 6, "autocomplete": "off"})
+            self.fields[name].widget.is_localized = True
+        if not with_amount:
+            del self.fields["invoiced_amount"]
+
+    def inputs_changed(self) -> bool:
+        """Did the user change a value on this row (compared with what the page showed them)?"""
+        return any(name != "version" for name in self.changed_data)
+
+    def clean(self):
+        data = super().clean()
+        amount = data.get("invoiced_amount")
+        if data.get("hours") is None and amount is None and not self.errors and self.inputs_changed():
+            self.add_error("hours", "Indiquez les heures du mois (0 si aucune activité).")
+        return data

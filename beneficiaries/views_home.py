@@ -1,0 +1,53 @@
+"""The facilitator home: last month's missing hours, placements ending soon, lots behind target."""
+
+from datetime import timedelta
+
+from django.db.models import Exists, OuterRef
+from django.shortcuts import render
+from django.utils import timezone
+
+from beneficiaries.calculations import add_months, first_of_month
+from beneficiaries.filters import ENDING_SOON_DAYS, ending_within
+from beneficiaries.models import HoursRecord, Placement
+from clauses.calculations import TargetStatus
+from markets.models import Lot, Market
+from organisations import permissions, scoping
+from reporting.queries import lots_progress
+
+HOME_LIST_SIZE = 10
+
+
+def home(request):
+    user = request.user
+    today = timezone.localdate()
+    last_month = add_months(first_of_month(today), -1)
+    last_month_end = first_of_month(today) - timedelta(days=1)
+    placements = Placement.objects.visible_to(user).select_related("beneficiary", "lot__market", "employer")
+    missing = (
+        placements.filter(start_date__lte=last_month_end, end_date__gte=last_month)
+        .filter(~Exists(HoursRecord.objects.filter(placement=OuterRef("pk"), month=last_month)))
+        .order_by("lot__market__reference", "lot__number", "beneficiary__last_name", "pk")
+    )
+    ending = ending_within(placements, today).order_by("end_date", "pk")
+    behind = [
+        item for item in lots_progress(Lot.objects.visible_to(user), today=today) if item.status == TargetStatus.BEHIND
+    ]
+    missing_list, ending_list = list(missing[: HOME_LIST_SIZE + 1]), list(ending[: HOME_LIST_SIZE + 1])
+
+    def labelled(items):
+        return [{"placement": p, "identified": permissions.can_see_identity(user, p.beneficiary)} for p in items]
+
+    context = {
+        "last_month": last_month,
+        "missing": labelled(missing_list[:HOME_LIST_SIZE]),
+        "missing_more": missing.count() if len(missing_list) > HOME_LIST_SIZE else None,
+        "ending": labelled(ending_list[:HOME_LIST_SIZE]),
+        "ending_more": ending.count() if len(ending_list) > HOME_LIST_SIZE else None,
+        "ending_days": ENDING_SOON_DAYS,
+        "behind": behind[:HOME_LIST_SIZE],
+        "behind_more": len(behind) if len(behind) > HOME_LIST_SIZE else None,
+        "memberships": scoping.user_memberships(user),
+        "market_count": Market.objects.visible_to(user).count(),
+        "is_facilitator": permissions.is_facilitator(user),
+    }
+    return render(request, "home.html", context)

@@ -1,0 +1,289 @@
+"""The monthly hours grid: one row per placement active in the month, saved all or nothing in one POST.
+
+Every write goes through beneficiaries.services (declare_month, validate_hours, reject_hours). The page runs a
+fixed number of queries whatever the number of rows (placements, their lot, clause, market, person and
+employer in one query; the month's records in one prefetch).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from beneficiaries import services
+from beneficiaries.calculations import add_months, first_of_month
+from beneficiaries.choices import HoursStatus, Modality
+from beneficiaries.forms import HoursRowForm
+from beneficiaries.models import HoursRecord, Placement
+from markets.models import Lot
+from organisations import permissions
+
+MONTHS_OFFERED = 24
+ROW_INPUTS = ("hours", "training_hours", "invoiced_amount")
+
+
+def parse_month(value: str | None) -> date | None:
+    """ "2025-03" → date(2025, 3, 1); None when absent or malformed."""
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return None
+
+
+def default_month(today: date) -> date:
+    """The previous month: hours are collected once the month is over."""
+    return add_months(first_of_month(today), -1)
+
+
+def month_choices(current: date, today: date) -> list[date]:
+    this_month = first_of_month(today)
+    months = [add_months(this_month, -offset) for offset in range(MONTHS_OFFERED + 1)]
+    if current not in months:
+        months.append(current)
+        months.sort(reverse=True)
+    return months
+
+
+def grid_placements(user, month: date, lot: Lot | None):
+    """Placements the user sees that run during the month, with everything a row shows."""
+    last_day = add_months(month, 1) - timedelta(days=1)
+    queryset = (
+        Placement.objects.visible_to(user)
+        .filter(start_date__lte=last_day, end_date__gte=month)
+        .select_related("beneficiary", "lot__market", "lot__clause", "employer")
+        .prefetch_related(
+            Prefetch("hours_records", queryset=HoursRecord.objects.filter(month=month), to_attr="month_records")
+        )
+        .order_by("lot__market__reference", "lot__number", "beneficiary__last_name", "beneficiary__first_name", "pk")
+    )
+    if lot is not None:
+        queryset = queryset.filter(lot=lot)
+    return queryset
+
+
+@dataclass
+class GridRow:
+    placement: Placement
+    record: HoursRecord | None
+    identified: bool
+    editable: bool
+    validatable: bool
+    form: HoursRowForm | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        return f"p{self.placement.pk}"
+
+    @property
+    def person(self) -> str:
+        if self.identified:
+            return str(self.placement.beneficiary)
+        return f"Participant·e n° {self.placement.beneficiary_id}"
+
+    @property
+    def error_id(self) -> str:
+        return f"row-{self.placement.pk}-errors"
+
+    @property
+    def with_amount(self) -> bool:
+        return self.placement.modality == Modality.SIAE_SUBCONTRACT
+
+    @property
+    def reviewable(self) -> bool:
+        return (
+            self.validatable
+            and self.record is not None
+            and self.record.status in (HoursStatus.DECLARED, HoursStatus.REJECTED)
+        )
+
+    def initial(self) -> dict:
+        record = self.record
+        if record is None:
+            return {"version": 0}
+        return {
+            "hours": record.hours if not record.is_converted else None,
+            "training_hours": record.training_hours,
+            "invoiced_amount": record.invoiced_amount_excl_vat,
+            "version": record.version,
+        }
+
+    def entry(self, month: date) -> services.HoursEntry:
+        data = self.form.cleaned_data
+        return services.HoursEntry(
+            placement=self.placement,
+            month=month,
+            hours=data.get("hours") or Decimal("0"),
+            training_hours=data.get("training_hours") or Decimal("0"),
+            invoiced_amount_excl_vat=data.get("invoiced_amount"),
+            expected_version=data["version"],
+        )
+
+    def decorate(self):
+        """Accessible names and error links on the inputs of the row."""
+        if self.form is None:
+            return
+        for name in ROW_INPUTS:
+            if name in self.form.fields:
+                attrs = self.form.fields[name].widget.attrs
+                attrs["aria-describedby"] = self.error_id
+                if self.errors:
+                    attrs["aria-invalid"] = "true"
+                else:
+                    attrs.pop("aria-invalid", None)
+
+
+def build_rows(user, placements, data: QueryDict | None = None) -> list[GridRow]:
+    rows = []
+    for placement in placements:
+        record = placement.month_records[0] if placement.month_records else None
+        row = GridRow(
+            placement=placement,
+            record=record,
+            identified=permissions.can_see_identity(user, placement.beneficiary),
+            editable=permissions.can_edit_hours(user, placement),
+            validatable=permissions.can_validate_hours(user, placement),
+        )
+        if row.editable:
+            row.form = HoursRowForm(data, prefix=row.prefix, initial=row.initial(), with_amount=row.with_amount)
+        rows.append(row)
+    return rows
+
+
+def _is_blank(data: QueryDict, row: GridRow) -> bool:
+    return not any((data.get(f"{row.prefix}-{name}") or "").strip() for name in ROW_INPUTS)
+
+
+def _apply_no_activity(data: QueryDict, rows: list[GridRow], action: str) -> QueryDict:
+    """ "Aucune activité ce mois-ci": 0 h on one row, or on every row without record nor typed value."""
+    data = data.copy()
+    if action == "none_empty":
+        targets = [row for row in rows if row.editable and row.record is None and _is_blank(data, row)]
+    else:
+        pk = action.removeprefix("none:")
+        targets = [row for row in rows if row.editable and str(row.placement.pk) == pk]
+    for row in targets:
+        data[f"{row.prefix}-hours"] = "0"
+        data[f"{row.prefix}-training_hours"] = "0"
+        if row.with_amount:
+            data[f"{row.prefix}-invoiced_amount"] = ""
+    return data
+
+
+def _grid_url(month: date, lot: Lot | None) -> str:
+    params = {"month": month.strftime("%Y-%m")}
+    if lot is not None:
+        params["lot"] = lot.pk
+    return f"{reverse('hours:grid')}?{urlencode(params)}"
+
+
+def _save(request, rows: list[GridRow], month: date) -> bool:
+    """Declare the changed rows all or nothing; put each refusal on its row. True when saved."""
+    changed = [row for row in rows if row.form is not None and row.form.inputs_changed()]
+    invalid = [row for row in changed if not row.form.is_valid()]
+    for row in invalid:
+        row.errors = [error for errors in row.form.errors.values() for error in errors]
+    valid = [row for row in changed if row not in invalid]
+    entries = [row.entry(month) for row in valid]
+    if invalid:
+        # Nothing is saved; still report what the service would refuse on the other rows.
+        for index, row in enumerate(valid):
+            row.errors = services.check_hours_entry(entries[index], pending=entries[:index] + entries[index + 1 :])
+        return False
+    if not entries:
+        messages.info(request, "Aucune modification à enregistrer.")
+        return True
+    try:
+        results = services.declare_month(entries=entries, user=request.user)
+    except services.HoursBatchError as error:
+        for index, row_messages in error.row_errors.items():
+            valid[index].errors = list(row_messages)
+        return False
+    saved = sum(1 for result in results if result.changed)
+    messages.success(request, f"{saved} relevé{'s' if saved > 1 else ''} enregistré{'s' if saved > 1 else ''}.")
+    for row, result in zip(valid, results, strict=True):
+        for warning in result.warnings:
+            messages.warning(request, f"{row.person} : {warning}")
+    return True
+
+
+def _review(request, rows: list[GridRow], action: str) -> str | None:
+    """Validate or reject the ticked records; returns the reason error to show, if any."""
+    ticked = set(request.POST.getlist("review"))
+    records = [row.record for row in rows if row.reviewable and str(row.record.pk) in ticked]
+    if not records:
+        messages.error(request, "Cochez au moins un relevé déclaré à valider ou à rejeter.")
+        return None
+    if action == "validate":
+        count = services.validate_hours(records=records, user=request.user)
+        messages.success(request, f"{count} relevé{'s' if count > 1 else ''} validé{'s' if count > 1 else ''}.")
+        return None
+    try:
+        count = services.reject_hours(records=records, user=request.user, reason=request.POST.get("reject_reason", ""))
+    except ValidationError as error:
+        return " ".join(error.messages)
+    messages.success(request, f"{count} relevé{'s' if count > 1 else ''} rejeté{'s' if count > 1 else ''}.")
+    return None
+
+
+def hours_grid(request):
+    user = request.user
+    today = timezone.localdate()
+    month = parse_month(request.GET.get("month")) or default_month(today)
+    lot = None
+    if request.GET.get("lot"):
+        lot = get_object_or_404(Lot.objects.visible_to(user).select_related("market"), pk=request.GET["lot"])
+    placements = list(grid_placements(user, month, lot))
+    status = 200
+    review_error = None
+    ticked: set[str] = set()
+    if request.method == "POST":
+        if not permissions.is_facilitator(user):
+            raise PermissionDenied("Les lecteur·rices consultent la grille sans la modifier.")
+        action = request.POST.get("action", "save")
+        if action in ("validate", "reject"):
+            rows = build_rows(user, placements)
+            review_error = _review(request, rows, action)
+            if review_error is None:
+                return redirect(_grid_url(month, lot))
+            ticked = set(request.POST.getlist("review"))
+            status = 422
+        else:
+            rows = build_rows(user, placements)
+            data = request.POST
+            if action == "none_empty" or action.startswith("none:"):
+                data = _apply_no_activity(data, rows, action)
+            rows = build_rows(user, placements, data)
+            if _save(request, rows, month):
+                return redirect(_grid_url(month, lot))
+            status = 422
+    else:
+        rows = build_rows(user, placements)
+    for row in rows:
+        row.decorate()
+    lots = Lot.objects.visible_to(user).filter(clause__isnull=False).select_related("market")
+    context = {
+        "month": month,
+        "month_value": month.strftime("%Y-%m"),
+        "months": month_choices(month, today),
+        "lot": lot,
+        "lots": lots,
+        "rows": rows,
+        "can_edit_any": any(row.editable for row in rows),
+        "can_review_any": any(row.reviewable for row in rows),
+        "has_empty_rows": any(row.editable and row.record is None for row in rows),
+        "has_errors": any(row.errors for row in rows),
+        "review_error": review_error,
+        "ticked": ticked,
+        "action_url": _grid_url(month, lot),
+    }
+    return render(request, "hours/grid.html", context, status=status)

@@ -1,0 +1,154 @@
+"""Placements (contrats / missions): list, create, edit, detail with hours and outcomes."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from beneficiaries import services
+from beneficiaries.choices import OutcomeStage
+from beneficiaries.filters import PlacementFilter
+from beneficiaries.forms import OutcomeForm, PlacementForm, add_service_errors
+from beneficiaries.models import Beneficiary, Placement
+from markets.models import Lot
+from organisations import permissions, scoping
+from organisations.models import Organisation
+from organisations.web import paginate, render_list, require
+
+
+def visible_placement(request, pk) -> Placement:
+    queryset = Placement.objects.visible_to(request.user).select_related(
+        "beneficiary", "lot__market", "lot__clause", "employer"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _placement_form(request, data=None, initial=None):
+    """The placement form with its choices scoped to what the user may pick."""
+    user = request.user
+    scope = scoping.scope_of(user)
+    beneficiaries = Beneficiary.objects.visible_to(user)
+    if not scope.is_superuser:
+        beneficiaries = beneficiaries.filter(structure__in=scope.facilitation_editor_ids)
+    lots = Lot.objects.visible_to(user).filter(clause__isnull=False)
+    return PlacementForm(
+        data,
+        initial=initial,
+        beneficiaries=beneficiaries,
+        lots=lots,
+        employers=Organisation.objects.visible_to(user),
+    )
+
+
+def placement_list(request):
+    queryset = Placement.objects.visible_to(request.user).select_related("beneficiary", "lot__market", "employer")
+    filterset = PlacementFilter(request.GET or None, queryset=queryset, request=request)
+    context = {
+        "filter": filterset,
+        "page_obj": paginate(request, filterset.qs),
+        "can_create": permissions.is_facilitator(request.user),
+    }
+    return render_list(request, "placements/placement_list.html", context)
+
+
+def placement_create(request):
+    require(
+        permissions.is_facilitator(request.user),
+        "Seuls les membres d'une structure de facilitation créent des contrats.",
+    )
+    initial = {}
+    for name in ("beneficiary", "lot"):
+        if request.GET.get(name, "").isdigit():
+            initial[name] = int(request.GET[name])
+    if initial.get("lot"):
+        lot = Lot.objects.visible_to(request.user).filter(pk=initial["lot"]).first()
+        if lot is not None and lot.contractor_id:
+            initial["employer"] = lot.contractor_id
+    form = _placement_form(request, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            placement = services.start_placement(**form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, PlacementForm.FIELDS_BY_MESSAGE)
+        else:
+            messages.success(request, "Le contrat est enregistré. Ses heures se saisissent chaque mois dans la grille.")
+            return redirect("placements:detail", pk=placement.pk)
+    return render(request, "placements/placement_form.html", {"form": form})
+
+
+def placement_update(request, pk):
+    placement = visible_placement(request, pk)
+    require(permissions.can_edit(request.user, placement))
+    initial = {
+        "beneficiary": placement.beneficiary_id,
+        "lot": placement.lot_id,
+        "employer": placement.employer_id,
+        "modality": placement.modality,
+        "start_date": placement.start_date,
+        "end_date": placement.end_date,
+        "job_title": placement.job_title,
+    }
+    form = _placement_form(request, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_placement(placement=placement, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, PlacementForm.FIELDS_BY_MESSAGE)
+        else:
+            messages.success(request, "Les modifications du contrat ont été enregistrées.")
+            return redirect("placements:detail", pk=placement.pk)
+    return render(request, "placements/placement_form.html", {"form": form, "placement": placement})
+
+
+def _outcome_forms(placement, bound_form=None):
+    """One form per stage (at the end, six months later), prefixed by the stage so ids stay unique."""
+    outcomes = {outcome.stage: outcome for outcome in placement.outcomes.all()}
+    forms = []
+    for stage, label in OutcomeStage.choices:
+        if bound_form is not None and bound_form.prefix == stage:
+            form = bound_form
+        else:
+            outcome = outcomes.get(stage)
+            initial = {}
+            if outcome is not None:
+                initial.update(result=outcome.result, observed_on=outcome.observed_on, notes=outcome.notes)
+            form = OutcomeForm(initial=initial, prefix=stage)
+        forms.append({"stage": stage, "label": label, "form": form, "outcome": outcomes.get(stage)})
+    return forms
+
+
+def _detail_context(request, placement, outcome_form=None):
+    user = request.user
+    return {
+        "placement": placement,
+        "can_edit": permissions.can_edit(user, placement),
+        "can_see_identity": permissions.can_see_identity(user, placement.beneficiary),
+        "records": placement.hours_records.order_by("-month").select_related("declared_by", "reviewed_by"),
+        "outcome_forms": _outcome_forms(placement, outcome_form),
+    }
+
+
+def placement_detail(request, pk):
+    placement = visible_placement(request, pk)
+    return render(request, "placements/placement_detail.html", _detail_context(request, placement))
+
+
+@require_POST
+def outcome_record(request, pk):
+    placement = visible_placement(request, pk)
+    require(permissions.can_edit(request.user, placement))
+    stage = request.POST.get("stage", "")
+    if stage not in OutcomeStage.values:
+        messages.error(request, "Moment de sortie inconnu.")
+        return redirect("placements:detail", pk=placement.pk)
+    form = OutcomeForm(request.POST, prefix=stage)
+    if form.is_valid():
+        try:
+            outcome = services.record_outcome(placement=placement, stage=stage, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, {"Situation de sortie inconnue.": "result"})
+        else:
+            messages.success(request, f"Sortie enregistrée ({outcome.get_stage_display().lower()}).")
+            return redirect("placements:detail", pk=placement.pk)
+    context = _detail_context(request, placement, outcome_form=form)
+    return render(request, "placements/placement_detail.html", context, status=422)

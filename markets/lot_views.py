@@ -1,0 +1,89 @@
+"""The lot page: target, validated hours to date, achievement, status, projection, monthly chart, placements."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from beneficiaries.choices import HoursStatus
+from beneficiaries.models import HoursRecord, Placement
+from markets.models import Lot
+from organisations import permissions
+from reporting.queries import COUNTED_HOURS, HOURS_FIELD, achieved_hours_subquery, monthly_hours, progress_of
+
+
+def _cumulative_series(points, target: int | None):
+    """Monthly validated hours with their running total and the running achievement rate."""
+    rows, total = [], Decimal("0")
+    for point in points:
+        total += point.hours
+        rate = (total / Decimal(target)) if target else None
+        rows.append({"month": point.month, "hours": point.hours, "cumulative": total, "rate": rate})
+    return rows
+
+
+def _validated_hours_per_placement():
+    per_placement = (
+        HoursRecord.objects.filter(placement=OuterRef("pk"), status=HoursStatus.VALIDATED)
+        .order_by()
+        .values("placement")
+        .annotate(total=Sum(COUNTED_HOURS, output_field=HOURS_FIELD))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(per_placement, output_field=HOURS_FIELD),
+        Value(Decimal("0")),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def lot_detail(request, pk):
+    user = request.user
+    lot = get_object_or_404(
+        Lot.objects.visible_to(user)
+        .select_related("market__buyer", "market__facilitator", "contractor", "trade", "clause")
+        .annotate(achieved=achieved_hours_subquery()),
+        pk=pk,
+    )
+    try:
+        clause = lot.clause
+    except ObjectDoesNotExist:
+        clause = None
+    today = timezone.localdate()
+    progress = progress_of(lot, today=today) if clause is not None else None
+    # The lot is visible: its aggregate figures are too, whoever declared the hours.
+    series = _cumulative_series(
+        monthly_hours(HoursRecord.objects.filter(placement__lot=lot)), progress.target_hours if progress else None
+    )
+    placements = (
+        Placement.objects.visible_to(user)
+        .filter(lot=lot)
+        .select_related("beneficiary", "employer")
+        .annotate(validated_hours=_validated_hours_per_placement())
+        .order_by("-start_date", "pk")
+    )
+    rows = [
+        {"placement": placement, "identified": permissions.can_see_identity(user, placement.beneficiary)}
+        for placement in placements
+    ]
+    chart = {
+        "labels": [row["month"].strftime("%m/%Y") for row in series],
+        "hours": [float(row["hours"]) for row in series],
+        "cumulative": [float(row["cumulative"]) for row in series],
+        "target": progress.target_hours if progress else None,
+    }
+    context = {
+        "lot": lot,
+        "clause": clause,
+        "progress": progress,
+        "series": series,
+        "chart": chart,
+        "rows": rows,
+        "can_edit": permissions.can_edit(user, lot),
+        "can_add_placement": permissions.is_facilitator(user) and permissions.can_edit(user, lot),
+        "today": today,
+    }
+    return render(request, "markets/lot_detail.html", context)
