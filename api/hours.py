@@ -21,6 +21,11 @@ VALIDATION_REFUSED = "Seule la structure de facilitation du marché valide ou re
 class HoursRecordSerializer(serializers.ModelSerializer):
     placement = VisibleRelatedField(queryset=Placement.objects.all(), label="contrat / mission")
     lot = serializers.IntegerField(source="placement.lot_id", read_only=True, label="lot")
+    # No bounds here: the service refuses negative hours and the monthly ceiling with its own messages.
+    hours = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, label="heures d'insertion")
+    training_hours = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, label="heures de formation"
+    )
     month = serializers.DateField(
         label="mois", help_text="Premier jour du mois (AAAA-MM-01) ; un autre jour est ramené au 1er."
     )
@@ -44,7 +49,6 @@ class HoursRecordSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["is_converted", "status", "source", "declared_at", "reviewed_at", "rejection_reason"]
-        extra_kwargs = {"hours": {"required": False}}
         validators = []  # (placement, month) is an upsert, handled by declare_hours
 
     def validate(self, attrs):
