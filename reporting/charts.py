@@ -3,9 +3,10 @@ the tables beside them."""
 
 from decimal import Decimal
 
-from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+
+from reporting.exports import french_number
 
 BAR_HEIGHT = 16
 GAP = 6
@@ -36,7 +37,7 @@ def svg_bar_chart(items: list[tuple[str, Decimal]], *, title: str) -> SafeString
                 BAR_HEIGHT,
                 LABEL_WIDTH + length + 6,
                 y + BAR_HEIGHT - 4,
-                number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True),
+                french_number(value, 0),
             )
         )
     body = format_html_join(

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 
 from reporting import queries
 from reporting.calculations import suppress_small_count
@@ -451,16 +450,18 @@ def display_text(value, kind: str) -> str:
     if kind == MONTH:
         return month_label(value)
     if kind == PERCENT:
-        return f"{_french(Decimal(value) * 100, 1)}\u00a0%"
-    if kind == DECIMAL or (isinstance(value, Decimal) and value != value.to_integral()):
-        return _french(value, 1)
-    return _french(value, 0)
+        return f"{french_number(Decimal(value) * 100, 1)}\u00a0%"
+    if kind == DECIMAL:
+        return french_number(value, 1)
+    rounded = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return french_number(rounded, 0 if rounded == rounded.to_integral() else 1)
 
 
-def _french(value, decimals: int) -> str:
+def french_number(value, decimals: int) -> str:
     """Round half up, then format the French way ("1 234,5")."""
     rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    # Independent of the request's language: exports and reports are French whoever downloads them.
+    return f"{rounded:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
 
 
 def csv_cell(value, kind: str) -> str:

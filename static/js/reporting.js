@@ -20,6 +20,7 @@
       type: "bar",
       data: { labels: labels, datasets: [{ label: data.label, data: values, backgroundColor: "#2b5797" }] },
       options: {
+        locale: "fr-FR",
         indexAxis: isMonthly ? "x" : "y",
         responsive: true,
         maintainAspectRatio: false,
