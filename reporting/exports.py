@@ -183,23 +183,8 @@ def report_tables(report: queries.YearlyReport) -> list[Table]:
         tables.append(
             Table(
                 dimension.code,
-                f"Par {dimension.title[0].lower()}{dimension.title[1:]}"
-                if dimension.code not in ("epci", "qpv")
-                else f"Par {dimension.title}",
-                (
-                    Column("libelle", dimension.title, lambda pair: (pair[0] or pair[1]).label),
-                    Column("code", "Code", lambda pair: (pair[0] or pair[1]).key or ""),
-                    Column(f"heures_{year}", f"Heures {year}", lambda pair: _get(pair[0], "hours"), HOURS),
-                    Column(f"heures_{last}", f"Heures {last}", lambda pair: _get(pair[1], "hours"), HOURS),
-                    Column(
-                        f"participants_{year}", f"Participant·es {year}", lambda p: _get(p[0], "participants"), INTEGER
-                    ),
-                    Column(
-                        f"participants_{last}", f"Participant·es {last}", lambda p: _get(p[1], "participants"), INTEGER
-                    ),
-                    Column(f"contrats_{year}", f"Contrats {year}", lambda pair: _get(pair[0], "contracts"), INTEGER),
-                    Column(f"contrats_{last}", f"Contrats {last}", lambda pair: _get(pair[1], "contracts"), INTEGER),
-                ),
+                dimension_title(dimension),
+                dimension_columns(dimension, year),
                 list(
                     paired(
                         report.breakdowns[dimension.code],
@@ -224,6 +209,28 @@ def report_tables(report: queries.YearlyReport) -> list[Table]:
         )
     )
     return tables
+
+
+def dimension_title(dimension: queries.Dimension) -> str:
+    """ "Par département", "Par type de marché", "Par EPCI", "Par QPV de résidence"."""
+    title = dimension.title if dimension.title[:2].isupper() else dimension.title[0].lower() + dimension.title[1:]
+    return f"Par {title}"
+
+
+def dimension_columns(dimension: queries.Dimension, year: int) -> tuple[Column, ...]:
+    """Label, official code where there is one (département, EPCI, QPV), figures of both years."""
+    last = year - 1
+    code = (Column("code", "Code", lambda pair: (pair[0] or pair[1]).key or ""),) if dimension.label else ()
+    return (
+        Column("libelle", dimension.title, lambda pair: (pair[0] or pair[1]).label),
+        *code,
+        Column(f"heures_{year}", f"Heures {year}", lambda pair: _get(pair[0], "hours"), HOURS),
+        Column(f"heures_{last}", f"Heures {last}", lambda pair: _get(pair[1], "hours"), HOURS),
+        Column(f"participants_{year}", f"Participant·es {year}", lambda p: _get(p[0], "participants"), INTEGER),
+        Column(f"participants_{last}", f"Participant·es {last}", lambda p: _get(p[1], "participants"), INTEGER),
+        Column(f"contrats_{year}", f"Contrats {year}", lambda pair: _get(pair[0], "contracts"), INTEGER),
+        Column(f"contrats_{last}", f"Contrats {last}", lambda pair: _get(pair[1], "contracts"), INTEGER),
+    )
 
 
 MONTH_NAMES = (

@@ -35,6 +35,11 @@ def add_hours(lot, *, people: int, month=datetime.date(2025, 5, 1), hours="10", 
 
 @pytest.fixture
 def world(db):
+    return build_world()
+
+
+def build_world() -> dict:
+    """The reporting world (also used by the browser tests, under a transactional database)."""
     region = RegionFactory()
     dijon = CommuneFactory()
     besancon = CommuneFactory(
