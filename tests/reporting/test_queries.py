@@ -202,3 +202,10 @@ def test_yearly_report_query_count_does_not_grow_with_data(dataset):
         placement = PlacementFactory(lot=dataset["lot2"], beneficiary=BeneficiaryFactory())
         HoursRecordFactory(placement=placement, month=datetime.date(2025, 1 + index, 1))
     assert count_queries() == before
+
+
+def test_yearly_report_breakdowns_and_months_of_the_previous_year(dataset):
+    report = queries.yearly_report(records=all_records(), markets=Market.objects.all(), year=2025)
+    previous = report.previous_breakdowns["department"]
+    assert [(row.key, row.hours, row.participants) for row in previous] == [("21", D("25"), 1)]
+    assert [(point.month, point.hours) for point in report.previous_monthly] == [(datetime.date(2024, 12, 1), D("25"))]
