@@ -52,7 +52,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Indicateurs calculés : {exports.display_text(report.summary.hours, exports.HOURS)} heures, "
-            f"{report.summary.participants} participant·es."
+            f"{exports.display_text(report.summary.participants, exports.INTEGER)} participant·es."
         )
         filters = [("Année", str(year)), ("Périmètre", perimeter)]
         if department:
