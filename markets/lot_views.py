@@ -16,11 +16,11 @@ from reporting.queries import COUNTED_HOURS, HOURS_FIELD, achieved_hours_subquer
 
 
 def _cumulative_series(points, target: int | None):
-    """Monthly validated hours with their running total and the running achievement rate."""
+    """Monthly validated hours with their running total and the running achievement rate (in percent)."""
     rows, total = [], Decimal("0")
     for point in points:
         total += point.hours
-        rate = (total / Decimal(target)) if target else None
+        rate = (total * 100 / Decimal(target)) if target else None  # percent
         rows.append({"month": point.month, "hours": point.hours, "cumulative": total, "rate": rate})
     return rows
 
@@ -79,6 +79,8 @@ def lot_detail(request, pk):
         "lot": lot,
         "clause": clause,
         "progress": progress,
+        # Rounded by floatformat in the template (half up), not truncated.
+        "rate_percent": progress.rate * 100 if progress and progress.rate is not None else None,
         "series": series,
         "chart": chart,
         "rows": rows,

@@ -19,7 +19,7 @@
     if (data.target) {
       datasets.push({
         type: "line", label: "Objectif", data: data.labels.map(function () { return data.target; }),
-        borderColor: "#1a5e20", borderDash: [6, 4], borderWidth: 2, pointRadius: 0, order: 0
+        borderColor: "#1a5e20", borderDash: [6, 4], borderWidth: 2, pointRadius: data.labels.length === 1 ? 4 : 0, order: 0
       });
     }
     var number = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
