@@ -1,5 +1,7 @@
 """Shared pieces of the resource modules: scoped related fields, model validation, write checks."""
 
+import django_filters
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -59,3 +61,25 @@ class ReadCreateUpdateViewSet(
     """List, detail, create and update; no deletion through the API."""
 
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A year between 1900 and 2200 (an out-of-range year is a 400, not a crash of the date lookup)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1900)
+        kwargs.setdefault("max_value", 2200)
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An object id within the database integer range."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.base import CleanModelSerializer, ReadCreateUpdateViewSet, VisibleRelatedField, require
+from api.base import CleanModelSerializer, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, require
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion
 from beneficiaries.services import add_criterion
 from organisations.models import Organisation
@@ -68,7 +68,7 @@ class BeneficiarySerializer(CleanModelSerializer):
 class BeneficiaryFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="last_name", lookup_expr="icontains", label="Nom (recherche)")
     criterion = django_filters.CharFilter(field_name="criteria__criterion", label="Critère détenu", distinct=True)
-    lot = django_filters.NumberFilter(field_name="placements__lot", label="Lot d'un de ses contrats", distinct=True)
+    lot = IdFilter(field_name="placements__lot", label="Lot d'un de ses contrats", distinct=True)
 
     class Meta:
         model = Beneficiary

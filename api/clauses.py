@@ -4,7 +4,7 @@ import django_filters
 from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
-from api.base import ReadCreateUpdateViewSet, VisibleRelatedField
+from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter
 from beneficiaries.choices import Criterion, Modality
 from clauses.models import Clause
 from clauses.services import CLAUSE_FIELDS, save_clause
@@ -90,16 +90,14 @@ class ClauseSerializer(serializers.ModelSerializer):
 
 
 class ClauseFilter(django_filters.FilterSet):
-    market = django_filters.NumberFilter(field_name="lot__market", label="Marché")
+    market = IdFilter(field_name="lot__market", label="Marché")
     market_type = django_filters.CharFilter(field_name="lot__market__market_type", label="Type de marché")
-    buyer = django_filters.NumberFilter(field_name="lot__market__buyer", label="Acheteur")
-    facilitator = django_filters.NumberFilter(field_name="lot__market__facilitator", label="Structure de facilitation")
+    buyer = IdFilter(field_name="lot__market__buyer", label="Acheteur")
+    facilitator = IdFilter(field_name="lot__market__facilitator", label="Structure de facilitation")
     department = django_filters.CharFilter(
         field_name="lot__market__execution_commune__department", label="Département d'exécution (code INSEE)"
     )
-    notified_year = django_filters.NumberFilter(
-        field_name="lot__market__notified_on__year", label="Année de notification"
-    )
+    notified_year = YearFilter(field_name="lot__market__notified_on__year", label="Année de notification")
 
     class Meta:
         model = Clause

@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.base import ReadCreateUpdateViewSet, VisibleRelatedField, require
+from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
 from beneficiaries.calculations import first_of_month
 from beneficiaries.choices import HoursSource
 from beneficiaries.models import HoursRecord, Placement
@@ -93,18 +93,16 @@ class RejectionSerializer(serializers.Serializer):
 
 
 class HoursFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="month__year", label="Année")
+    year = YearFilter(field_name="month__year", label="Année")
     month_from = django_filters.DateFilter(field_name="month", lookup_expr="gte", label="À partir du mois (AAAA-MM-01)")
     month_to = django_filters.DateFilter(field_name="month", lookup_expr="lte", label="Jusqu'au mois (AAAA-MM-01)")
-    lot = django_filters.NumberFilter(field_name="placement__lot", label="Lot")
-    market = django_filters.NumberFilter(field_name="placement__lot__market", label="Marché")
-    buyer = django_filters.NumberFilter(field_name="placement__lot__market__buyer", label="Acheteur")
-    facilitator = django_filters.NumberFilter(
+    lot = IdFilter(field_name="placement__lot", label="Lot")
+    market = IdFilter(field_name="placement__lot__market", label="Marché")
+    buyer = IdFilter(field_name="placement__lot__market__buyer", label="Acheteur")
+    facilitator = IdFilter(
         field_name="placement__lot__market__facilitator", label="Structure de facilitation du marché"
     )
-    structure = django_filters.NumberFilter(
-        field_name="placement__beneficiary__structure", label="Structure qui accompagne la personne"
-    )
+    structure = IdFilter(field_name="placement__beneficiary__structure", label="Structure qui accompagne la personne")
     market_type = django_filters.CharFilter(field_name="placement__lot__market__market_type", label="Type de marché")
     department = django_filters.CharFilter(
         field_name="placement__lot__market__execution_commune__department", label="Département (code INSEE)"

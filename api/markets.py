@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from rest_framework import serializers
 
-from api.base import CleanModelSerializer, ReadCreateUpdateViewSet, VisibleRelatedField
+from api.base import CleanModelSerializer, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter
 from clauses.models import Clause
 from markets.models import Lot, Market, Operation
 from organisations.models import Organisation
@@ -95,8 +95,8 @@ class YearFilterMixin:
 
 
 class MarketFilter(YearFilterMixin, django_filters.FilterSet):
-    year = django_filters.NumberFilter(method="overlapping_year", label="Année d'exécution")
-    notified_year = django_filters.NumberFilter(field_name="notified_on__year", label="Année de notification")
+    year = YearFilter(method="overlapping_year", label="Année d'exécution")
+    notified_year = YearFilter(field_name="notified_on__year", label="Année de notification")
     buyer_type = django_filters.CharFilter(field_name="buyer__buyer_type", label="Type d'acheteur")
     department = django_filters.CharFilter(
         field_name="execution_commune__department", label="Département d'exécution (code INSEE)"
@@ -166,10 +166,10 @@ class LotSerializer(CleanModelSerializer):
 
 
 class LotFilter(YearFilterMixin, django_filters.FilterSet):
-    year = django_filters.NumberFilter(method="overlapping_year", label="Année d'exécution")
+    year = YearFilter(method="overlapping_year", label="Année d'exécution")
     market_type = django_filters.CharFilter(field_name="market__market_type", label="Type de marché")
-    buyer = django_filters.NumberFilter(field_name="market__buyer", label="Acheteur")
-    facilitator = django_filters.NumberFilter(field_name="market__facilitator", label="Structure de facilitation")
+    buyer = IdFilter(field_name="market__buyer", label="Acheteur")
+    facilitator = IdFilter(field_name="market__facilitator", label="Structure de facilitation")
     department = django_filters.CharFilter(
         field_name="market__execution_commune__department", label="Département d'exécution (code INSEE)"
     )

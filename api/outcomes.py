@@ -3,7 +3,7 @@
 import django_filters
 from rest_framework import serializers
 
-from api.base import ReadCreateUpdateViewSet, VisibleRelatedField, require
+from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
 from beneficiaries.models import Outcome, Placement
 from beneficiaries.services import record_outcome
 from organisations.permissions import can_edit
@@ -51,9 +51,9 @@ class OutcomeSerializer(serializers.ModelSerializer):
 
 
 class OutcomeFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="observed_on__year", label="Année de constat")
-    lot = django_filters.NumberFilter(field_name="placement__lot", label="Lot")
-    market = django_filters.NumberFilter(field_name="placement__lot__market", label="Marché")
+    year = YearFilter(field_name="observed_on__year", label="Année de constat")
+    lot = IdFilter(field_name="placement__lot", label="Lot")
+    market = IdFilter(field_name="placement__lot__market", label="Marché")
 
     class Meta:
         model = Outcome

@@ -7,7 +7,7 @@ another one follows the person) gets the placement without any identity: no pers
 import django_filters
 from rest_framework import serializers
 
-from api.base import ReadCreateUpdateViewSet, VisibleRelatedField, require
+from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
 from beneficiaries.models import Beneficiary, Placement
 from beneficiaries.services import PLACEMENT_FIELDS, start_placement, update_placement
 from markets.models import Lot
@@ -102,17 +102,17 @@ class PlacementSerializer(serializers.ModelSerializer):
 
 
 class PlacementFilter(django_filters.FilterSet):
-    market = django_filters.NumberFilter(field_name="lot__market", label="Marché")
-    buyer = django_filters.NumberFilter(field_name="lot__market__buyer", label="Acheteur")
-    facilitator = django_filters.NumberFilter(field_name="lot__market__facilitator", label="Structure du marché")
-    structure = django_filters.NumberFilter(field_name="beneficiary__structure", label="Structure qui accompagne")
+    market = IdFilter(field_name="lot__market", label="Marché")
+    buyer = IdFilter(field_name="lot__market__buyer", label="Acheteur")
+    facilitator = IdFilter(field_name="lot__market__facilitator", label="Structure du marché")
+    structure = IdFilter(field_name="beneficiary__structure", label="Structure qui accompagne")
     market_type = django_filters.CharFilter(field_name="lot__market__market_type", label="Type de marché")
     department = django_filters.CharFilter(
         field_name="lot__market__execution_commune__department", label="Département d'exécution (code INSEE)"
     )
     active_on = django_filters.DateFilter(method="filter_active_on", label="En cours à cette date (AAAA-MM-JJ)")
-    year = django_filters.NumberFilter(method="filter_year", label="En cours pendant l'année")
-    beneficiary = django_filters.NumberFilter(method="filter_beneficiary", label="Participant·e (si vous la suivez)")
+    year = YearFilter(method="filter_year", label="En cours pendant l'année")
+    beneficiary = IdFilter(method="filter_beneficiary", label="Participant·e (si vous la suivez)")
 
     class Meta:
         model = Placement
