@@ -1,7 +1,6 @@
 """manage.py import_hours FICHIER [--dry-run] [--user EMAIL]: import a company hour statement."""
 
 import os
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -35,10 +34,10 @@ class Command(BaseCommand):
             size = os.path.getsize(path)
             with open(path, "rb") as handle:
                 data = imports.read_upload(handle, size=size)
-            progress = self._progress if sys.stderr.isatty() or size > 512 * 1024 else None
-            rows = imports.parse_file(data, filename=path, progress=progress and self._reading)
+            # Progress lines every thousand rows, on the error output (the result stays alone on stdout).
+            rows = imports.parse_file(data, filename=path, progress=self._reading)
             self.stderr.write(f"{len(rows)} lignes lues, vérification…")
-            report = imports.process(rows, user=user, commit=not options["dry_run"], progress=progress)
+            report = imports.process(rows, user=user, commit=not options["dry_run"], progress=self._progress)
         except OSError as error:
             raise CommandError(f"Impossible de lire {path} : {error.strerror}.") from error
         except imports.FileRefused as error:
