@@ -26,6 +26,7 @@ from beneficiaries.choices import (
     OutcomeStage,
 )
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
+from config.formatting import french_date, french_figure, french_month
 from organisations.models import InsertionType, OrganisationKind
 
 # Modalities that require an insertion structure of a given type as employer (DOMAIN.md §5).
@@ -48,18 +49,9 @@ PLACEMENT_FIELDS = frozenset({"beneficiary", "lot", "employer", "modality", "sta
 # Formatting of figures quoted in messages ("1 234,5", "01/03/2025", "03/2025").
 
 
-def format_number(value: Decimal) -> str:
-    value = Decimal(value)
-    text = f"{value:,.2f}".rstrip("0").rstrip(".") if value != value.to_integral_value() else f"{value:,.0f}"
-    return text.replace(",", " ").replace(".", ",")
-
-
-def format_date(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def format_month(day: date) -> str:
-    return day.strftime("%m/%Y")
+format_number = french_figure
+format_date = french_date
+format_month = french_month
 
 
 def _clause_of(lot):

@@ -2,11 +2,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
-from django.utils.formats import number_format
 
 from beneficiaries.choices import Criterion, Modality
 from clauses import calculations
 from clauses.models import CalibrationMethod, Clause
+from config.formatting import french_number
 from markets.models import Lot
 
 CALIBRATION_FIELDS = (
@@ -139,7 +139,7 @@ class ClauseForm(forms.ModelForm):
 
 
 def _n(value, decimals=0) -> str:
-    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    return french_number(value, decimals)
 
 
 @dataclass(frozen=True)

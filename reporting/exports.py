@@ -19,6 +19,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from config.formatting import french_number
 from reporting import queries
 from reporting.calculations import suppress_small_count
 
@@ -462,13 +463,6 @@ def display_text(value, kind: str) -> str:
         return french_number(value, 1)
     rounded = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return french_number(rounded, 0 if rounded == rounded.to_integral() else 1)
-
-
-def french_number(value, decimals: int) -> str:
-    """Round half up, then format the French way ("1 234,5")."""
-    rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    # Independent of the request's language: exports and reports are French whoever downloads them.
-    return f"{rounded:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
 
 
 def csv_cell(value, kind: str) -> str:

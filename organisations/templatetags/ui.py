@@ -1,10 +1,9 @@
 """Small presentation helpers shared by every template: {% load ui %}."""
 
-from decimal import Decimal
-
 from django import template
-from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
+
+from config.formatting import french_figure, french_number, french_percent
 
 register = template.Library()
 
@@ -22,21 +21,22 @@ def current(context, url, exact=False):
 
 @register.filter
 def percent(value, digits=0):
-    """0.05 → "5 %" (French spacing and decimal comma)."""
+    """0.05 → "5 %" (rounded half up, French spacing and decimal comma)."""
     if value is None or value == "":
         return ""
-    return f"{number_format(Decimal(value) * 100, decimal_pos=int(digits), use_l10n=True)}\u00a0%"
+    return french_percent(value, int(digits))
 
 
 @register.filter
 def euros(value):
     if value is None or value == "":
         return ""
-    return f"{number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)}\u00a0€"
+    return f"{french_number(value, 0)}\u00a0€"
 
 
 @register.filter
 def hours(value):
+    """155.5 → "155,5 h", 833 → "833 h"."""
     if value is None or value == "":
         return ""
-    return f"{number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)}\u00a0h"
+    return f"{french_figure(value, 1)}\u00a0h"
