@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.db.models import Exists, OuterRef
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from beneficiaries.calculations import add_months, first_of_month
@@ -18,7 +18,11 @@ HOME_LIST_SIZE = 10
 
 
 def home(request):
+    """Facilitators get their working home; buyers and coordinators, who see aggregates only, their dashboard."""
     user = request.user
+    scope = scoping.scope_of(user)
+    if not scope.is_superuser and not scope.facilitation_ids and (scope.buyer_ids or scope.region_codes):
+        return redirect("reporting:dashboard")
     today = timezone.localdate()
     last_month = add_months(first_of_month(today), -1)
     last_month_end = first_of_month(today) - timedelta(days=1)

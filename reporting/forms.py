@@ -22,6 +22,7 @@ class YearForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = year_choices()
+        self.fields["year"].initial = timezone.localdate().year
 
     def selected_year(self) -> int:
         if self.is_bound and self.is_valid() and self.cleaned_data.get("year"):

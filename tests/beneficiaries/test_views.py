@@ -245,3 +245,22 @@ def test_home_lists_missing_hours_ending_placements_and_late_lots(owner_client, 
     assert text.count("LEFÈVRE Inès") == 2  # missing hours and ending soon
     assert f"/lots/{lot.pk}/" in text  # no validated hours near the end: behind
     assert "PLIE de la Côte" in text
+
+
+def test_buyers_and_coordinators_land_on_their_dashboard_not_on_people(client, market, placement):
+    from organisations.models import Role
+    from tests.organisations.factories import CoordinationFactory, MembershipFactory
+
+    buyer_member = MembershipFactory(organisation=market.buyer, role=Role.MEMBER).user
+    coordinator = MembershipFactory(organisation=CoordinationFactory(), role=Role.MEMBER).user
+    for user in (buyer_member, coordinator):
+        client.force_login(user)
+        response = client.get("/")
+        assert response.status_code == 302
+        assert response.url == "/tableau-de-bord/"
+
+
+def test_reader_of_a_structure_keeps_the_facilitator_home(reader_client, placement):
+    response = reader_client.get("/")
+    assert response.status_code == 200
+    assert "Contrats se terminant" in response.text
