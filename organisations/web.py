@@ -8,6 +8,10 @@ PAGE_SIZE = 25
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):
+    """A page of the queryset. Aggregated querysets lose the model's default ordering (GROUP BY):
+    restore it, with the primary key last, so that pages never overlap."""
+    if not queryset.ordered:
+        queryset = queryset.order_by(*queryset.model._meta.ordering, "pk")
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 

@@ -477,7 +477,7 @@ def test_siae_subcontract_declared_as_an_amount_is_converted():
     with pytest.raises(ValidationError) as excinfo:
         declare(placement, month=date(2025, 4, 1), hours="0", invoiced_amount_excl_vat=Decimal("10000"))
     assert refusal(excinfo) == [
-        "10 000 € facturés, soit 240 h : 240 h dépasse le maximum légal de 220 h par mois pour un contrat."
+        "10\u00a0000 € facturés, soit 240 h : 240 h dépasse le maximum légal de 220 h par mois pour un contrat."
     ]
 
 
