@@ -3,6 +3,8 @@ response that breaks the schema, authenticated as a facilitator through a person
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
@@ -23,6 +25,18 @@ with override_settings(ALLOWED_HOSTS=["*"]):  # the WSGI calls come as "localhos
     # a few examples each keeps the whole run under a minute.
     config = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}})
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=config)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calling the WSGI application directly fires request_started/finished, whose close_old_connections
+    would close the test's connection inside its transaction on PostgreSQL (Django's test client
+    disconnects them the same way)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
