@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit import services as audit_services
 from beneficiaries import calculations
 from beneficiaries.choices import (
     Criterion,
@@ -512,6 +513,7 @@ def _write(entry: HoursEntry, *, user, source: str) -> DeclarationResult:
         except IntegrityError as error:
             # Someone created the same record between our check and our insert.
             raise ValidationError(CONFLICT_MESSAGE) from error
+        audit_services.record_hours_change(record=record, user=user, before=None)
         return DeclarationResult(record=record, created=True, changed=True, warnings=warnings)
     same = (
         record.hours == hours
@@ -521,6 +523,7 @@ def _write(entry: HoursEntry, *, user, source: str) -> DeclarationResult:
     )
     if same:
         return DeclarationResult(record=record, created=False, changed=False, warnings=warnings)
+    before = audit_services.HoursState.of(record)
     record.hours = hours
     record.training_hours = training
     record.invoiced_amount_excl_vat = amount
@@ -538,6 +541,7 @@ def _write(entry: HoursEntry, *, user, source: str) -> DeclarationResult:
             record.save()
     except IntegrityError as error:
         raise ValidationError("Le relevé n'a pas pu être enregistré : ses valeurs sont hors des limites.") from error
+    audit_services.record_hours_change(record=record, user=user, before=before)
     return DeclarationResult(record=record, created=False, changed=True, warnings=warnings)
 
 
@@ -597,9 +601,12 @@ def _review(records: Iterable[HoursRecord], *, from_statuses: Sequence[str], **v
     pks = [record.pk for record in records]
     queryset = HoursRecord.objects.select_for_update().filter(pk__in=pks, status__in=from_statuses)
     locked = list(queryset.values_list("pk", flat=True))
-    return HoursRecord.objects.filter(pk__in=locked).update(
-        reviewed_at=timezone.now(), version=F("version") + 1, **values
-    )
+    with audit_services.track_hours(
+        record_ids=locked, user=values.get("reviewed_by"), reason=values.get("rejection_reason", "")
+    ):
+        return HoursRecord.objects.filter(pk__in=locked).update(
+            reviewed_at=timezone.now(), version=F("version") + 1, **values
+        )
 
 
 @transaction.atomic

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "beneficiaries",
     "reporting",
     "api",
+    "audit",
     "demo",
 ]
 

@@ -1,0 +1,144 @@
+"""Writes of the audit trail (DOMAIN.md §9). Called explicitly by views, the API, beneficiaries.services and
+the anonymisation command; never from signals.
+
+Details written here never quote the person's identity: the journal must stay readable after anonymisation
+without revealing who the person was.
+"""
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from audit.models import AccessAction, AccessLog, Channel, HoursChange
+from beneficiaries.choices import HoursSource, HoursStatus
+from config.formatting import french_month
+
+
+def _author(user) -> tuple:
+    """(user to link, e-mail kept even if the account is deleted); (None, "") outside a user's action."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None, ""
+    return user, user.email
+
+
+def log_access(*, user, beneficiary, action: str, channel: str = Channel.WEB, detail: str = "") -> AccessLog:
+    """Record that `user` viewed, exported, created, changed or anonymised one person's record."""
+    author, email = _author(user)
+    return AccessLog.objects.create(
+        user=author,
+        user_email=email,
+        beneficiary=beneficiary,
+        structure_id=beneficiary.structure_id,
+        action=action,
+        channel=channel,
+        detail=detail[:300],
+    )
+
+
+def log_accesses(
+    *, user, beneficiaries: Iterable, action: str, channel: str = Channel.WEB, detail: str = ""
+) -> list[AccessLog]:
+    """The same entry for many people at once (an export listing people, the anonymisation)."""
+    author, email = _author(user)
+    return AccessLog.objects.bulk_create(
+        AccessLog(
+            user=author,
+            user_email=email,
+            beneficiary_id=beneficiary.pk,
+            structure_id=beneficiary.structure_id,
+            action=action,
+            channel=channel,
+            detail=detail[:300],
+        )
+        for beneficiary in beneficiaries
+    )
+
+
+# Hours records history.
+
+
+@dataclass(frozen=True)
+class HoursState:
+    """The audited values of an hours record at one moment."""
+
+    hours: Decimal
+    training_hours: Decimal
+    status: str
+
+    @classmethod
+    def of(cls, record) -> "HoursState":
+        return cls(hours=record.hours, training_hours=record.training_hours, status=record.status)
+
+
+def _channel_of(record) -> str:
+    return Channel.API if record.source == HoursSource.API else Channel.WEB
+
+
+def _hours_detail(record, before: HoursState | None) -> str:
+    month = french_month(record.month)
+    if before is None:
+        return f"Relevé d'heures de {month} déclaré (contrat n° {record.placement_id})"
+    if before.status != record.status and record.status != HoursStatus.DECLARED:
+        verb = "validé" if record.status == HoursStatus.VALIDATED else "rejeté"
+        return f"Relevé d'heures de {month} {verb} (contrat n° {record.placement_id})"
+    return f"Relevé d'heures de {month} modifié (contrat n° {record.placement_id})"
+
+
+def _changes(records, before: dict[int, HoursState | None], user, reason: str) -> tuple[list, list]:
+    author, email = _author(user)
+    changes, logs = [], []
+    for record in records:
+        previous = before.get(record.pk)
+        if previous is not None and previous == HoursState.of(record):
+            continue
+        changes.append(
+            HoursChange(
+                record_id=record.pk,
+                user=author,
+                user_email=email,
+                hours_before=previous.hours if previous else None,
+                training_hours_before=previous.training_hours if previous else None,
+                status_before=previous.status if previous else "",
+                hours_after=record.hours,
+                training_hours_after=record.training_hours,
+                status_after=record.status,
+                reason=reason,
+            )
+        )
+        logs.append(
+            AccessLog(
+                user=author,
+                user_email=email,
+                beneficiary_id=record.placement.beneficiary_id,
+                structure_id=record.placement.beneficiary.structure_id,
+                action=AccessAction.CHANGED,
+                channel=_channel_of(record),
+                detail=_hours_detail(record, previous),
+            )
+        )
+    return changes, logs
+
+
+@transaction.atomic
+def record_hours_change(*, record, user, before: HoursState | None, reason: str = "") -> HoursChange | None:
+    """History of one record after it was created (`before` None) or changed; nothing when nothing changed."""
+    changes, logs = _changes([record], {record.pk: before}, user, reason)
+    AccessLog.objects.bulk_create(logs)
+    return HoursChange.objects.bulk_create(changes)[0] if changes else None
+
+
+@contextmanager
+def track_hours(*, record_ids: Iterable[int], user, reason: str = ""):
+    """Around a bulk update of hours records (validation, rejection): the history of each record changed."""
+    from beneficiaries.models import HoursRecord
+
+    record_ids = list(record_ids)
+    queryset = HoursRecord.objects.filter(pk__in=record_ids).select_related("placement__beneficiary")
+    before = {record.pk: HoursState.of(record) for record in queryset}
+    yield
+    changes, logs = _changes(list(queryset.all()), before, user, reason)
+    HoursChange.objects.bulk_create(changes)
+    AccessLog.objects.bulk_create(logs)
