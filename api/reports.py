@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from beneficiaries.models import HoursRecord
+from config.routers import reporting_database
 from markets.models import Market, MarketType
 from organisations.models import BuyerType
 from organisations.scoping import scope_of
@@ -116,16 +117,17 @@ class YearlyReportView(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         user = request.user
-        report = yearly_report(
-            records=HoursRecord.objects.visible_to(user),
-            markets=Market.objects.visible_to(user),
-            year=params["year"],
-            filters=ReportFilters(
-                department=params.get("department") or None,
-                region=params.get("region") or None,
-                buyer_type=params.get("buyer_type") or None,
-                market_type=params.get("market_type") or None,
-            ),
-        )
+        with reporting_database():
+            report = yearly_report(
+                records=HoursRecord.objects.visible_to(user),
+                markets=Market.objects.visible_to(user),
+                year=params["year"],
+                filters=ReportFilters(
+                    department=params.get("department") or None,
+                    region=params.get("region") or None,
+                    buyer_type=params.get("buyer_type") or None,
+                    market_type=params.get("market_type") or None,
+                ),
+            )
         context = {"request": request, "suppress_small_counts": not shows_small_counts(user)}
         return Response(YearlyReportSerializer(report, context=context).data)

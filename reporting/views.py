@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from beneficiaries.models import HoursRecord
+from config.routers import reporting_database
 from markets.models import Lot, Market
 from organisations.scoping import current_organisation, scope_of
 from reporting import dashboards, exports, queries
@@ -77,6 +78,7 @@ def _dashboard(request):
 
 
 @require_GET
+@reporting_database()
 def dashboard(request):
     """Buyer or facilitation structure dashboard over what the current organisation sees."""
     form, board = _dashboard(request)
@@ -91,6 +93,7 @@ def dashboard(request):
 
 
 @require_GET
+@reporting_database()
 def dashboard_export(request, fmt: str):
     _form, board = _dashboard(request)
     meta = exports.ExportMeta(
@@ -123,6 +126,7 @@ def _bilan_meta(bilan) -> exports.ExportMeta:
 
 
 @require_GET
+@reporting_database()
 def market_bilan(request, pk: int):
     bilan = _bilan(request, pk)
     context = {"bilan": bilan, "market": bilan.market, "tables": exports.rendered_tables(exports.bilan_tables(bilan))}
@@ -130,6 +134,7 @@ def market_bilan(request, pk: int):
 
 
 @require_GET
+@reporting_database()
 def market_bilan_pdf(request, pk: int):
     bilan = _bilan(request, pk)
     return export_response("pdf", exports.bilan_tables(bilan), _bilan_meta(bilan), f"bilan-{bilan.market.reference}")
@@ -163,6 +168,7 @@ def _report(request):
 
 
 @require_GET
+@reporting_database()
 def yearly_report(request):
     form, report, meta = _report(request)
     context = {
@@ -177,6 +183,7 @@ def yearly_report(request):
 
 
 @require_GET
+@reporting_database()
 def yearly_report_export(request, fmt: str):
     _form, report, meta = _report(request)
     return export_response(fmt, exports.report_tables(report), meta, f"bilan-annuel-{report.year}")

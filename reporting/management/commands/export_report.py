@@ -11,6 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from beneficiaries.models import HoursRecord
+from config.routers import reporting_database
 from markets.models import Market
 from reporting import exports, queries
 from territories.models import Department, Region
@@ -44,12 +45,13 @@ class Command(BaseCommand):
             raise CommandError(f"Le dossier {path.parent} n'existe pas.")
 
         self.stdout.write(f"Calcul des indicateurs {year} et {year - 1} ({perimeter})…")
-        report = queries.yearly_report(
-            records=HoursRecord.objects.all(),
-            markets=Market.objects.all(),
-            year=year,
-            filters=queries.ReportFilters(region=region or None, department=department or None),
-        )
+        with reporting_database():
+            report = queries.yearly_report(
+                records=HoursRecord.objects.all(),
+                markets=Market.objects.all(),
+                year=year,
+                filters=queries.ReportFilters(region=region or None, department=department or None),
+            )
         self.stdout.write(
             f"Indicateurs calculés : {exports.display_text(report.summary.hours, exports.HOURS)} heures, "
             f"{exports.display_text(report.summary.participants, exports.INTEGER)} participant·es."
