@@ -12,6 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.base import CleanModelSerializer, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, require
+from audit.models import AccessAction, Channel
+from audit.services import log_access
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion
 from beneficiaries.services import add_criterion
 from organisations.models import Organisation
@@ -83,6 +85,19 @@ class BeneficiaryViewSet(ReadCreateUpdateViewSet):
     ordering_fields = ["last_name", "first_name", "birth_date", "created_at"]
     ordering = ["last_name", "first_name"]
 
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        log_access(user=request.user, beneficiary=self.get_object(), action=AccessAction.VIEWED, channel=Channel.API)
+        return response
+
+    def perform_create(self, serializer):
+        beneficiary = serializer.save()
+        log_access(user=self.request.user, beneficiary=beneficiary, action=AccessAction.CREATED, channel=Channel.API)
+
+    def perform_update(self, serializer):
+        beneficiary = serializer.save()
+        log_access(user=self.request.user, beneficiary=beneficiary, action=AccessAction.CHANGED, channel=Channel.API)
+
     def get_queryset(self):
         user = self.request.user
         return Beneficiary.objects.visible_to(user).prefetch_related(
@@ -105,5 +120,12 @@ class BeneficiaryViewSet(ReadCreateUpdateViewSet):
             validated_by=request.user,
             evidence_type=data["evidence_type"],
             derogation_reason=data.get("derogation_reason", ""),
+        )
+        log_access(
+            user=request.user,
+            beneficiary=beneficiary,
+            action=AccessAction.CHANGED,
+            channel=Channel.API,
+            detail=f"Critère ajouté : {criterion.get_criterion_display()}",
         )
         return Response(CriterionSerializer(criterion).data, status=status.HTTP_201_CREATED)

@@ -4,6 +4,8 @@ import django_filters
 from rest_framework import serializers
 
 from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
+from audit.models import AccessAction, Channel
+from audit.services import log_access
 from beneficiaries.models import Outcome, Placement
 from beneficiaries.services import record_outcome
 from organisations.permissions import can_edit
@@ -75,3 +77,18 @@ class OutcomeViewSet(ReadCreateUpdateViewSet):
 
     def can_write(self, user, outcome):
         return can_edit(user, outcome.placement)
+
+    def perform_create(self, serializer):
+        self._log(serializer.save())
+
+    def perform_update(self, serializer):
+        self._log(serializer.save())
+
+    def _log(self, outcome):
+        log_access(
+            user=self.request.user,
+            beneficiary=outcome.placement.beneficiary,
+            action=AccessAction.CHANGED,
+            channel=Channel.API,
+            detail=f"Sortie du contrat n° {outcome.placement_id} enregistrée ({outcome.get_stage_display().lower()})",
+        )

@@ -8,6 +8,8 @@ import django_filters
 from rest_framework import serializers
 
 from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
+from audit.models import AccessAction, Channel
+from audit.services import log_access
 from beneficiaries.models import Beneficiary, Placement
 from beneficiaries.services import PLACEMENT_FIELDS, start_placement, update_placement
 from markets.models import Lot
@@ -139,3 +141,23 @@ class PlacementViewSet(ReadCreateUpdateViewSet):
 
     def get_queryset(self):
         return Placement.objects.visible_to(self.request.user).select_related("beneficiary", "lot")
+
+    def perform_create(self, serializer):
+        placement = serializer.save()
+        log_access(
+            user=self.request.user,
+            beneficiary=placement.beneficiary,
+            action=AccessAction.CHANGED,
+            channel=Channel.API,
+            detail=f"Contrat n° {placement.pk} créé",
+        )
+
+    def perform_update(self, serializer):
+        placement = serializer.save()
+        log_access(
+            user=self.request.user,
+            beneficiary=placement.beneficiary,
+            action=AccessAction.CHANGED,
+            channel=Channel.API,
+            detail=f"Contrat n° {placement.pk} modifié",
+        )

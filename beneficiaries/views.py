@@ -6,6 +6,8 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AccessAction
+from audit.services import log_access
 from beneficiaries import services
 from beneficiaries.choices import SENSITIVE_CRITERIA
 from beneficiaries.filters import BeneficiaryFilter
@@ -59,6 +61,7 @@ def beneficiary_create(request):
         beneficiary = form.save(commit=False)
         beneficiary.structure = structure
         beneficiary.save()
+        log_access(user=request.user, beneficiary=beneficiary, action=AccessAction.CREATED)
         messages.success(request, f"{beneficiary} est enregistré·e. Ajoutez ses critères d'éligibilité.")
         return redirect("beneficiaries:detail", pk=beneficiary.pk)
     return render(request, "beneficiaries/beneficiary_form.html", {"form": form})
@@ -70,6 +73,12 @@ def beneficiary_update(request, pk):
     form = BeneficiaryForm(request.POST or None, instance=beneficiary)
     if request.method == "POST" and form.is_valid():
         form.save()
+        log_access(
+            user=request.user,
+            beneficiary=beneficiary,
+            action=AccessAction.CHANGED,
+            detail="Identité ou situation modifiée : " + ", ".join(form.changed_data),
+        )
         messages.success(request, "Les modifications ont été enregistrées.")
         return redirect("beneficiaries:detail", pk=beneficiary.pk)
     return render(request, "beneficiaries/beneficiary_form.html", {"form": form, "beneficiary": beneficiary})
@@ -103,6 +112,7 @@ def _detail_context(request, beneficiary, criterion_form=None):
 
 def beneficiary_detail(request, pk):
     beneficiary = visible_beneficiary(request, pk)
+    log_access(user=request.user, beneficiary=beneficiary, action=AccessAction.VIEWED)
     return render(request, "beneficiaries/beneficiary_detail.html", _detail_context(request, beneficiary))
 
 
@@ -118,6 +128,12 @@ def criterion_add(request, pk):
         except ValidationError as error:
             add_service_errors(form, error, CriterionForm.FIELDS_BY_MESSAGE)
         else:
+            log_access(
+                user=request.user,
+                beneficiary=beneficiary,
+                action=AccessAction.CHANGED,
+                detail=f"Critère ajouté : {criterion.get_criterion_display()}",
+            )
             messages.success(request, f"Critère ajouté : {criterion.get_criterion_display()}.")
             return redirect("beneficiaries:detail", pk=beneficiary.pk)
     context = _detail_context(request, beneficiary, criterion_form=form)
@@ -135,6 +151,9 @@ def criterion_delete(request, pk, criterion_pk):
         require(permissions.can_see_sensitive_criteria(request.user, beneficiary))
     label = criterion.get_criterion_display()
     criterion.delete()
+    log_access(
+        user=request.user, beneficiary=beneficiary, action=AccessAction.CHANGED, detail=f"Critère retiré : {label}"
+    )
     messages.success(request, f"Critère retiré : {label}. Les contrats déjà commencés gardent leurs publics.")
     return redirect("beneficiaries:detail", pk=beneficiary.pk)
 

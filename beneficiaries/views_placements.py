@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.models import AccessAction, HoursChange
+from audit.services import log_access
 from beneficiaries import services
 from beneficiaries.choices import OutcomeStage
 from beneficiaries.filters import PlacementFilter
@@ -71,6 +73,12 @@ def placement_create(request):
         except ValidationError as error:
             add_service_errors(form, error, PlacementForm.FIELDS_BY_MESSAGE)
         else:
+            log_access(
+                user=request.user,
+                beneficiary=placement.beneficiary,
+                action=AccessAction.CHANGED,
+                detail=f"Contrat n° {placement.pk} créé",
+            )
             messages.success(request, "Le contrat est enregistré. Ses heures se saisissent chaque mois dans la grille.")
             return redirect("placements:detail", pk=placement.pk)
     return render(request, "placements/placement_form.html", {"form": form})
@@ -91,10 +99,16 @@ def placement_update(request, pk):
     form = _placement_form(request, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_placement(placement=placement, **form.cleaned_data)
+            updated = services.update_placement(placement=placement, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error, PlacementForm.FIELDS_BY_MESSAGE)
         else:
+            log_access(
+                user=request.user,
+                beneficiary=updated.beneficiary,
+                action=AccessAction.CHANGED,
+                detail=f"Contrat n° {placement.pk} modifié",
+            )
             messages.success(request, "Les modifications du contrat ont été enregistrées.")
             return redirect("placements:detail", pk=placement.pk)
     return render(request, "placements/placement_form.html", {"form": form, "placement": placement})
@@ -125,6 +139,7 @@ def _detail_context(request, placement, outcome_form=None):
         "can_see_identity": permissions.can_see_identity(user, placement.beneficiary),
         "records": placement.hours_records.order_by("-month").select_related("declared_by", "reviewed_by"),
         "outcome_forms": _outcome_forms(placement, outcome_form),
+        "hours_changes": HoursChange.objects.filter(record__placement=placement).select_related("record"),
     }
 
 
@@ -148,6 +163,12 @@ def outcome_record(request, pk):
         except ValidationError as error:
             add_service_errors(form, error, {"Situation de sortie inconnue.": "result"})
         else:
+            log_access(
+                user=request.user,
+                beneficiary=placement.beneficiary,
+                action=AccessAction.CHANGED,
+                detail=f"Sortie du contrat n° {placement.pk} enregistrée ({outcome.get_stage_display().lower()})",
+            )
             messages.success(request, f"Sortie enregistrée ({outcome.get_stage_display().lower()}).")
             return redirect("placements:detail", pk=placement.pk)
     context = _detail_context(request, placement, outcome_form=form)
