@@ -109,6 +109,46 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the development server read while a long seed writes.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
 
+# --- Several application hosts (docs/deploiement.md) -----------------------------------------------------------
+# No process keeps state of its own: sessions live in the database and the cache is shared by every host.
+# REPORTING_DATABASE_URL: optional read-only replica (e.g. a PostgreSQL streaming replica) for the report and
+# dashboard queries, routed by config.routers inside `reporting_database()`.
+if os.environ.get("REPORTING_DATABASE_URL"):
+    DATABASES["reporting"] = dj_database_url.parse(
+        os.environ["REPORTING_DATABASE_URL"], conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0)
+    )
+    # Tests never create a database on the replica: its alias points at the test database of "default".
+    DATABASES["reporting"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.routers.ReportingRouter"]
+
+
+def cache_from_url(url: str) -> dict:
+    """CACHE_URL: db://TABLE (default, `manage.py createcachetable`), redis://HOST:PORT/N or rediss://… (Django's
+    Redis backend, needs the `redis` package), locmem:// (one process only: development), dummy:// (no cache)."""
+    scheme, _, rest = url.partition("://")
+    if scheme == "db":
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": rest or "clausier_cache"}
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest or "clausier"}
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"CACHE_URL non reconnue : {url!r} (db://, redis://, rediss://, locmem://, dummy://).")
+
+
+CACHES = {
+    "default": cache_from_url(os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "db://clausier_cache")
+}
+# Sessions in the database, shared by every host (with a Redis cache, read through it first).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    else "django.contrib.sessions.backends.db"
+)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "organisations.User"
