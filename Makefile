@@ -28,6 +28,7 @@ migrate: $(STAMP)
 run: export DEBUG ?= 1
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py bootstrap_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
