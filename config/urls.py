@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("api.urls")),
     path("imports/", include("beneficiaries.import_urls")),
+    path("", include("audit.urls")),
     path("participants/", include("beneficiaries.urls")),
     path("contrats/", include("beneficiaries.urls_placements")),
     path("heures/", include("beneficiaries.urls_hours")),
