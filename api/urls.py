@@ -1,9 +1,12 @@
 """/api/v1/ (token or session), /api/schema/ (OpenAPI 3), /api/docs/ (Swagger UI from the sidecar, no CDN),
 /api/redoc/, and the personal token page /compte/jetons/."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from api import views
@@ -41,11 +44,23 @@ v1_patterns = [*router.urls, path("reports/yearly/", YearlyReportView.as_view(),
 for pattern in v1_patterns:
     pattern.callback = login_not_required(pattern.callback)
 
+# Swagger UI and Redoc inject their own styles: only these two pages allow inline styles (never inline scripts;
+# the split Swagger view serves its init script as a file).
+DOCS_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE], "worker-src": [CSP.SELF, "blob:"]}
+
 api_patterns = [
     path("v1/", include(v1_patterns)),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
-    path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
-    path("redoc/", login_not_required(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
+    path(
+        "docs/",
+        login_not_required(csp_override(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api:schema"))),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        login_not_required(csp_override(DOCS_CSP)(SpectacularRedocView.as_view(url_name="api:schema"))),
+        name="redoc",
+    ),
 ]
 
 token_patterns = [

@@ -1,6 +1,14 @@
 import pytest
 
 
+def pytest_configure(config):
+    # Outside DEBUG the settings redirect to HTTPS; the test client, the live server and the WSGI calls made
+    # while collecting (schemathesis) speak plain HTTP. tests/security/test_deploy.py checks the real value.
+    from django.conf import settings
+
+    settings.SECURE_SSL_REDIRECT = False
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     # whitenoise's manifest storage needs collectstatic; tests use plain storage.

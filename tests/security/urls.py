@@ -1,0 +1,31 @@
+"""Test-only URLs: the project's URLs plus views that fail on purpose (tests/security/test_errors.py)."""
+
+from datetime import date
+
+from django.core.exceptions import SuspiciousOperation
+from django.urls import include, path
+
+from beneficiaries.models import HoursRecord
+
+
+def duplicate_record(request, placement_id):
+    """Write the same placement and month twice, skipping the services: a real unique-constraint violation."""
+    for _ in range(2):
+        HoursRecord.objects.create(placement_id=placement_id, month=date(2025, 3, 1), hours=10)
+
+
+def crash(request):
+    raise RuntimeError("panne simulée")
+
+
+def bad_request(request):
+    raise SuspiciousOperation("requête suspecte simulée")
+
+
+urlpatterns = [
+    path("test/doublon/<int:placement_id>/", duplicate_record),
+    path("api/test/doublon/<int:placement_id>/", duplicate_record),
+    path("test/panne/", crash),
+    path("test/requete-invalide/", bad_request),
+    path("", include("config.urls")),
+]
