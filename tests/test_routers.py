@@ -217,7 +217,8 @@ def settings_in_subprocess(**env) -> str:
         for key, value in os.environ.items()
         if key not in {"REPORTING_DATABASE_URL", "CACHE_URL", "REDIS_URL"}
     }
-    environ |= {"DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "x", **env}
+    environ.setdefault("SECRET_KEY", "clausier-test-only-secret-key-not-for-production")
+    environ |= {"DJANGO_SETTINGS_MODULE": "config.settings", **env}
     done = subprocess.run(  # noqa: S603 (our own interpreter and code)
         [sys.executable, "-c", code], cwd=BASE_DIR, env=environ, capture_output=True, text=True, check=True
     )
