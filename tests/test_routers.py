@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.core.cache.backends.db import BaseDatabaseCache
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import CaptureQueriesContext
@@ -92,6 +93,7 @@ def test_reads_go_to_reporting_inside_the_flag_only(reporting_alias):
         assert read_alias() == REPORTING_ALIAS
         # Sessions and the cache table are read on the primary: a replica's lag must not log anybody out.
         assert router.db_for_read(Session) is None
+        assert router.db_for_read(BaseDatabaseCache("clausier_cache", {}).cache_model_class) is None
     assert router.db_for_read(Market) is None
 
 
