@@ -496,6 +496,9 @@ def _write(entry: HoursEntry, *, user, source: str) -> DeclarationResult:
     warnings = _warnings(entry, hours)
     record = HoursRecord.objects.select_for_update().filter(placement_id=entry.placement.pk, month=entry.first_day)
     record = record.first()
+    if entry.expected_version is not None and (record.version if record else 0) != entry.expected_version:
+        # Checked again under the row lock: a record created by someone else since the check was not locked then.
+        raise ValidationError(CONFLICT_MESSAGE)
     if record is None:
         try:
             with transaction.atomic():

@@ -1,10 +1,10 @@
-"""Project-wide safety nets: a database constraint violation never becomes a 500, and the login throttle
-counts an address whatever its case.
+"""Project-wide safety nets: a database constraint violation (or a locked SQLite) never becomes a 500, and the
+login throttle counts an address whatever its case.
 """
 
 import logging
 
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -16,9 +16,15 @@ INTEGRITY_MESSAGE = (
     "rechargez la page pour voir les données à jour, puis recommencez."
 )
 
+BUSY_MESSAGE = (
+    "La base de données est occupée par un autre enregistrement. Rien n'a été modifié : "
+    "patientez quelques secondes puis recommencez."
+)
+
 
 class IntegrityErrorMiddleware:
-    """Turn an IntegrityError that no form or service translated into a French 409 answer.
+    """Turn an IntegrityError that no form or service translated into a French 409 answer (and SQLite's
+    "database is locked" into a French 503).
 
     Forms and services translate the violations they expect into field messages; this catches the others
     (a race between two users, a constraint added later). The page is rendered without the request's context
@@ -32,12 +38,20 @@ class IntegrityErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, IntegrityError):
-            return None
-        logger.warning("Contrainte de base de données violée sur %s %s : %s", request.method, request.path, exception)
+        if isinstance(exception, IntegrityError):
+            logger.warning("Contrainte violée sur %s %s : %s", request.method, request.path, exception)
+            return self.refusal(request, INTEGRITY_MESSAGE, 409)
+        if isinstance(exception, OperationalError) and "locked" in str(exception):
+            # SQLite only: another writer held the database longer than the timeout.
+            logger.warning("Base verrouillée sur %s %s : %s", request.method, request.path, exception)
+            return self.refusal(request, BUSY_MESSAGE, 503)
+        return None
+
+    @staticmethod
+    def refusal(request, message: str, status: int) -> HttpResponse:
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": INTEGRITY_MESSAGE}, status=409)
-        return HttpResponse(render_to_string("409.html", {"message": INTEGRITY_MESSAGE}), status=409)
+            return JsonResponse({"detail": message}, status=status)
+        return HttpResponse(render_to_string("409.html", {"message": message}), status=status)
 
 
 def login_username(request, credentials=None) -> str:

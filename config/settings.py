@@ -113,6 +113,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the development server read while a long seed writes.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
+    # Writers take the lock when their transaction starts and wait up to 20 s for it, so two saves of the same
+    # record queue up (the second then sees the new version) instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"].update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 
 # --- Several application hosts (docs/deploiement.md) -----------------------------------------------------------
 # No process keeps state of its own: sessions live in the database and the cache is shared by every host.

@@ -82,3 +82,11 @@ def test_the_market_form_translates_its_own_duplicate(owner_client, structure):
     assert response.status_code == 200
     assert "Cet acheteur a déjà un marché avec cette référence." in response.text
     assert Market.objects.count() == 1
+
+
+def test_a_locked_sqlite_database_is_a_french_503(owner_client):
+    owner_client.raise_request_exception = False
+    response = owner_client.get("/test/verrou/")
+    assert response.status_code == 503
+    assert "La base de données est occupée" in response.text
+    assert "Rien n'a été modifié" in response.text or "Rien n&#x27;a été modifié" in response.text

@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.core.exceptions import SuspiciousOperation
+from django.db import OperationalError
 from django.urls import include, path
 
 from beneficiaries.models import HoursRecord
@@ -12,6 +13,10 @@ def duplicate_record(request, placement_id):
     """Write the same placement and month twice, skipping the services: a real unique-constraint violation."""
     for _ in range(2):
         HoursRecord.objects.create(placement_id=placement_id, month=date(2025, 3, 1), hours=10)
+
+
+def locked(request):
+    raise OperationalError("database is locked")
 
 
 def crash(request):
@@ -26,6 +31,7 @@ urlpatterns = [
     path("test/doublon/<int:placement_id>/", duplicate_record),
     path("api/test/doublon/<int:placement_id>/", duplicate_record),
     path("test/panne/", crash),
+    path("test/verrou/", locked),
     path("test/requete-invalide/", bad_request),
     path("", include("config.urls")),
 ]
