@@ -5,6 +5,10 @@ Environment variables:
 - DEBUG: "1"/"true" to enable debug mode (default off).
 - ALLOWED_HOSTS: comma-separated host names (default: localhost names when DEBUG is on).
 - DATABASE_URL: e.g. postgres://user:pass@127.0.0.1:5432/clausier (default: SQLite file under var/).
+- Security (docs/securite.md): SECURE_PROXY_SSL_HEADER, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
+  SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, CSRF_TRUSTED_ORIGINS, SESSION_COOKIE_AGE,
+  AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES; e-mail: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+  EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_BACKEND, DEFAULT_FROM_EMAIL.
 """
 
 import os
@@ -310,3 +314,14 @@ AXES_USERNAME_CALLABLE = "config.middleware.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False
+
+# Outgoing e-mail (invitations, password resets): SMTP server of the deployment, TLS by default.
+if os.environ.get("EMAIL_HOST"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ["EMAIL_HOST"],
+        "port": int(os.environ.get("EMAIL_PORT", "587")),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", True),
+        "timeout": 20,
+    }

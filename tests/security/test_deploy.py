@@ -103,3 +103,13 @@ def test_https_redirect_and_hsts_header(client, settings):
     secure = client.get("/compte/connexion/", secure=True)
     assert secure.status_code == 200
     assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+
+
+def test_smtp_server_from_the_environment():
+    code = (
+        "import django; django.setup()\n"
+        "from django.core.mail import get_connection\n"
+        "c = get_connection(); print(type(c).__module__, c.host, c.port, c.username, c.use_tls)\n"
+    )
+    result = run(code, EMAIL_HOST="smtp.exemple.fr", EMAIL_HOST_USER="clausier", EMAIL_HOST_PASSWORD="secret")
+    assert result.stdout.split() == ["django.core.mail.backends.smtp", "smtp.exemple.fr", "587", "clausier", "True"]
