@@ -27,7 +27,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from stdnum import luhn
 
 from beneficiaries.calculations import add_months, convert_invoiced_amount, frozen_publics, month_index
@@ -89,6 +90,42 @@ def fr_number(value) -> str:
     return f"{round(value):,}".replace(",", "\u202f")
 
 
+def insert_rows(model, rows: list[dict]) -> list[int]:
+    """Insert plain rows (attribute name -> value) in bulk: COPY on PostgreSQL, bulk_create elsewhere.
+
+    Returns the primary keys, in the order of the rows (on PostgreSQL, taken from the table's sequence
+    beforehand). Fields a row leaves out take their default (auto_now and auto_now_add: now).
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objects = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH_SIZE)
+        return [obj.pk for obj in objects]
+    table_name = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [connection.ops.quote_name(table_name), model._meta.pk.column, len(rows)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    now = timezone.now()
+    fields = list(model._meta.concrete_fields)
+    pk_name = model._meta.pk.attname
+    defaults = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now
+        else:
+            defaults[f.attname] = f.get_default()  # "" for text fields without a default, None if nullable
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    names = [f.attname for f in fields]
+    table = connection.ops.quote_name(table_name)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for pk, row in zip(ids, rows, strict=True):
+            copy.write_row([pk if name == pk_name else row[name] if name in row else defaults[name] for name in names])
+    return ids
+
+
 def demo_is_present() -> bool:
     return Organisation.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}").exists()
 
@@ -141,9 +178,10 @@ def aware(day: date, hour: int = 10) -> datetime:
 class Territory:
     """Communes of the region, with populations, EPCI and QPV, for weighted draws."""
 
-    def __init__(self):
+    def __init__(self, region: str = ref.REGION_CODE):
+        self.region = region
         rows = list(
-            Commune.objects.filter(department__region_id=ref.REGION_CODE).values_list(
+            Commune.objects.filter(department__region_id=region).values_list(
                 "code", "name", "department_id", "epci_id", "population"
             )
         )
@@ -379,7 +417,16 @@ MARKET_TYPE_WEIGHTS = {
 
 
 class TerritorySeeder:
-    """Builds and writes one repetition of the per-territory data."""
+    """Builds and writes one repetition of the per-territory data.
+
+    The class attributes are what demo.national overrides to seed every region: the facilitation structures,
+    the number of full years and how far back markets start.
+    """
+
+    structure_specs = ref.FACILITATION_STRUCTURES
+    full_year_count = FULL_YEARS
+    # Market starts (months from now): 60 % in the first range, the others in the second, earlier one.
+    start_offsets = ((-60, 4), (-66, -40))
 
     def __init__(self, *, shared: Shared, territory: Territory, repetition: int, today: date, size: float, log):
         self.shared = shared
@@ -391,8 +438,10 @@ class TerritorySeeder:
         self.reference_month = today.replace(day=1)
         self.last_month = add_months(self.reference_month, -1)
         self.current_year = self.reference_month.year
-        self.full_years = [self.current_year - n for n in range(FULL_YEARS, 0, -1)]
+        self.full_years = [self.current_year - n for n in range(self.full_year_count, 0, -1)]
         self.suffix = "" if repetition == 0 else f" – territoire {repetition + 1}"
+        self.reference_prefix = "" if repetition == 0 else f"T{repetition + 1}-"
+        self.email_tag = "" if repetition == 0 else f".t{repetition + 1}"
         self.trades = {trade.name: trade for trade in Trade.objects.all()}
         self.validated_by_year: dict[int, Decimal] = defaultdict(Decimal)
         self.counts = defaultdict(int)
@@ -405,13 +454,13 @@ class TerritorySeeder:
             Organisation(
                 name=f"{name}{self.suffix}",
                 kind=OrganisationKind.FACILITATION,
-                region_id=ref.REGION_CODE,
+                region_id=self.territory.region,
                 commune_id=seat,
                 email=org_email(name, f"-{self.repetition + 1}" if self.repetition else ""),
                 phone=f"03 {rng.randrange(80, 86)} {rng.randrange(10, 99)} {rng.randrange(10, 99)} "
                 f"{rng.randrange(10, 99)}",
             )
-            for name, seat, *_ in ref.FACILITATION_STRUCTURES
+            for name, seat, *_ in self.structure_specs
         ]
         Organisation.objects.bulk_create(structures)
         self.structures = structures
@@ -423,10 +472,10 @@ class TerritorySeeder:
         users, memberships = [], []
         used_emails = set(User.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}").values_list("email", flat=True))
         self.facilitators = defaultdict(list)
-        tag = "" if self.repetition == 0 else f".t{self.repetition + 1}"
-        for index, (_, _, count, first_is_admin, has_reader) in enumerate(ref.FACILITATION_STRUCTURES):
+        tag = self.email_tag
+        for index, (_, _, count, first_is_admin, has_reader) in enumerate(self.structure_specs):
             for rank in range(count):
-                if self.repetition == 0 and index == 0 and rank < 2:
+                if self.repetition == 0 and index == 0 and rank < 2 and not self.email_tag:
                     email = ["facilitateur", "admin.structure"][rank] + f"@{DEMO_DOMAIN}"
                     first, last = (["Camille", "Dominique"][rank], ["Moreau", "Lambert"][rank])
                     role = [Role.MEMBER, Role.ADMIN][rank]
@@ -440,7 +489,7 @@ class TerritorySeeder:
                 users.append(user)
                 memberships.append((user, index, role))
             if has_reader:
-                if self.repetition == 0 and index == 0:
+                if self.repetition == 0 and index == 0 and not self.email_tag:
                     email, first, last = f"lecteur@{DEMO_DOMAIN}", "Sacha", "Girard"
                 else:
                     first, last = rng.choice(ref.FIRST_NAMES_F + ref.FIRST_NAMES_M), rng.choice(ref.LAST_NAMES)
@@ -502,6 +551,8 @@ class TerritorySeeder:
             ("Cité internationale de la gastronomie et du vin", "21231"),
             ("Extension du tramway du Grand Besançon", "25056"),
         ]:
+            if commune not in territory.name:
+                continue
             operations.append(
                 Operation(
                     name=f"{name}{self.suffix}",
@@ -589,7 +640,8 @@ class TerritorySeeder:
                 amount = rng.uniform(5_000_000, 12_000_000)  # a few large works
             # Starts spread over the last five years, with more just before the reported years so that
             # the activity is steady over them.
-            start_offset = rng.randrange(-60, 4) if rng.random() < 0.6 else rng.randrange(-66, -40)
+            recent, early = self.start_offsets
+            start_offset = rng.randrange(*recent) if rng.random() < 0.6 else rng.randrange(*early)
             start = add_months(self.reference_month, start_offset) + timedelta(days=rng.randrange(0, 27))
             months = rng.randrange(min_months, max_months + 1)
             end = add_months(start.replace(day=1), months) + timedelta(days=start.day - 2)
@@ -597,8 +649,7 @@ class TerritorySeeder:
             year = notified_on.year
             references[(buyer.pk, year)] += 1
             reference = f"{year}-{'TSFP'[types.index(market_type)]}{references[(buyer.pk, year)]:03d}"
-            if self.repetition:
-                reference = f"T{self.repetition + 1}-{reference}"
+            reference = f"{self.reference_prefix}{reference}"
             structure_index = self.structure_for(commune)
             market = Market(
                 buyer=buyer,
@@ -647,7 +698,7 @@ class TerritorySeeder:
         self.scale_amounts(plans)
         Market.objects.bulk_create(markets, batch_size=BATCH_SIZE)
         for plan in plans:
-            plan.lot.market_id = plan.lot.market.pk
+            plan.lot.market = plan.lot.market  # now saved: sets market_id and keeps the cached market
         Lot.objects.bulk_create([p.lot for p in plans], batch_size=BATCH_SIZE)
         clauses = []
         for plan in plans:
@@ -1051,9 +1102,41 @@ class TerritorySeeder:
                 ratio = cap / sum(scaled) * 0.999
                 scaled = [round(h * ratio, 2) for h in scaled]
             p.monthly_hours = scaled
+        self.top_up(placements, wanted)
         self.year_factors = factors
         text = ", ".join(f"{year} : {factor:.2f}".replace(".", ",") for year, factor in sorted(factors.items()))
         self.log(f"Territoire {self.repetition + 1} : ajustement des heures par année ({text}).")
+
+    @staticmethod
+    def top_up(placements: list[PlacementPlan], wanted: dict[int, float]):
+        """Give back what the 200 h monthly cap and the AI cap took, on the months still below the cap.
+
+        A year whose activity is thin (few lots running) needs a large factor, which the caps clip: the
+        missing hours go to the other months of the year (AI provisions left alone), in at most 3 passes.
+        """
+        for _ in range(3):
+            totals, room = defaultdict(float), defaultdict(float)
+            for p in placements:
+                for month, hours in zip(p.months, p.monthly_hours, strict=True):
+                    totals[month.year] += hours
+                    if hours < 200 and p.modality != Modality.AI_PROVISION:
+                        room[month.year] += hours
+            factors = {
+                year: 1 + (target - totals[year]) / room[year]
+                for year, target in wanted.items()
+                if room.get(year) and target - totals[year] > 0.002 * target
+            }
+            if not factors:
+                return
+            for p in placements:
+                if p.modality == Modality.AI_PROVISION:
+                    continue
+                p.monthly_hours = [
+                    round(min(hours * factors[month.year], 200.0), 2)
+                    if month.year in factors and hours < 200
+                    else hours
+                    for month, hours in zip(p.months, p.monthly_hours, strict=True)
+                ]
 
     # ---- writing people, placements, hours
 
@@ -1073,20 +1156,20 @@ class TerritorySeeder:
                 person.first_start - timedelta(days=rng.randrange(60, 1500)) if rng.random() < 0.85 else None
             )
             beneficiaries.append(
-                Beneficiary(
-                    structure=structure,
-                    last_name=rng.choice(ref.LAST_NAMES),
-                    first_name=rng.choice(ref.FIRST_NAMES_F if female else ref.FIRST_NAMES_M),
-                    sex=person.sex,
-                    birth_date=person.birth_date,
-                    address=f"{rng.randrange(1, 120)} {rng.choice(ref.STREETS)}",
-                    commune_id=person.commune,
-                    qpv_id=person.qpv,
-                    prescriber_type=prescriber,
-                    prescriber_name=f"{ref.PRESCRIBER_LABELS[prescriber]} {self.territory.name[person.commune]}",
-                    qualification_level=qualification,
-                    job_seeker_since=job_seeker_since,
-                )
+                {
+                    "structure_id": structure.pk,
+                    "last_name": rng.choice(ref.LAST_NAMES),
+                    "first_name": rng.choice(ref.FIRST_NAMES_F if female else ref.FIRST_NAMES_M),
+                    "sex": person.sex,
+                    "birth_date": person.birth_date,
+                    "address": f"{rng.randrange(1, 120)} {rng.choice(ref.STREETS)}",
+                    "commune_id": person.commune,
+                    "qpv_id": person.qpv,
+                    "prescriber_type": prescriber,
+                    "prescriber_name": f"{ref.PRESCRIBER_LABELS[prescriber]} {self.territory.name[person.commune]}",
+                    "qualification_level": qualification,
+                    "job_seeker_since": job_seeker_since,
+                }
             )
             held = self.pick_criteria(person, age, qualification, job_seeker_since)
             validated = {}
@@ -1106,21 +1189,22 @@ class TerritorySeeder:
                     )
                 )
             criteria_by_person.append(validated)
+        beneficiary_ids = []
         for start in range(0, len(beneficiaries), BATCH_SIZE):
-            Beneficiary.objects.bulk_create(beneficiaries[start : start + BATCH_SIZE])
-        BeneficiaryCriterion.objects.bulk_create(
+            beneficiary_ids += insert_rows(Beneficiary, beneficiaries[start : start + BATCH_SIZE])
+        insert_rows(
+            BeneficiaryCriterion,
             [
-                BeneficiaryCriterion(
-                    beneficiary=beneficiaries[index],
-                    criterion=criterion,
-                    validated_on=day,
-                    validated_by=user,
-                    evidence_type=evidence,
-                    derogation_reason=reason,
-                )
+                {
+                    "beneficiary_id": beneficiary_ids[index],
+                    "criterion": criterion,
+                    "validated_on": day,
+                    "validated_by_id": user.pk,
+                    "evidence_type": evidence,
+                    "derogation_reason": reason,
+                }
                 for index, criterion, day, user, evidence, reason in criteria_rows
             ],
-            batch_size=BATCH_SIZE,
         )
         self.counts.update(beneficiaries=len(beneficiaries), criteria=len(criteria_rows))
         self.log(
@@ -1142,25 +1226,26 @@ class TerritorySeeder:
                     criteria_validated_on=criteria_by_person[p.beneficiary],
                 )
                 rows.append(
-                    Placement(
-                        beneficiary=beneficiaries[p.beneficiary],
-                        lot=p.lot_plan.lot,
-                        employer=p.employer,
-                        modality=p.modality,
-                        start_date=p.start_date,
-                        end_date=p.end_date,
-                        job_title=self.job_title(p),
-                        age_at_start=publics.age_at_start,
-                        is_woman=publics.is_woman,
-                        is_youth=publics.is_youth,
-                        is_senior=publics.is_senior,
-                        is_qpv_resident=publics.is_qpv_resident,
-                        is_rqth=publics.is_rqth,
-                        is_long_term_job_seeker=publics.is_long_term_job_seeker,
-                        is_rsa=publics.is_rsa,
-                    )
+                    {
+                        "beneficiary_id": beneficiary_ids[p.beneficiary],
+                        "lot_id": p.lot_plan.lot.pk,
+                        "employer_id": p.employer.pk,
+                        "modality": p.modality,
+                        "start_date": p.start_date,
+                        "end_date": p.end_date,
+                        "job_title": self.job_title(p),
+                        "age_at_start": publics.age_at_start,
+                        "is_woman": publics.is_woman,
+                        "is_youth": publics.is_youth,
+                        "is_senior": publics.is_senior,
+                        "is_qpv_resident": publics.is_qpv_resident,
+                        "is_rqth": publics.is_rqth,
+                        "is_long_term_job_seeker": publics.is_long_term_job_seeker,
+                        "is_rsa": publics.is_rsa,
+                        "qpv_at_start_id": person.qpv,  # the residence at the start, frozen like the publics
+                    }
                 )
-            Placement.objects.bulk_create(rows)
+            rows = insert_rows(Placement, rows)
             self.write_hours(batch, rows)
             self.write_outcomes(batch, rows)
             written += len(rows)
@@ -1246,7 +1331,7 @@ class TerritorySeeder:
     def job_title(self, p: PlacementPlan) -> str:
         return self.rng.choice(self.JOB_TITLES.get(p.lot_plan.sector, ["Agent·e polyvalent·e"]))
 
-    def write_hours(self, batch: list[PlacementPlan], rows: list[Placement]):
+    def write_hours(self, batch: list[PlacementPlan], rows: list[int]):
         rng = self.rng
         records = []
         last_month = self.last_month
@@ -1282,27 +1367,27 @@ class TerritorySeeder:
                         min(month_end(month) + timedelta(days=rng.randrange(3, 20)), self.reference_month)
                     )
                 records.append(
-                    HoursRecord(
-                        placement=placement,
-                        month=month,
-                        hours=value,
-                        training_hours=training,
-                        invoiced_amount_excl_vat=invoiced,
-                        is_converted=converted,
-                        status=status,
-                        source=HoursSource.DEMO,
-                        declared_by=rng.choice(facilitators),
-                        reviewed_by=reviewer,
-                        reviewed_at=reviewed_at,
-                        rejection_reason=reason,
-                    )
+                    {
+                        "placement_id": placement,
+                        "month": month,
+                        "hours": value,
+                        "training_hours": training,
+                        "invoiced_amount_excl_vat": invoiced,
+                        "is_converted": converted,
+                        "status": status,
+                        "source": HoursSource.DEMO,
+                        "declared_by_id": rng.choice(facilitators).pk,
+                        "reviewed_by_id": reviewer.pk if reviewer else None,
+                        "reviewed_at": reviewed_at,
+                        "rejection_reason": reason,
+                    }
                 )
                 if status == HoursStatus.VALIDATED:
                     self.validated_by_year[month.year] += value
-        HoursRecord.objects.bulk_create(records, batch_size=BATCH_SIZE)
+        insert_rows(HoursRecord, records)
         self.counts["hours_records"] += len(records)
 
-    def write_outcomes(self, batch: list[PlacementPlan], rows: list[Placement]):
+    def write_outcomes(self, batch: list[PlacementPlan], rows: list[int]):
         rng = self.rng
         results = list(OutcomeResult.values)
         weights = [10, 12, 1, 8, 12, 12, 5, 12, 20, 3, 5]
@@ -1312,24 +1397,24 @@ class TerritorySeeder:
             if p.end_date >= today - timedelta(days=15) or rng.random() > 0.85:
                 continue
             outcomes.append(
-                Outcome(
-                    placement=placement,
-                    stage=OutcomeStage.AT_END,
-                    result=weighted(rng, results, weights),
-                    observed_on=min(p.end_date + timedelta(days=rng.randrange(0, 15)), today),
-                )
+                {
+                    "placement_id": placement,
+                    "stage": OutcomeStage.AT_END,
+                    "result": weighted(rng, results, weights),
+                    "observed_on": min(p.end_date + timedelta(days=rng.randrange(0, 15)), today),
+                }
             )
             six_months = add_months(p.end_date.replace(day=1), 6)
             if six_months < today and rng.random() < 0.6:
                 outcomes.append(
-                    Outcome(
-                        placement=placement,
-                        stage=OutcomeStage.AFTER_6_MONTHS,
-                        result=weighted(rng, results, [16, 14, 2, 6, 10, 10, 5, 8, 22, 2, 5]),
-                        observed_on=six_months + timedelta(days=rng.randrange(0, 20)),
-                    )
+                    {
+                        "placement_id": placement,
+                        "stage": OutcomeStage.AFTER_6_MONTHS,
+                        "result": weighted(rng, results, [16, 14, 2, 6, 10, 10, 5, 8, 22, 2, 5]),
+                        "observed_on": six_months + timedelta(days=rng.randrange(0, 20)),
+                    }
                 )
-        Outcome.objects.bulk_create(outcomes, batch_size=BATCH_SIZE)
+        insert_rows(Outcome, outcomes)
         self.counts["outcomes"] += len(outcomes)
 
     def run(self):

@@ -5,8 +5,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, fr_number, seed_demo
 
+NATIONAL = "national"
 
-def positive_int(value: str) -> int:
+
+def positive_int(value: str) -> int | str:
+    """An integer ≥ 1, or "national" (every region, about 25 million hours a year over 5 years)."""
+    if value.strip().lower() == NATIONAL:
+        return NATIONAL
     try:
         number = int(value)
     except ValueError:
@@ -14,7 +19,7 @@ def positive_int(value: str) -> int:
     if number < 1:
         from argparse import ArgumentTypeError
 
-        raise ArgumentTypeError(f"« {value} » n'est pas un entier supérieur ou égal à 1.")
+        raise ArgumentTypeError(f"« {value} » n'est ni un entier supérieur ou égal à 1, ni « national ».")
     return number
 
 
@@ -36,18 +41,27 @@ class Command(BaseCommand):
             "--scale",
             type=positive_int,
             default=1,
-            help="multiplie structures, marchés, participant·es et heures (entier ≥ 1, 1 par défaut)",
+            help=(
+                "multiplie structures, marchés, participant·es et heures (entier ≥ 1, 1 par défaut) ; "
+                "« national » : toutes les régions, environ 25 millions d'heures validées par an sur 5 ans "
+                "(PostgreSQL conseillé, une dizaine de minutes)"
+            ),
         )
         parser.add_argument("--force", action="store_true", help="autorise l'exécution quand DEBUG est désactivé")
 
-    def handle(self, *args, scale: int = 1, force: bool = False, **options):
+    def handle(self, *args, scale: int | str = 1, force: bool = False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "Refus : DEBUG est désactivé, ce qui laisse penser à une base de production. "
                 "Relancez avec --force si vous voulez vraiment y écrire des données de démonstration."
             )
         started = time.monotonic()
-        summary = seed_demo(scale=scale, log=self.stdout.write)
+        if scale == NATIONAL:
+            from demo.national import seed_national
+
+            summary = seed_national(log=self.stdout.write)
+        else:
+            summary = seed_demo(scale=scale, log=self.stdout.write)
         if not summary.created:
             print_accounts(self.stdout.write)
             return
