@@ -33,10 +33,11 @@ DUMP = (
 
 
 def run(code: str, **env: str) -> subprocess.CompletedProcess:
+    # Only the deployment's variables: the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process.
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_PRELOAD"}
+        if key not in {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_PRELOAD", "DJANGO_ALLOW_ASYNC_UNSAFE", "EMAIL_HOST"}
     }
     environment.update({"DJANGO_SETTINGS_MODULE": "config.settings", **PRODUCTION_ENV, **env})
     return subprocess.run(  # noqa: S603
