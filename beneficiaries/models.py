@@ -39,13 +39,14 @@ def _placement_q(scope, prefix: str = "") -> Q:
     """
     if scope.is_superuser:
         return Q()  # Q() | Q(...) would keep only the right-hand side and hide everything from a superuser
+    if not scope.facilitation_ids:  # buyers and coordinators: markets only, a plain join is best
+        return scope.market_q(f"{prefix}lot__market__")
     from markets.models import Market
 
     markets = Market.objects.filter(scope.market_q()).order_by().values("pk")
     ids = Placement.objects.filter(lot__market__in=markets).order_by().values("pk")
-    if scope.facilitation_ids:
-        followed = Placement.objects.filter(beneficiary__structure__in=scope.facilitation_ids).order_by().values("pk")
-        ids = ids.union(followed)
+    followed = Placement.objects.filter(beneficiary__structure__in=scope.facilitation_ids).order_by().values("pk")
+    ids = ids.union(followed)
     return Q(**{f"{prefix[:-2]}__in" if prefix else "pk__in": ids})
 
 

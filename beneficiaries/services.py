@@ -479,11 +479,14 @@ def _lock(entries: Sequence[HoursEntry]) -> None:
     )
     if people:
         list(Beneficiary.objects.select_for_update().filter(pk__in=people).order_by("pk").values_list("pk"))
-    for placement_id, months in sorted(months_by_placement.items()):
+    # One query for the whole batch (a few more rows may be locked: other months of the same placements).
+    placement_ids = sorted(months_by_placement)
+    all_months = sorted(set().union(*months_by_placement.values()))
+    for start in range(0, len(placement_ids), 5000):
         list(
             HoursRecord.objects.select_for_update()
-            .filter(placement_id=placement_id, month__in=months)
-            .order_by("month")
+            .filter(placement_id__in=placement_ids[start : start + 5000], month__in=all_months)
+            .order_by("pk")
             .values_list("pk")
         )
 
@@ -582,10 +585,19 @@ def declare_month(*, entries: Sequence[HoursEntry], user, source: str = HoursSou
     entries = list(entries)
     _lock(entries)
     row_errors = _duplicate_rows(entries)
+    # Only the entries of the same AI provision (person, AI, company) matter to an entry's cap: grouping them
+    # once keeps a 50,000-row import linear instead of quadratic.
+    provisions: dict[tuple, list[int]] = defaultdict(list)
+    for index, entry in enumerate(entries):
+        placement = entry.placement
+        if placement.modality == Modality.AI_PROVISION:
+            provisions[(placement.beneficiary_id, placement.employer_id, placement.lot.contractor_id)].append(index)
     for index, entry in enumerate(entries):
         if index in row_errors:
             continue
-        others = entries[:index] + entries[index + 1 :]
+        placement = entry.placement
+        group = provisions.get((placement.beneficiary_id, placement.employer_id, placement.lot.contractor_id), ())
+        others = [entries[other] for other in group if other != index]
         errors = check_hours_entry(entry, pending=others)
         if errors:
             row_errors[index] = errors
