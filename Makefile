@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint format demo migrate clean vendor
+.PHONY: run test setup lint format demo migrate clean vendor bench
 
 # Virtualenv with a Python 3.12+ (Django 6); reinstalled when a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt scripts/find_python.sh
@@ -38,6 +38,11 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks at national volume on a throwaway PostgreSQL (bench/README.md): seed once (~10 min), then the
+# yearly report beside hand-written SQL, page latencies under gunicorn, a locust load run and the import.
+bench: $(STAMP)
+	bench/run.sh
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

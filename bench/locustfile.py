@@ -1,0 +1,92 @@
+"""Load run: 20 users for 60 s on 127.0.0.1 (make bench runs it headless, see bench/README.md).
+
+Users are the demo accounts, in the mix of a working day: facilitators (grid, dashboard, API), buyers
+(dashboard) and the regional coordinator (yearly report). Each user logs in once, then waits 0.5 to 2 s
+between requests. Any HTTP error or unexpected redirect counts as a failure.
+"""
+
+import re
+from datetime import date, timedelta
+
+from locust import HttpUser, between, task
+
+PASSWORD = "clausier-demo-2026"  # noqa: S105 - documented demo password
+YEAR = date.today().year - 1
+LAST_MONTH = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
+class DemoUser(HttpUser):
+    abstract = True
+    wait_time = between(0.5, 2)
+    email = ""
+
+    def on_start(self):
+        # gunicorn sits where a TLS proxy would (see bench/pages.py): https as seen by Django.
+        self.client.headers["X-Forwarded-Proto"] = "https"
+        original = self.client.request
+
+        def request(method, url, *args, **kwargs):
+            response = original(method, url, *args, **kwargs)
+            for cookie in self.client.cookies:
+                cookie.secure = False
+            return response
+
+        self.client.request = request
+        page = self.client.get("/compte/connexion/", name="connexion (formulaire)")
+        token = (
+            self.client.cookies.get("csrftoken")
+            or re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
+        )
+        with self.client.post(
+            "/compte/connexion/",
+            data={"username": self.email, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{self.host.replace('http://', 'https://', 1)}/compte/connexion/"},
+            allow_redirects=False,
+            name="connexion",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"connexion refusée : HTTP {response.status_code}")
+
+
+class Facilitator(DemoUser):
+    weight = 10
+    email = "facilitateur@demo.clausier.fr"
+
+    @task(4)
+    def grid(self):
+        self.client.get(f"/heures/?month={LAST_MONTH}", name="grille mensuelle")
+
+    @task(2)
+    def dashboard(self):
+        self.client.get(f"/tableau-de-bord/?year={YEAR}", name="tableau de bord structure")
+
+    @task(2)
+    def api_hours(self):
+        self.client.get(f"/api/v1/hours/?year={YEAR}", name="API heures")
+
+    @task(1)
+    def beneficiaries(self):
+        self.client.get("/participants/", name="liste des participant·es")
+
+
+class Buyer(DemoUser):
+    weight = 6
+    email = "acheteur@demo.clausier.fr"
+
+    @task
+    def dashboard(self):
+        self.client.get(f"/tableau-de-bord/?year={YEAR}", name="tableau de bord acheteur")
+
+
+class Coordinator(DemoUser):
+    weight = 4
+    email = "coordination@demo.clausier.fr"
+
+    @task(3)
+    def report(self):
+        self.client.get(f"/bilan-annuel/?year={YEAR}", name="bilan annuel coordination")
+
+    @task(1)
+    def api_hours(self):
+        self.client.get(f"/api/v1/hours/?year={YEAR}", name="API heures (région)")

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# make bench: every benchmark of bench/README.md against a throwaway PostgreSQL at national volume.
+#
+#   BENCH_PG_DIR (default /tmp/pgbench), BENCH_PG_PORT (54340), BENCH_HTTP_PORT (8765),
+#   BENCH_ONLY="report pages load import" (a subset), BENCH_WORKERS (gunicorn workers, default 4).
+#
+# The cluster is started if needed and kept (the national seed takes about ten minutes; it is written once,
+# seed_demo does nothing when the demo is present). Stop it with: scripts/pg_throwaway.sh stop DIR.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_DIR=${BENCH_PG_DIR:-/tmp/pgbench}
+PG_PORT=${BENCH_PG_PORT:-54340}
+HTTP_PORT=${BENCH_HTTP_PORT:-8765}
+ONLY=${BENCH_ONLY:-report pages load import}
+PY=.venv/bin/python
+
+DATABASE_URL=postgres://clausier:clausier@127.0.0.1:$PG_PORT/clausier
+export DATABASE_URL
+if ! $PY -c "import psycopg, sys; psycopg.connect(sys.argv[1]).close()" "$DATABASE_URL" 2>/dev/null; then
+  scripts/pg_throwaway.sh start "$PG_DIR" "$PG_PORT" >/dev/null
+fi
+# Production settings (DEBUG off), gunicorn standing where the TLS proxy would be.
+export DEBUG=0 SECRET_KEY=bench-only-secret-key ALLOWED_HOSTS=127.0.0.1 SECURE_PROXY_SSL_HEADER=1 LOG_LEVEL=ERROR
+echo "== Machine : $(nproc) cœurs, $(free -g | awk '/^Mem/ {print $2}') Gio, PostgreSQL $(ls /usr/lib/postgresql | sort -V | tail -n 1)"
+echo "== Charge au départ : $(cut -d' ' -f1-3 /proc/loadavg)"
+$PY manage.py migrate --noinput >/dev/null
+$PY manage.py seed_demo --scale national --force
+$PY manage.py collectstatic --noinput >/dev/null
+
+if [[ " $ONLY " == *" report "* ]]; then
+  echo "== Bilan annuel national"
+  $PY bench/report.py --runs 7
+fi
+
+if [[ " $ONLY " == *" pages "* || " $ONLY " == *" load "* ]]; then
+  gunicorn_log=$(mktemp)
+  .venv/bin/gunicorn config.wsgi -b "127.0.0.1:$HTTP_PORT" -w "${BENCH_WORKERS:-4}" --error-logfile "$gunicorn_log" &
+  gunicorn_pid=$!
+  trap 'kill "$gunicorn_pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/compte/connexion/" && break; sleep 0.2; done
+  if [[ " $ONLY " == *" pages "* ]]; then
+    echo "== Pages (gunicorn, ${BENCH_WORKERS:-4} workers)"
+    $PY bench/pages.py --base-url "http://127.0.0.1:$HTTP_PORT" --requests 60
+  fi
+  if [[ " $ONLY " == *" load "* ]]; then
+    [ -x bench/.venv/bin/locust ] || { "$(scripts/find_python.sh)" -m venv bench/.venv &&
+      bench/.venv/bin/pip install --quiet -r bench/requirements.txt; }
+    echo "== Charge"
+    stats=$(mktemp -d)
+    (cd bench && .venv/bin/locust -f locustfile.py --headless --users 20 --spawn-rate 10 --run-time 60s \
+      --host "http://127.0.0.1:$HTTP_PORT" --csv "$stats/locust" --only-summary --loglevel WARNING \
+      --exit-code-on-error 0 >/dev/null 2>&1)
+    $PY bench/load_summary.py "$stats/locust_stats.csv"
+    echo "  mémoire des workers gunicorn (RSS) : $(ps -o rss= --ppid "$gunicorn_pid" | awk '{s+=$1; if ($1>m) m=$1} END {printf "%d Mo au total, %d Mo au plus par worker", s/1024, m/1024}')"
+  fi
+  kill "$gunicorn_pid"
+  wait "$gunicorn_pid" 2>/dev/null || true
+  trap - EXIT
+fi
+
+if [[ " $ONLY " == *" import "* ]]; then
+  echo "== Import de relevés d'heures"
+  $PY bench/imports.py --rows 50000
+fi
+echo "== Charge à la fin : $(cut -d' ' -f1-3 /proc/loadavg)"
