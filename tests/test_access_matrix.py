@@ -282,13 +282,12 @@ def outcome_of(response) -> object:
 
 def request(route: Route, url: str, world, role: str, method: str):
     """One request in a transaction rolled back afterwards."""
-    client = Client()
     extra = {}
-    if role != "anonymous":
-        if route.is_api:
-            extra["HTTP_AUTHORIZATION"] = f"Token {world.tokens[role][1]}"
-        else:
-            client.force_login(world.users[role])
+    if route.is_api and role != "anonymous":
+        extra["HTTP_AUTHORIZATION"] = f"Token {world.tokens[role][1]}"
+        client = Client()
+    else:
+        client = logged_client(world, role)
     with transaction.atomic():
         if method == "get":
             response = client.get(url, **extra)
@@ -299,7 +298,23 @@ def request(route: Route, url: str, world, role: str, method: str):
         else:
             response = client.post(url, data={}, **extra)
         transaction.set_rollback(True)
+    if method != "get" and route.name in ("logout", "admin:logout", "login", "admin:login", "password_change"):
+        _CLIENTS.pop(role, None)  # the session may have changed: log in again for the next case
     return response
+
+
+_CLIENTS: dict[str, Client] = {}
+
+
+def logged_client(world, role: str) -> Client:
+    """One client per role, logged in once (its session row is created before the rolled-back requests)."""
+    if role == "anonymous":
+        return Client()
+    if role not in _CLIENTS:
+        client = Client()
+        client.force_login(world.users[role])
+        _CLIENTS[role] = client
+    return _CLIENTS[role]
 
 
 def write_method(route: Route) -> str:
@@ -483,6 +498,7 @@ def test_every_url_pattern_has_an_expectation():
 def test_access_matrix():
     """Every URL × role × tenant (× GET and write); prints the number of cases checked."""
     world = build_world()
+    _CLIENTS.clear()
     failures, cases = [], 0
     for route in walk():
         if route.is_admin:
