@@ -5,8 +5,8 @@ Environment variables:
 - DEBUG: "1"/"true" to enable debug mode (default off).
 - ALLOWED_HOSTS: comma-separated host names (default: localhost names when DEBUG is on).
 - DATABASE_URL: e.g. postgres://user:pass@127.0.0.1:5432/clausier (default: SQLite file under var/).
-- Security (README, « Sécurité et données personnelles »): SECURE_PROXY_SSL_HEADER, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
-  SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, CSRF_TRUSTED_ORIGINS, SESSION_COOKIE_AGE,
+- Security (README, « Sécurité et données personnelles »): SECURE_PROXY_SSL_HEADER, SECURE_SSL_REDIRECT,
+  SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, CSRF_TRUSTED_ORIGINS, SESSION_COOKIE_AGE,
   AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES; e-mail: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
   EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_BACKEND, DEFAULT_FROM_EMAIL.
 """
@@ -252,7 +252,7 @@ LOGGING = {
 }
 
 
-# --- Security (README, « Sécurité et données personnelles ») --------------------------------------------------------------------------------
+# --- Security (README, « Sécurité et données personnelles ») --------------------------------------------------
 from django.utils.csp import CSP  # noqa: E402
 
 # Content security policy: scripts and styles from our own static files only (no inline script or style;
