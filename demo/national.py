@@ -48,7 +48,7 @@ from demo.seed import (
 from organisations.models import BuyerType, InsertionType, Organisation, OrganisationKind
 from territories.models import Commune, Department, Epci, Qpv, Region
 
-NATIONAL_HOURS_PER_YEAR = 25_000_000
+NATIONAL_HOURS_PER_YEAR = 25_100_000  # DOMAIN.md §1: 25.1 million hours in the national consolidation
 NATIONAL_FULL_YEARS = 5
 
 # Facilitators per structure, first one admin, has a reader: the demo region's pattern, repeated.

@@ -1124,7 +1124,7 @@ class TerritorySeeder:
             factors = {
                 year: 1 + (target - totals[year]) / room[year]
                 for year, target in wanted.items()
-                if room.get(year) and target - totals[year] > 0.002 * target
+                if room.get(year) and target - totals[year] > 0.0005 * target
             }
             if not factors:
                 return
