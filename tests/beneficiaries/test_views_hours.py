@@ -157,3 +157,35 @@ def test_grid_query_count_does_not_grow_with_rows(owner_client, structure, lot):
         if index % 2:
             HoursRecordFactory(placement=placement, status=HoursStatus.DECLARED)
     assert count_queries() == few
+
+
+def test_ids_above_999_are_rendered_without_thousands_separator(owner_client, structure, lot):
+    """USE_THOUSAND_SEPARATOR is on: an id rendered as "12 345" in a button or a checkbox broke the
+    "aucune activité" button and the review of records once ids passed 999. Use the page's own values."""
+    placement = PlacementFactory(
+        pk=12345,
+        beneficiary=BeneficiaryFactory(pk=23456, structure=structure, last_name="Delta"),
+        lot=lot,
+        employer=lot.contractor,
+        start_date=datetime.date(2025, 1, 1),
+        end_date=datetime.date(2025, 12, 31),
+    )
+    page = owner_client.get(GRID).text
+    button = re.search(r'name="action" value="(none:[^"]+)"', page).group(1)
+    assert button == "none:12345"
+    owner_client.post(GRID, {**_grid_data(owner_client), "action": button})
+    assert HoursRecord.objects.get(placement=placement).hours == 0
+    other = PlacementFactory(
+        beneficiary=BeneficiaryFactory(structure=structure, last_name="Echo"),
+        lot=lot,
+        employer=lot.contractor,
+        start_date=datetime.date(2025, 1, 1),
+        end_date=datetime.date(2025, 12, 31),
+    )
+    HoursRecordFactory(pk=34567, placement=other, month=datetime.date(2025, 3, 1), status=HoursStatus.DECLARED)
+    page = owner_client.get(GRID).text
+    assert 'name="review" value="34567"' in page
+    owner_client.post(GRID, {"action": "validate", "review": ["34567"]})
+    assert HoursRecord.objects.get(pk=34567).status == HoursStatus.VALIDATED
+    detail = owner_client.get("/participants/23456/").text
+    assert "?beneficiary=23456" in detail
