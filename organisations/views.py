@@ -28,18 +28,6 @@ CREATE_REFUSED = "Seuls les membres d'une structure de facilitation créent des 
 MANAGE_REFUSED = "Seuls les administrateur·rices gèrent les membres."
 
 
-def home(request):
-    """Simple dashboard: the user's organisations and where to go next."""
-    user = request.user
-    context = {
-        "memberships": scoping.user_memberships(user),
-        "market_count": Market.objects.visible_to(user).count(),
-        "lot_count": Lot.objects.visible_to(user).count(),
-        "is_facilitator": permissions.is_facilitator(user),
-    }
-    return render(request, "organisations/home.html", context)
-
-
 @require_POST
 def switch_organisation(request):
     try:

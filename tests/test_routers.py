@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.cache.backends.db import BaseDatabaseCache
@@ -266,8 +265,7 @@ def test_cache_url_forms():
         cache_from_url("memcached://cache:11211")
 
 
-def test_the_database_cache_table_exists_in_the_test_database(db):
-    if django_settings.CACHES["default"]["BACKEND"] != "django.core.cache.backends.db.DatabaseCache":
-        pytest.skip("CACHE_URL points at another backend.")
+def test_the_database_cache_table_exists_in_the_test_database(db, settings):
+    settings.CACHES = {"default": cache_from_url("db://clausier_cache")}
     cache.set("clausier-test", {"heures": 35}, 30)
     assert cache.get("clausier-test") == {"heures": 35}
