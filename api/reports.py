@@ -5,12 +5,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from beneficiaries.models import HoursRecord
 from config.routers import reporting_database
 from markets.models import Market, MarketType
 from organisations.models import BuyerType
 from organisations.scoping import scope_of
 from reporting.calculations import suppress_small_count
+from reporting.models import PlacementYear
 from reporting.queries import ReportFilters, yearly_report
 
 
@@ -119,7 +119,7 @@ class YearlyReportView(APIView):
         user = request.user
         with reporting_database():
             report = yearly_report(
-                records=HoursRecord.objects.visible_to(user),
+                records=PlacementYear.objects.visible_to(user),
                 markets=Market.objects.visible_to(user),
                 year=params["year"],
                 filters=ReportFilters(

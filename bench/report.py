@@ -104,11 +104,11 @@ def run_sql(year: int) -> dict:
 
 
 def run_application(year: int) -> object:
-    from beneficiaries.models import HoursRecord
     from markets.models import Market
     from reporting import exports, queries
+    from reporting.models import PlacementYear
 
-    report = queries.yearly_report(records=HoursRecord.objects.all(), markets=Market.objects.all(), year=year)
+    report = queries.yearly_report(records=PlacementYear.objects.all(), markets=Market.objects.all(), year=year)
     meta = exports.ExportMeta(title=f"Bilan annuel {year}", subtitle="Toutes les régions", filters=())
     stream = io.StringIO()
     exports.write_csv(exports.report_tables(report), meta, stream)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
+from reporting import summary
 
 
 class CriterionInline(admin.TabularInline):
@@ -50,6 +51,10 @@ class PlacementAdmin(admin.ModelAdmin):
     list_select_related = ["beneficiary", "lot__market", "employer"]
     inlines = [HoursRecordInline, OutcomeInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        summary.refresh([form.instance.pk])  # the placement or its records (inline) may have changed
+
 
 @admin.register(HoursRecord)
 class HoursRecordAdmin(admin.ModelAdmin):
@@ -59,6 +64,22 @@ class HoursRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "month"
     autocomplete_fields = ["placement", "declared_by", "reviewed_by"]
     list_select_related = ["placement__beneficiary", "placement__lot__market"]
+
+    # Edits here bypass the services: the reporting summary of the placements concerned is refreshed.
+    def save_model(self, request, obj, form, change):
+        previous = form.initial.get("placement")
+        super().save_model(request, obj, form, change)
+        summary.refresh([obj.placement_id, previous])
+
+    def delete_model(self, request, obj):
+        placement_id = obj.placement_id
+        super().delete_model(request, obj)
+        summary.refresh([placement_id])
+
+    def delete_queryset(self, request, queryset):
+        placement_ids = list(queryset.values_list("placement_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        summary.refresh(placement_ids)
 
 
 @admin.register(Outcome)

@@ -29,6 +29,7 @@ from beneficiaries.choices import (
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
 from config.formatting import french_date, french_figure, french_month
 from organisations.models import InsertionType, OrganisationKind
+from reporting import summary
 
 # Modalities that require an insertion structure of a given type as employer (DOMAIN.md §5).
 REQUIRED_INSERTION_TYPES: dict[str, tuple[str, ...]] = {
@@ -197,6 +198,7 @@ def update_placement(*, placement: Placement, **changes) -> Placement:
             placement.save()
     except IntegrityError as error:
         raise ValidationError("Le contrat n'a pas pu être enregistré : ses données sont incohérentes.") from error
+    summary.refresh([placement.pk])  # the summary copies the person, lot, modality and publics
     return placement
 
 
@@ -558,7 +560,10 @@ def declare_hours(*, entry: HoursEntry, user, source: str = HoursSource.GRID) ->
     errors = check_hours_entry(entry)
     if errors:
         raise ValidationError(errors)
-    return _write(entry, user=user, source=source)
+    result = _write(entry, user=user, source=source)
+    if result.changed:
+        summary.refresh([entry.placement.pk])
+    return result
 
 
 def _duplicate_rows(entries: Sequence[HoursEntry]) -> dict[int, list[str]]:
@@ -609,6 +614,7 @@ def declare_month(*, entries: Sequence[HoursEntry], user, source: str = HoursSou
             results.append(_write(entry, user=user, source=source))
         except ValidationError as error:
             raise HoursBatchError({index: error.messages}) from error
+    summary.refresh(result.record.placement_id for result in results if result.changed)
     return results
 
 
@@ -619,9 +625,11 @@ def _review(records: Iterable[HoursRecord], *, from_statuses: Sequence[str], **v
     with audit_services.track_hours(
         record_ids=locked, user=values.get("reviewed_by"), reason=values.get("rejection_reason", "")
     ):
-        return HoursRecord.objects.filter(pk__in=locked).update(
+        count = HoursRecord.objects.filter(pk__in=locked).update(
             reviewed_at=timezone.now(), version=F("version") + 1, **values
         )
+    summary.refresh(HoursRecord.objects.filter(pk__in=locked).values_list("placement_id", flat=True).distinct())
+    return count
 
 
 @transaction.atomic

@@ -46,6 +46,7 @@ from demo.seed import (
     org_email,
 )
 from organisations.models import BuyerType, InsertionType, Organisation, OrganisationKind
+from reporting import summary
 from territories.models import Commune, Department, Epci, Qpv, Region
 
 NATIONAL_HOURS_PER_YEAR = 25_100_000  # DOMAIN.md §1: 25.1 million hours in the national consolidation
@@ -377,6 +378,9 @@ def seed_national(
                 f"{fr_number(seeder.counts['hours_records'])} relevés d'heures "
                 f"(total {fr_number(totals['hours_records'])} relevés, {elapsed:.0f} s)."
             )
+        log("Calcul de la synthèse annuelle des contrats (tables des bilans)…")
+        rows = summary.rebuild()
+        log(f"Synthèse : {fr_number(rows)} lignes contrat × année ({time.monotonic() - started:.0f} s).")
     if connection.vendor == "postgresql":
         log("Mise à jour des statistiques de la base (ANALYZE)…")
         with connection.cursor() as cursor:

@@ -57,6 +57,7 @@ from organisations.models import (
     Role,
     User,
 )
+from reporting import summary
 from territories.models import Commune, Qpv
 
 SEED = 272026
@@ -1505,6 +1506,8 @@ def seed_demo(
                 validated[year] += hours
             for key, value in seeder.counts.items():
                 totals[key] += value
+        log("Calcul de la synthèse annuelle des contrats (tables des bilans)…")
+        summary.rebuild()
     return SeedSummary(
         created=True,
         organisations=Organisation.objects.count(),

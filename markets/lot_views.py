@@ -8,10 +8,10 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from beneficiaries.choices import HoursStatus
-from beneficiaries.models import HoursRecord, Placement
+from beneficiaries.models import Placement
 from markets.models import Lot
 from organisations import permissions
+from reporting.models import PlacementYear
 from reporting.queries import COUNTED_HOURS, HOURS_FIELD, achieved_hours_subquery, monthly_hours, progress_of
 
 
@@ -27,7 +27,7 @@ def _cumulative_series(points, target: int | None):
 
 def _validated_hours_per_placement():
     per_placement = (
-        HoursRecord.objects.filter(placement=OuterRef("pk"), status=HoursStatus.VALIDATED)
+        PlacementYear.objects.filter(placement=OuterRef("pk"))
         .order_by()
         .values("placement")
         .annotate(total=Sum(COUNTED_HOURS, output_field=HOURS_FIELD))
@@ -56,7 +56,7 @@ def lot_detail(request, pk):
     progress = progress_of(lot, today=today) if clause is not None else None
     # The lot is visible: its aggregate figures are too, whoever declared the hours.
     series = _cumulative_series(
-        monthly_hours(HoursRecord.objects.filter(placement__lot=lot)), progress.target_hours if progress else None
+        monthly_hours(PlacementYear.objects.filter(lot=lot)), progress.target_hours if progress else None
     )
     placements = (
         Placement.objects.visible_to(user)

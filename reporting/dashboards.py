@@ -13,10 +13,10 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from beneficiaries.models import HoursRecord
 from markets.models import Lot, Market
 from organisations.scoping import scope_of
 from reporting import queries
+from reporting.models import PlacementYear
 
 
 def must_suppress_small_counts(user) -> bool:
@@ -64,7 +64,7 @@ class Dashboard:
 
 
 def dashboard(
-    *, records: QuerySet[HoursRecord], lots: QuerySet[Lot], year: int, today: date, suppress: bool
+    *, records: QuerySet[PlacementYear], lots: QuerySet[Lot], year: int, today: date, suppress: bool
 ) -> Dashboard:
     """Indicators of a dashboard over a perimeter (6 queries)."""
     return Dashboard(
@@ -113,9 +113,9 @@ class MarketBilan:
         return [YearHours(year, hours) for year, hours in sorted(totals.items())]
 
 
-def market_bilan(*, market: Market, records: QuerySet[HoursRecord], today: date, suppress: bool) -> MarketBilan:
+def market_bilan(*, market: Market, records: QuerySet[PlacementYear], today: date, suppress: bool) -> MarketBilan:
     """End-of-contract bilan of one market, all years (5 queries)."""
-    records = records.filter(placement__lot__market=market)
+    records = records.filter(lot__market=market)
     return MarketBilan(
         market=market,
         today=today,

@@ -1,17 +1,18 @@
 """Indicator queries (DOMAIN.md §8): one function per indicator table.
 
-Every function takes an already scoped queryset (what the viewer may see, e.g.
-`HoursRecord.objects.visible_to(user)`) and a period, runs one SQL query (or a fixed few) with conditional
-aggregates, and returns frozen dataclasses. Counting rules live here and only here:
+Every function takes an already scoped queryset of the summary table (what the viewer may see, e.g.
+`PlacementYear.objects.visible_to(user)`: one row per placement and year holding its validated hours month by
+month, see reporting.models) and a period, runs one SQL query (or a fixed few) with conditional aggregates,
+and returns frozen dataclasses. Counting rules live here and only here:
 
-- only validated hours records whose month falls in the year count;
+- only validated hours records whose month falls in the year count (the summary holds nothing else);
 - training hours count only where the lot's clause says so;
 - people, contracts, companies, markets and buyers are counted distinct.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -20,46 +21,59 @@ from django.conf import settings
 from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from beneficiaries.choices import HoursStatus, Modality
-from beneficiaries.models import HoursRecord
+from beneficiaries.choices import Modality
 from clauses import calculations as clause_calculations
 from clauses.models import Clause, Mechanism
 from markets.models import Lot, Market, MarketType
 from organisations.models import BuyerType
 from reporting.calculations import fte
+from reporting.models import MONTHS, PlacementYear, hours_column, training_column
 
 ZERO = Decimal("0")
 HOURS_FIELD = DecimalField(max_digits=14, decimal_places=2)
-
-# Hours of one record that count toward the clause: training hours only where the clause says so.
-COUNTED_HOURS = F("hours") + Case(
-    When(placement__lot__clause__counts_training_hours=True, then=F("training_hours")),
-    default=Value(ZERO),
-    output_field=HOURS_FIELD,
-)
+TRAINING_COUNTS = Q(lot__clause__counts_training_hours=True)
 
 
-def _sum_hours(condition: Q | None = None):
-    return Coalesce(
-        Sum(COUNTED_HOURS, filter=condition, output_field=HOURS_FIELD), Value(ZERO), output_field=HOURS_FIELD
-    )
+def counted(hours: str = "hours", training: str = "training_hours"):
+    """Hours of a summary row that count toward the clause: training hours only where the clause says so."""
+    return F(hours) + Case(When(TRAINING_COUNTS, then=F(training)), default=Value(ZERO), output_field=HOURS_FIELD)
+
+
+COUNTED_HOURS = counted()
+
+
+def _sum_hours(condition: Q | None = None, hours=COUNTED_HOURS):
+    return Coalesce(Sum(hours, filter=condition, output_field=HOURS_FIELD), Value(ZERO), output_field=HOURS_FIELD)
 
 
 def _count_people(condition: Q | None = None):
-    return Count("placement__beneficiary", distinct=True, filter=condition)
+    return Count("beneficiary", distinct=True, filter=condition)
 
 
 def year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 1)
 
 
-def counted_records(records: QuerySet[HoursRecord], *, year: int | None = None) -> QuerySet[HoursRecord]:
-    """Validated records, within the year when one is given."""
-    records = records.filter(status=HoursStatus.VALIDATED)
-    if year is not None:
-        first, last = year_bounds(year)
-        records = records.filter(month__gte=first, month__lte=last)
-    return records
+def counted_records(rows: QuerySet[PlacementYear], *, year: int | None = None) -> QuerySet[PlacementYear]:
+    """Summary rows of the year when one is given (all years otherwise)."""
+    return rows.of_year(year)
+
+
+def _aggregate_by_year(rows: QuerySet[PlacementYear], years: Sequence[int] | None, **aggregates) -> dict:
+    """{year: aggregates} for each year asked (one query; a year without rows gets the aggregates of nothing),
+    or {None: aggregates} over every year when `years` is None."""
+    if years is None:
+        return {None: rows.aggregate(**aggregates)}
+    grouped = {
+        row["year"]: row
+        for row in rows.filter(year__in=years).order_by().values("year").annotate(**aggregates).order_by("year")
+    }
+    empty = None
+    for year in years:
+        if year not in grouped:
+            empty = empty or rows.none().aggregate(**aggregates)
+            grouped[year] = empty
+    return grouped
 
 
 @dataclass(frozen=True)
@@ -71,8 +85,8 @@ class ReportFilters:
     market_type: str | None = None
     region: str | None = None
 
-    def apply_to_records(self, records: QuerySet[HoursRecord]) -> QuerySet[HoursRecord]:
-        return records.filter(**self._lookups("placement__lot__market__"))
+    def apply_to_records(self, rows: QuerySet[PlacementYear]) -> QuerySet[PlacementYear]:
+        return rows.filter(**self._lookups("lot__market__"))
 
     def apply_to_markets(self, markets: QuerySet[Market]) -> QuerySet[Market]:
         return markets.filter(**self._lookups(""))
@@ -104,38 +118,50 @@ class Summary:
     buyers: int
 
 
-def summary(records: QuerySet[HoursRecord], *, year: int | None) -> Summary:
-    """Hours, FTE and distinct participants, contracts, companies, markets and buyers (one query)."""
-    row = counted_records(records, year=year).aggregate(
+def summaries(records: QuerySet[PlacementYear], *, years: Sequence[int] | None) -> dict[int | None, Summary]:
+    """Hours, FTE and distinct participants, contracts, companies, markets and buyers of each year (one query);
+    `years=None` gives {None: summary of every year}."""
+    rows = _aggregate_by_year(
+        records,
+        years,
         hours=_sum_hours(),
         participants=_count_people(),
-        contracts=Count("placement", distinct=True),
-        companies=Count("placement__lot__contractor", distinct=True),
-        markets=Count("placement__lot__market", distinct=True),
-        buyers=Count("placement__lot__market__buyer", distinct=True),
+        # Within a year a placement has one row.
+        contracts=Count("placement") if years is not None else Count("placement", distinct=True),
+        companies=Count("lot__contractor", distinct=True),
+        markets=Count("lot__market", distinct=True),
+        buyers=Count("lot__market__buyer", distinct=True),
     )
-    hours = row["hours"] or ZERO
-    return Summary(
-        hours=hours,
-        fte=fte(hours, hours_per_fte=settings.CLAUSIER_FTE_HOURS),
-        participants=row["participants"],
-        contracts=row["contracts"],
-        companies=row["companies"],
-        markets=row["markets"],
-        buyers=row["buyers"],
-    )
+    result = {}
+    for year, row in rows.items():
+        hours = row["hours"] or ZERO
+        result[year] = Summary(
+            hours=hours,
+            fte=fte(hours, hours_per_fte=settings.CLAUSIER_FTE_HOURS),
+            participants=row["participants"],
+            contracts=row["contracts"],
+            companies=row["companies"],
+            markets=row["markets"],
+            buyers=row["buyers"],
+        )
+    return result
+
+
+def summary(records: QuerySet[PlacementYear], *, year: int | None) -> Summary:
+    """The summary of one year, or of every year when `year` is None (one query)."""
+    return summaries(records, years=None if year is None else [year])[year]
 
 
 # --- Publics -----------------------------------------------------------------------------------------------
 
 PUBLICS: tuple[tuple[str, str, str], ...] = (
-    ("women", "Femmes", "placement__is_woman"),
-    ("youth", "Jeunes de moins de 26 ans", "placement__is_youth"),
-    ("seniors", "Seniors de 50 ans et plus", "placement__is_senior"),
-    ("qpv", "Habitant·es des QPV", "placement__is_qpv_resident"),
-    ("rqth", "Travailleur·ses handicapé·es (RQTH)", "placement__is_rqth"),
-    ("long_term", "Demandeur·ses d'emploi de longue durée", "placement__is_long_term_job_seeker"),
-    ("rsa", "Allocataires du RSA", "placement__is_rsa"),
+    ("women", "Femmes", "is_woman"),
+    ("youth", "Jeunes de moins de 26 ans", "is_youth"),
+    ("seniors", "Seniors de 50 ans et plus", "is_senior"),
+    ("qpv", "Habitant·es des QPV", "is_qpv_resident"),
+    ("rqth", "Travailleur·ses handicapé·es (RQTH)", "is_rqth"),
+    ("long_term", "Demandeur·ses d'emploi de longue durée", "is_long_term_job_seeker"),
+    ("rsa", "Allocataires du RSA", "is_rsa"),
 )
 
 
@@ -149,26 +175,35 @@ class PublicRow:
     participants_share: Decimal | None
 
 
-def by_public(records: QuerySet[HoursRecord], *, year: int | None) -> list[PublicRow]:
-    """Hours and participants per public, frozen at placement start (one query)."""
+def publics_by_year(
+    records: QuerySet[PlacementYear], *, years: Sequence[int] | None
+) -> dict[int | None, list[PublicRow]]:
+    """Hours and participants per public, frozen at placement start, for each year (one query)."""
     aggregates = {"total_hours": _sum_hours(), "total_people": _count_people()}
     for code, _label, flag in PUBLICS:
         condition = Q(**{flag: True})
         aggregates[f"{code}_hours"] = _sum_hours(condition)
         aggregates[f"{code}_people"] = _count_people(condition)
-    row = counted_records(records, year=year).aggregate(**aggregates)
-    total_hours, total_people = row["total_hours"] or ZERO, row["total_people"]
-    return [
-        PublicRow(
-            code=code,
-            label=label,
-            hours=row[f"{code}_hours"] or ZERO,
-            participants=row[f"{code}_people"],
-            hours_share=_share(row[f"{code}_hours"] or ZERO, total_hours),
-            participants_share=_share(Decimal(row[f"{code}_people"]), Decimal(total_people)),
-        )
-        for code, label, _flag in PUBLICS
-    ]
+    result = {}
+    for year, row in _aggregate_by_year(records, years, **aggregates).items():
+        total_hours, total_people = row["total_hours"] or ZERO, row["total_people"]
+        result[year] = [
+            PublicRow(
+                code=code,
+                label=label,
+                hours=row[f"{code}_hours"] or ZERO,
+                participants=row[f"{code}_people"],
+                hours_share=_share(row[f"{code}_hours"] or ZERO, total_hours),
+                participants_share=_share(Decimal(row[f"{code}_people"]), Decimal(total_people)),
+            )
+            for code, label, _flag in PUBLICS
+        ]
+    return result
+
+
+def by_public(records: QuerySet[PlacementYear], *, year: int | None) -> list[PublicRow]:
+    """Hours and participants per public of one year, or of every year when `year` is None (one query)."""
+    return publics_by_year(records, years=None if year is None else [year])[year]
 
 
 def _share(part: Decimal, whole: Decimal) -> Decimal | None:
@@ -184,7 +219,7 @@ def _share(part: Decimal, whole: Decimal) -> Decimal | None:
 class Dimension:
     code: str
     title: str
-    key: str  # lookup from HoursRecord
+    key: str  # lookup from PlacementYear
     label: str | None = None  # lookup of a name column, or None to use `choices`
     choices: dict[str, str] = field(default_factory=dict)
 
@@ -193,22 +228,20 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension(
         "department",
         "Département",
-        "placement__lot__market__execution_commune__department_id",
-        "placement__lot__market__execution_commune__department__name",
+        "lot__market__execution_commune__department_id",
+        "lot__market__execution_commune__department__name",
     ),
     Dimension(
         "epci",
         "EPCI",
-        "placement__lot__market__execution_commune__epci_id",
-        "placement__lot__market__execution_commune__epci__name",
+        "lot__market__execution_commune__epci_id",
+        "lot__market__execution_commune__epci__name",
     ),
-    Dimension("qpv", "QPV de résidence", "placement__qpv_at_start_id", "placement__qpv_at_start__name"),
-    Dimension("market_type", "Type de marché", "placement__lot__market__market_type", choices=dict(MarketType.choices)),
-    Dimension(
-        "buyer_type", "Type d'acheteur", "placement__lot__market__buyer__buyer_type", choices=dict(BuyerType.choices)
-    ),
-    Dimension("modality", "Modalité", "placement__modality", choices=dict(Modality.choices)),
-    Dimension("mechanism", "Mécanisme juridique", "placement__lot__clause__mechanism", choices=dict(Mechanism.choices)),
+    Dimension("qpv", "QPV de résidence", "qpv_at_start_id", "qpv_at_start__name"),
+    Dimension("market_type", "Type de marché", "lot__market__market_type", choices=dict(MarketType.choices)),
+    Dimension("buyer_type", "Type d'acheteur", "lot__market__buyer__buyer_type", choices=dict(BuyerType.choices)),
+    Dimension("modality", "Modalité", "modality", choices=dict(Modality.choices)),
+    Dimension("mechanism", "Mécanisme juridique", "lot__clause__mechanism", choices=dict(Mechanism.choices)),
 )
 DIMENSIONS_BY_CODE = {dimension.code: dimension for dimension in DIMENSIONS}
 UNKNOWN_LABEL = "Non renseigné"
@@ -223,17 +256,22 @@ class DimensionRow:
     contracts: int
 
 
-def by_dimension(records: QuerySet[HoursRecord], *, year: int | None, dimension: str) -> list[DimensionRow]:
-    """Hours, participants and contracts per value of one dimension, most hours first (one query)."""
+def dimension_by_year(
+    records: QuerySet[PlacementYear], *, years: Sequence[int] | None, dimension: str
+) -> dict[int | None, list[DimensionRow]]:
+    """Hours, participants and contracts per value of one dimension, most hours first, for each year asked
+    (one query); `years=None` gives {None: rows over every year}."""
     spec = DIMENSIONS_BY_CODE[dimension]
     columns = [spec.key] + ([spec.label] if spec.label else [])
-    rows = (
-        counted_records(records, year=year)
-        .values(*columns)
-        .annotate(hours=_sum_hours(), participants=_count_people(), contracts=Count("placement", distinct=True))
-        .order_by("-hours", spec.key)
+    if years is None:
+        grouped, contracts = records.values(*columns), Count("placement", distinct=True)
+    else:
+        # Within a year a placement has one row: no DISTINCT needed for contracts.
+        grouped, contracts = records.filter(year__in=years).values("year", *columns), Count("placement")
+    rows = grouped.annotate(hours=_sum_hours(), participants=_count_people(), contracts=contracts).order_by(
+        "-hours", spec.key
     )
-    result = []
+    result: dict[int | None, list[DimensionRow]] = {year: [] for year in (years or [None])}
     for row in rows:
         key = row[spec.key]
         if key is None:
@@ -242,8 +280,14 @@ def by_dimension(records: QuerySet[HoursRecord], *, year: int | None, dimension:
             label = row[spec.label]
         else:
             label = spec.choices.get(key, key)
-        result.append(DimensionRow(key, label, row["hours"], row["participants"], row["contracts"]))
+        year = row["year"] if years is not None else None
+        result[year].append(DimensionRow(key, label, row["hours"], row["participants"], row["contracts"]))
     return result
+
+
+def by_dimension(records: QuerySet[PlacementYear], *, year: int | None, dimension: str) -> list[DimensionRow]:
+    """Rows of one dimension for one year, or over every year when `year` is None (one query)."""
+    return dimension_by_year(records, years=None if year is None else [year], dimension=dimension)[year]
 
 
 # --- Markets notified in the year ----------------------------------------------------------------------------
@@ -276,9 +320,24 @@ class MonthPoint:
     hours: Decimal
 
 
-def monthly_hours(records: QuerySet[HoursRecord], *, year: int | None = None) -> list[MonthPoint]:
-    rows = counted_records(records, year=year).values("month").annotate(hours=_sum_hours()).order_by("month")
-    return [MonthPoint(row["month"], row["hours"]) for row in rows]
+def monthly_hours(
+    records: QuerySet[PlacementYear], *, year: int | None = None, years: Sequence[int] | None = None
+) -> list[MonthPoint]:
+    """Counted hours of each month that has some, in order (one query), within `year`, or `years`, or all."""
+    months = {
+        f"m{month:02d}": _sum_hours(hours=counted(hours_column(month), training_column(month))) for month in MONTHS
+    }
+    if year is not None:
+        records = records.filter(year=year)
+    if years is not None:
+        records = records.filter(year__in=years)
+    rows = records.order_by().values("year").annotate(**months).order_by("year")
+    return [
+        MonthPoint(date(row["year"], month, 1), row[f"m{month:02d}"])
+        for row in rows
+        for month in MONTHS
+        if row[f"m{month:02d}"]
+    ]
 
 
 # --- Progress of lots toward their targets -----------------------------------------------------------------
@@ -301,9 +360,9 @@ class LotProgress:
 def achieved_hours_subquery():
     """Validated counted hours of a lot, all years (to annotate a Lot queryset)."""
     per_lot = (
-        HoursRecord.objects.filter(placement__lot=OuterRef("pk"), status=HoursStatus.VALIDATED)
+        PlacementYear.objects.filter(lot=OuterRef("pk"))
         .order_by()
-        .values("placement__lot")
+        .values("lot")
         .annotate(total=Sum(COUNTED_HOURS, output_field=HOURS_FIELD))
         .values("total")
     )
@@ -373,7 +432,7 @@ class YearlyReport:
 
 def yearly_report(
     *,
-    records: QuerySet[HoursRecord],
+    records: QuerySet[PlacementYear],
     markets: QuerySet[Market],
     year: int,
     filters: ReportFilters | None = None,
@@ -382,20 +441,24 @@ def yearly_report(
     if filters is not None:
         records = filters.apply_to_records(records)
         markets = filters.apply_to_markets(markets)
+    # Both years in each query: one pass over the summary rows per indicator table.
+    years = [year, year - 1]
+    summaries_ = summaries(records, years=years)
+    publics = publics_by_year(records, years=years)
+    breakdowns = {
+        dimension.code: dimension_by_year(records, years=years, dimension=dimension.code) for dimension in DIMENSIONS
+    }
+    monthly = monthly_hours(records, years=years)
     return YearlyReport(
         year=year,
-        summary=summary(records, year=year),
-        previous_summary=summary(records, year=year - 1),
-        publics=by_public(records, year=year),
-        previous_publics=by_public(records, year=year - 1),
-        breakdowns={
-            dimension.code: by_dimension(records, year=year, dimension=dimension.code) for dimension in DIMENSIONS
-        },
-        previous_breakdowns={
-            dimension.code: by_dimension(records, year=year - 1, dimension=dimension.code) for dimension in DIMENSIONS
-        },
+        summary=summaries_[year],
+        previous_summary=summaries_[year - 1],
+        publics=publics[year],
+        previous_publics=publics[year - 1],
+        breakdowns={code: rows[year] for code, rows in breakdowns.items()},
+        previous_breakdowns={code: rows[year - 1] for code, rows in breakdowns.items()},
         notified=notified_markets(markets, year=year),
         previous_notified=notified_markets(markets, year=year - 1),
-        monthly=monthly_hours(records, year=year),
-        previous_monthly=monthly_hours(records, year=year - 1),
+        monthly=[point for point in monthly if point.month.year == year],
+        previous_monthly=[point for point in monthly if point.month.year == year - 1],
     )

@@ -11,12 +11,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from beneficiaries.models import HoursRecord
 from config.routers import reporting_database
 from markets.models import Lot, Market
 from organisations.scoping import current_organisation, scope_of
 from reporting import dashboards, exports, queries
 from reporting.forms import ReportFilterForm, YearForm
+from reporting.models import PlacementYear
 
 FORMATS = ("xlsx", "csv", "pdf", "json")
 CONTENT_TYPES = {
@@ -68,7 +68,7 @@ def _dashboard(request):
         raise Http404("Aucune organisation.")
     form = YearForm(request.GET or None)
     board = dashboards.dashboard(
-        records=HoursRecord.objects.visible_to(user),
+        records=PlacementYear.objects.visible_to(user),
         lots=Lot.objects.visible_to(user),
         year=form.selected_year(),
         today=timezone.localdate(),
@@ -107,7 +107,7 @@ def _bilan(request, pk: int):
     market = get_object_or_404(Market.objects.visible_to(user).select_related("buyer", "execution_commune"), pk=pk)
     return dashboards.market_bilan(
         market=market,
-        records=HoursRecord.objects.visible_to(user),
+        records=PlacementYear.objects.visible_to(user),
         today=timezone.localdate(),
         suppress=dashboards.must_suppress_small_counts(user),
     )
@@ -154,7 +154,7 @@ def _report(request):
         market_type=form.value_of("market_type") or None,
     )
     report = queries.yearly_report(
-        records=HoursRecord.objects.visible_to(user),
+        records=PlacementYear.objects.visible_to(user),
         markets=Market.objects.visible_to(user),
         year=form.selected_year(),
         filters=filters,

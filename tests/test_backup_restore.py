@@ -24,9 +24,10 @@ import django
 django.setup()
 from beneficiaries.models import HoursRecord
 from markets.models import Market
+from reporting.models import PlacementYear
 from reporting.queries import yearly_report
 for year in (2024, 2025):
-    print(repr(yearly_report(records=HoursRecord.objects.all(), markets=Market.objects.all(), year=year)))
+    print(repr(yearly_report(records=PlacementYear.objects.all(), markets=Market.objects.all(), year=year)))
 print("relevés", HoursRecord.objects.count(), "marchés", Market.objects.count())
 """
 

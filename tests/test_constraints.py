@@ -13,6 +13,7 @@ from beneficiaries.models import BeneficiaryCriterion, HoursRecord, Outcome, Pla
 from clauses.models import CalibrationMethod, Clause
 from markets.models import Lot, Market, Trade
 from organisations.models import Membership, Organisation, OrganisationKind
+from reporting.models import PlacementYear
 from tests.beneficiaries.factories import (
     BeneficiaryCriterionFactory,
     HoursRecordFactory,
@@ -57,6 +58,11 @@ def hours():
 
 def clause():
     return ClauseFactory()
+
+
+def summary_row():
+    record = HoursRecordFactory()  # validated: the factory refreshes the summary
+    return PlacementYear.objects.get(placement=record.placement)
 
 
 # (constraint name, how to make the object, the violating write)
@@ -122,6 +128,8 @@ VIOLATIONS = [
         lambda o: update(o, status=HoursStatus.REJECTED, rejection_reason=""),
     ),
     ("outcome_unique_per_stage", OutcomeFactory, lambda o: duplicate(o, result="unknown")),
+    # Reporting summary: one row per placement and year.
+    ("placement_year_unique", summary_row, lambda o: duplicate(o, hours=Decimal("1"))),
 ]
 
 

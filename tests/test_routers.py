@@ -29,7 +29,7 @@ from organisations.models import Organisation
 from tests.reporting.conftest import build_world
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-REPORT_TABLE = "beneficiaries_hoursrecord"
+REPORT_TABLE = "reporting_placementyear"
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 import pytest
 
+from reporting import summary
+
 pytestmark = pytest.mark.django_db
 
 V1 = "/api/v1"
@@ -170,6 +172,7 @@ def test_reader_does_not_see_disability_criteria(world, api):
 def test_yearly_report_as_json(world, api):
     world.record.status = "validated"
     world.record.save()
+    summary.refresh([world.record.placement_id])  # saved directly, not through validate_hours
     api.as_user(world.owner)
     body = api.get(f"{V1}/reports/yearly/?year=2025").json()
     assert body["year"] == 2025
@@ -184,6 +187,7 @@ def test_yearly_report_as_json(world, api):
 def test_yearly_report_suppresses_small_counts_for_buyers(world, api):
     world.record.status = "validated"
     world.record.save()
+    summary.refresh([world.record.placement_id])  # saved directly, not through validate_hours
     api.as_user(world.buyer_user)
     body = api.get(f"{V1}/reports/yearly/?year=2025").json()
     assert body["summary"]["hours"] == "100.00"

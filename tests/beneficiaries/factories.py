@@ -14,6 +14,7 @@ from beneficiaries.choices import (
     Sex,
 )
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
+from reporting import summary
 
 
 class BeneficiaryFactory(factory.django.DjangoModelFactory):
@@ -61,6 +62,13 @@ class HoursRecordFactory(factory.django.DjangoModelFactory):
     month = datetime.date(2025, 3, 1)
     hours = Decimal("100")
     status = HoursStatus.VALIDATED
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Saved directly (not through the services), so the reporting summary is refreshed as they would."""
+        record = super()._create(model_class, *args, **kwargs)
+        summary.refresh([record.placement_id])
+        return record
 
 
 class OutcomeFactory(factory.django.DjangoModelFactory):

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from audit.models import AccessAction, AccessLog
 from beneficiaries.anonymisation import PLACEHOLDER_LAST_NAME, anonymise_inactive
-from beneficiaries.models import Beneficiary, HoursRecord, Outcome, Placement
+from beneficiaries.models import Beneficiary, Outcome, Placement
 from markets.models import Market
+from reporting.models import PlacementYear
 from reporting.queries import yearly_report
 from tests.audit.world import build_world
 from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory, PlacementFactory
@@ -39,7 +40,7 @@ def world(settings):
 
 
 def region_report(year=2025):
-    records = HoursRecord.objects.filter(placement__lot__market__execution_commune__department__region="27")
+    records = PlacementYear.objects.filter(lot__market__execution_commune__department__region="27")
     markets = Market.objects.filter(execution_commune__department__region="27")
     return yearly_report(records=records, markets=markets, year=year)
 

@@ -8,11 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from beneficiaries.choices import HoursStatus, Modality, Sex
-from beneficiaries.models import HoursRecord
 from clauses.calculations import TargetStatus
 from markets.models import Lot, Market, MarketType
 from organisations.models import BuyerType
 from reporting import queries
+from reporting.models import PlacementYear
 from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory, PlacementFactory
 from tests.clauses.factories import ClauseFactory
 from tests.markets.factories import LotFactory, MarketFactory
@@ -84,7 +84,7 @@ def dataset(db):
 
 
 def all_records():
-    return HoursRecord.objects.all()
+    return PlacementYear.objects.all()
 
 
 def test_summary_counts_only_validated_hours_of_the_year(dataset):

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from beneficiaries.models import HoursRecord
 from config.routers import reporting_database
 from markets.models import Market
 from reporting import exports, queries
+from reporting.models import PlacementYear
 from territories.models import Department, Region
 
 FORMATS = ("xlsx", "csv", "pdf", "json")
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Calcul des indicateurs {year} et {year - 1} ({perimeter})…")
         with reporting_database():
             report = queries.yearly_report(
-                records=HoursRecord.objects.all(),
+                records=PlacementYear.objects.all(),
                 markets=Market.objects.all(),
                 year=year,
                 filters=queries.ReportFilters(region=region or None, department=department or None),

@@ -1,0 +1,262 @@
+"""The reporting summary (one row per placement and year) always equals the detailed hours records.
+
+Every writing service is run in turn, and after each step the summary is compared with the records in two
+independent ways: `summary.differences()` (column by column) and totals computed here straight from the
+records with the ORM.
+"""
+
+import random
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Sum
+
+from beneficiaries import services
+from beneficiaries.choices import HoursStatus, Modality, Sex
+from beneficiaries.models import HoursRecord
+from beneficiaries.services import HoursEntry
+from markets.models import Market
+from reporting import queries, summary
+from reporting.models import PlacementYear
+from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory
+from tests.clauses.factories import ClauseFactory
+from tests.organisations.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def place(lot, *, beneficiary=None, modality=Modality.HIRE_CDD, start=date(2024, 6, 1), end=date(2026, 6, 30)):
+    return services.start_placement(
+        beneficiary=beneficiary or BeneficiaryFactory(),
+        lot=lot,
+        employer=lot.contractor,
+        modality=modality,
+        start_date=start,
+        end_date=end,
+    )
+
+
+def lot_of(**clause):
+    dates = {"lot__market__start_date": date(2024, 1, 1), "lot__market__end_date": date(2026, 12, 31)}
+    return ClauseFactory(**dates, **clause).lot
+
+
+def detail_totals(year: int) -> dict:
+    """Hours, people and contracts of a year computed straight from the records (no summary)."""
+    records = HoursRecord.objects.filter(status=HoursStatus.VALIDATED, month__year=year)
+    counted = 0
+    for hours, training, counts in records.values_list(
+        "hours", "training_hours", "placement__lot__clause__counts_training_hours"
+    ):
+        counted += hours + (training if counts else 0)
+    people = records.aggregate(n=Count("placement__beneficiary", distinct=True))["n"]
+    contracts = records.aggregate(n=Count("placement", distinct=True))["n"]
+    return {"hours": D(counted), "participants": people, "contracts": contracts}
+
+
+def report_totals(year: int) -> dict:
+    result = queries.summary(PlacementYear.objects.all(), year=year)
+    return {"hours": result.hours, "participants": result.participants, "contracts": result.contracts}
+
+
+def assert_in_step():
+    assert summary.differences() == []
+    for year in (2024, 2025, 2026):
+        assert report_totals(year) == detail_totals(year)
+
+
+def test_every_service_keeps_the_summary_equal_to_the_records():
+    user = UserFactory()
+    lot = lot_of(counts_training_hours=True)
+    alice = place(lot, beneficiary=BeneficiaryFactory(sex=Sex.FEMALE))
+    bruno = place(lot)
+    assert PlacementYear.objects.count() == 0
+
+    # A grid: records are declared, nothing counts yet.
+    results = services.declare_month(
+        entries=[
+            HoursEntry(placement=alice, month=date(2025, 3, 1), hours=D("100"), training_hours=D("10")),
+            HoursEntry(placement=alice, month=date(2024, 12, 1), hours=D("20")),
+            HoursEntry(placement=bruno, month=date(2025, 3, 1), hours=D("0")),
+        ],
+        user=user,
+    )
+    assert PlacementYear.objects.count() == 0
+    assert_in_step()
+
+    # Validation: the rows appear, month by month; a 0 h record still counts the person.
+    services.validate_hours(records=[result.record for result in results], user=user)
+    row = PlacementYear.objects.get(placement=alice, year=2025)
+    assert (row.records, row.hours, row.training_hours, row.hours_03, row.training_03, row.hours_04) == (
+        1,
+        D("100"),
+        D("10"),
+        D("100"),
+        D("10"),
+        D("0"),
+    )
+    assert row.is_woman and row.beneficiary_id == alice.beneficiary_id and row.lot_id == lot.pk
+    assert PlacementYear.objects.get(placement=alice, year=2024).hours_12 == D("20")
+    assert PlacementYear.objects.get(placement=bruno, year=2025).records == 1
+    assert report_totals(2025) == {"hours": D("110"), "participants": 2, "contracts": 2}
+    assert_in_step()
+
+    # A validated record declared again goes back to "declared": it leaves the summary until validated.
+    services.declare_hours(entry=HoursEntry(placement=alice, month=date(2025, 3, 1), hours=D("90")), user=user)
+    assert not PlacementYear.objects.filter(placement=alice, year=2025).exists()
+    assert_in_step()
+    services.validate_hours(records=HoursRecord.objects.filter(placement=alice, month=date(2025, 3, 1)), user=user)
+    assert PlacementYear.objects.get(placement=alice, year=2025).hours == D("90")
+    assert_in_step()
+
+    # A rejected record never counts.
+    entry = HoursEntry(placement=bruno, month=date(2025, 4, 1), hours=D("35"))
+    declared = services.declare_hours(entry=entry, user=user)
+    services.reject_hours(records=[declared.record], user=user, reason="Heures en double")
+    assert PlacementYear.objects.get(placement=bruno, year=2025).hours == D("0")
+    assert_in_step()
+
+    # Changing the placement (modality, start date with publics frozen again) moves its rows.
+    services.update_placement(placement=bruno, modality=Modality.HIRE_CDI)
+    assert set(PlacementYear.objects.filter(placement=bruno).values_list("modality", flat=True)) == {Modality.HIRE_CDI}
+    assert_in_step()
+
+
+def test_training_hours_follow_the_clause_at_query_time():
+    user = UserFactory()
+    lot = lot_of(counts_training_hours=False)
+    placement = place(lot)
+    results = services.declare_month(
+        entries=[HoursEntry(placement=placement, month=date(2025, 5, 1), hours=D("50"), training_hours=D("7"))],
+        user=user,
+    )
+    services.validate_hours(records=[results[0].record], user=user)
+    assert report_totals(2025)["hours"] == D("50")
+    lot.clause.counts_training_hours = True
+    lot.clause.save()
+    # No refresh needed: whether training counts is read from the clause when the report runs.
+    assert report_totals(2025)["hours"] == D("57") == detail_totals(2025)["hours"]
+    assert [(point.month, point.hours) for point in queries.monthly_hours(PlacementYear.objects.all(), year=2025)] == [
+        (date(2025, 5, 1), D("57"))
+    ]
+
+
+def test_random_operations_keep_the_summary_in_step():
+    rng = random.Random(20261124)
+    user = UserFactory()
+    lots = [lot_of(counts_training_hours=rng.random() < 0.5) for _ in range(3)]
+    placements = [place(rng.choice(lots)) for _ in range(8)]
+    months = [date(year, month, 1) for year in (2024, 2025, 2026) for month in range(1, 13)]
+    months = [month for month in months if date(2024, 6, 1) <= month <= date(2026, 6, 1)]
+    for _step in range(25):
+        entries = {}
+        for placement in rng.sample(placements, 4):
+            month = rng.choice(months)
+            entries[(placement.pk, month)] = HoursEntry(
+                placement=placement,
+                month=month,
+                hours=D(rng.randrange(0, 15000)) / 100,
+                training_hours=D(rng.choice([0, 0, 500, 1250])) / 100,
+            )
+        services.declare_month(entries=list(entries.values()), user=user)
+        declared = list(HoursRecord.objects.filter(status=HoursStatus.DECLARED))
+        chosen = rng.sample(declared, min(len(declared), 3))
+        if rng.random() < 0.7:
+            services.validate_hours(records=chosen, user=user)
+        else:
+            services.reject_hours(records=chosen, user=user, reason="Relevé à corriger")
+        assert summary.differences() == []
+    assert PlacementYear.objects.exists()
+    for year in (2024, 2025, 2026):
+        assert report_totals(year) == detail_totals(year)
+
+
+def test_differences_reports_a_summary_out_of_step():
+    first = HoursRecordFactory(month=date(2025, 3, 1), hours=D("100"))
+    second = HoursRecordFactory(month=date(2025, 4, 1), hours=D("40"))
+    assert summary.differences() == []
+    PlacementYear.objects.filter(placement=first.placement).update(hours=D("99"), hours_03=D("99"))
+    PlacementYear.objects.filter(placement=second.placement).delete()
+    PlacementYear.objects.create(
+        placement=first.placement,
+        year=2019,
+        beneficiary=first.placement.beneficiary,
+        lot=first.placement.lot,
+        modality=first.placement.modality,
+        is_woman=False,
+        is_youth=False,
+        is_senior=False,
+        is_qpv_resident=False,
+        is_rqth=False,
+        is_long_term_job_seeker=False,
+        is_rsa=False,
+        records=1,
+        hours=D("1"),
+        training_hours=D("0"),
+    )
+    assert summary.differences() == [
+        f"Contrat {first.placement_id}, 2019 : présent dans la synthèse sans relevé validé.",
+        f"Contrat {first.placement_id}, 2025 : écart sur hours, hours_03.",
+        f"Contrat {second.placement_id}, 2025 : absent de la synthèse.",
+    ]
+    assert summary.rebuild() == 2
+    assert summary.differences() == []
+
+
+def test_rebuild_summary_command(capsys):
+    record = HoursRecordFactory(month=date(2025, 3, 1), hours=D("100"))
+    PlacementYear.objects.all().delete()
+    with pytest.raises(SystemExit) as excinfo:
+        call_command("rebuild_summary", "--check")
+    assert excinfo.value.code == 1
+    out = capsys.readouterr().out
+    assert f"Contrat {record.placement_id}, 2025 : absent de la synthèse." in out
+    call_command("rebuild_summary")
+    assert "1 ligne" in capsys.readouterr().out
+    call_command("rebuild_summary", "--check")
+    assert "La synthèse est conforme aux relevés détaillés" in capsys.readouterr().out
+
+
+def test_admin_edits_refresh_the_summary(admin_client):
+    record = HoursRecordFactory(month=date(2025, 3, 1), hours=D("100"))
+    response = admin_client.post(
+        f"/admin/beneficiaries/hoursrecord/{record.pk}/change/",
+        {
+            "placement": record.placement_id,
+            "month": "01/03/2025",
+            "hours": "80",
+            "training_hours": "0",
+            "status": HoursStatus.VALIDATED,
+            "source": record.source,
+            "version": record.version,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert PlacementYear.objects.get(placement=record.placement).hours == D("80")
+    admin_client.post(
+        "/admin/beneficiaries/hoursrecord/",
+        {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"},
+    )
+    assert not HoursRecord.objects.exists()
+    assert not PlacementYear.objects.exists()
+    assert summary.differences() == []
+
+
+def test_market_changes_need_no_refresh():
+    """Market, buyer and territory are read through the lot: editing a market moves its hours at once."""
+    record = HoursRecordFactory(month=date(2025, 3, 1), hours=D("100"))
+    market = Market.objects.get(lots__placements=record.placement)
+    market.market_type = "supplies"
+    market.save()
+    rows = queries.by_dimension(PlacementYear.objects.all(), year=2025, dimension="market_type")
+    assert [(row.key, row.hours) for row in rows] == [("supplies", D("100"))]
+    assert PlacementYear.objects.aggregate(total=Sum("hours"))["total"] == D("100")
