@@ -3,11 +3,13 @@
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from api.exceptions import as_drf_error
 from api.permissions import WRITE_REFUSED
+from reporting import summary
 
 
 def request_user(serializer):
@@ -42,7 +44,9 @@ class CleanModelSerializer(serializers.ModelSerializer):
             instance.full_clean()
         except DjangoValidationError as error:
             raise as_drf_error(error) from error
-        instance.save()
+        with transaction.atomic():
+            instance.save()
+            summary.refresh_after_edit(instance)  # reports copy markets, lots and buyers' types
         return instance
 
 

@@ -5,10 +5,12 @@
 Side 1 ("application"): reporting.queries.yearly_report over every record (what a superuser or the
 export_report command without --region computes), then reporting.exports.report_tables written as CSV
 (exports.write_csv), end to end.
-Side 2 ("SQL à la main"): one SQL statement computing the same totals (summary, publics, the seven
-breakdowns and the monthly series, for the year and the previous one) with GROUPING SETS, plus the small
-query of markets notified in the year, rows fetched to Python.
-Both sides are run alternately; the medians and their ratio are printed, and the totals are compared.
+Side 2 ("SQL à la main sur les relevés"): one SQL statement computing the same totals (summary, publics, the
+seven breakdowns and the monthly series, for the year and the previous one) with GROUPING SETS over the
+detailed monthly records, plus the small query of markets notified in the year, rows fetched to Python.
+Side 3 ("SQL à la main sur la synthèse"): the same GROUPING SETS over the summary table the application reads
+(reporting.models.PlacementYear), plus one query for the monthly series and the one of notified markets.
+The sides are run alternately; the medians and the ratios are printed, and the totals are compared.
 """
 
 from __future__ import annotations
@@ -75,6 +77,54 @@ GROUP BY GROUPING SETS ((y), (y, month), {dimension_sets})
 """
 
 
+def summary_sql() -> str:
+    """The same totals from the summary table (one row per placement and year, territory and types copied)."""
+    publics = ",\n".join(
+        f"  SUM(counted) FILTER (WHERE {flag}) AS {code}_hours,\n"
+        f"  COUNT(DISTINCT beneficiary_id) FILTER (WHERE {flag}) AS {code}_people"
+        for code, flag in PUBLIC_FLAGS.items()
+    )
+    columns = {
+        "department": "department_id",
+        "epci": "epci_id",
+        "qpv": "qpv_at_start_id",
+        "market_type": "market_type",
+        "buyer_type": "buyer_type",
+        "modality": "modality",
+        "mechanism": "mechanism",
+    }
+    dimension_select = ", ".join(f"{column} AS {code}" for code, column in columns.items())
+    dimension_grouping = ", ".join(f"GROUPING({code}) AS g_{code}" for code in columns)
+    dimension_sets = ", ".join(f"(y, {code})" for code in columns)
+    return f"""
+WITH r AS (
+  SELECT year AS y, hours + CASE WHEN counts_training_hours THEN training_hours ELSE 0 END AS counted,
+         beneficiary_id, placement_id, contractor_id, market_id, buyer_id,
+         is_woman, is_youth, is_senior, is_qpv_resident, is_rqth, is_long_term_job_seeker, is_rsa,
+         {dimension_select}
+  FROM reporting_placementyear
+  WHERE year IN (%(previous)s, %(year)s)
+)
+SELECT y, {", ".join(columns)}, {dimension_grouping},
+  SUM(counted) AS hours, COUNT(DISTINCT beneficiary_id) AS people, COUNT(*) AS contracts,
+  COUNT(DISTINCT contractor_id) AS companies, COUNT(DISTINCT market_id) AS markets,
+  COUNT(DISTINCT buyer_id) AS buyers,
+{publics}
+FROM r
+GROUP BY GROUPING SETS ((y), {dimension_sets})
+"""
+
+
+SUMMARY_MONTHLY_SQL = (
+    "SELECT year, "
+    + ", ".join(
+        f"SUM(hours_{month:02d} + CASE WHEN counts_training_hours THEN training_{month:02d} ELSE 0 END)"
+        for month in range(1, 13)
+    )
+    + " FROM reporting_placementyear WHERE year IN (%(previous)s, %(year)s) GROUP BY year"
+)
+
+
 NOTIFIED_SQL = """
 SELECT EXTRACT(YEAR FROM m.notified_on)::int AS y, COUNT(DISTINCT m.id), COUNT(DISTINCT l.id),
        COALESCE(SUM(c.target_hours), 0)
@@ -103,6 +153,22 @@ def run_sql(year: int) -> dict:
     return {"rows": rows, "totals": totals, "notified": notified}
 
 
+def run_summary_sql(year: int) -> dict:
+    from django.db import connection
+
+    params = {"year": year, "previous": year - 1, "first_day": date(year - 1, 1, 1), "last_day": date(year, 12, 31)}
+    with connection.cursor() as cursor:
+        cursor.execute(summary_sql(), params)
+        columns = [column.name for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        cursor.execute(SUMMARY_MONTHLY_SQL, params)
+        monthly = cursor.fetchall()
+        cursor.execute(NOTIFIED_SQL, params)
+        notified = cursor.fetchall()
+    totals = {row["y"]: row for row in rows if all(row[f"g_{c}"] for c in DIMENSION_COLUMNS)}
+    return {"rows": rows, "totals": totals, "monthly": monthly, "notified": notified}
+
+
 def run_application(year: int) -> object:
     from markets.models import Market
     from reporting import exports, queries
@@ -129,9 +195,10 @@ def main() -> None:
 
     print(f"Bilan annuel national {args.year} (et {args.year - 1}), {args.runs} passages de chaque côté.")
     print(f"Volume : {fr(HoursRecord.objects.count())} relevés d'heures au total.")
-    run_application(args.year)  # warm the caches of both sides once
+    run_application(args.year)  # warm the caches of every side once
     run_sql(args.year)
-    app_times, sql_times = [], []
+    run_summary_sql(args.year)
+    app_times, sql_times, summary_times = [], [], []
     for _ in range(args.runs):
         started = time.perf_counter()
         report, size = run_application(args.year)
@@ -139,6 +206,9 @@ def main() -> None:
         started = time.perf_counter()
         sql = run_sql(args.year)
         sql_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        on_summary = run_summary_sql(args.year)
+        summary_times.append(time.perf_counter() - started)
     from django.conf import settings
 
     settings.DEBUG = True
@@ -146,18 +216,29 @@ def main() -> None:
     run_application(args.year)
     query_count = len(connection.queries)
     settings.DEBUG = False
-    app, hand = median(app_times), median(sql_times)
+    app, hand, hand_summary = median(app_times), median(sql_times), median(summary_times)
     print(f"  application (queries.yearly_report + export CSV, {query_count} requêtes) : médiane {ms(app)}")
     print(f"    passages : {', '.join(ms(t) for t in app_times)}")
-    print(f"  SQL écrit à la main (1 requête GROUPING SETS + 1 requête marchés notifiés) : médiane {ms(hand)}")
+    print(
+        "  SQL écrit à la main sur les relevés détaillés (1 requête GROUPING SETS + 1 requête marchés notifiés) : "
+        f"médiane {ms(hand)}"
+    )
     print(f"    passages : {', '.join(ms(t) for t in sql_times)}")
-    print(f"  rapport application / SQL : {fr(app / hand, 2)}")
-    # Same totals on both sides.
+    print(
+        "  SQL écrit à la main sur la table de synthèse (GROUPING SETS + mois + marchés notifiés) : "
+        f"médiane {ms(hand_summary)}"
+    )
+    print(f"    passages : {', '.join(ms(t) for t in summary_times)}")
+    print(f"  rapport application / SQL sur la synthèse : {fr(app / hand_summary, 2)}")
+    print(f"  rapport application / SQL sur les relevés : {fr(app / hand, 2)}")
+    # Same totals on every side.
     for year, summary in ((args.year, report.summary), (args.year - 1, report.previous_summary)):
         row = sql["totals"].get(year)
         expected = (Decimal(row["hours"] or 0), row["people"], row["contracts"], row["markets"]) if row else None
+        row = on_summary["totals"].get(year)
+        also = (Decimal(row["hours"] or 0), row["people"], row["contracts"], row["markets"]) if row else None
         got = (summary.hours, summary.participants, summary.contracts, summary.markets)
-        same = "identiques" if expected == got else f"DIFFÉRENTS (SQL {expected})"
+        same = "identiques" if expected == got == also else f"DIFFÉRENTS (relevés {expected}, synthèse {also})"
         print(
             f"  {year} : {fr(summary.hours)} heures, {fr(summary.participants)} participant·es, "
             f"{fr(summary.contracts)} contrats, {fr(summary.markets)} marchés — totaux {same}"

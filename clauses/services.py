@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 
 from clauses import calculations
 from clauses.models import CalibrationMethod, Clause
+from reporting import summary
 
 CLAUSE_FIELDS = frozenset(
     field.name
@@ -66,4 +67,5 @@ def save_clause(*, lot, **fields) -> tuple[Clause, str]:
             clause.save()
     except IntegrityError as error:
         raise ValidationError("La clause n'a pas pu être enregistrée : ses données sont incohérentes.") from error
+    summary.refresh_lots([lot.pk])  # reports copy the mechanism and whether training hours count
     return clause, warning

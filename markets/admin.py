@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from clauses.models import Clause
 from markets.models import Lot, Market, Operation, Trade
+from reporting.admin import RefreshesSummary
 
 
 @admin.register(Trade)
@@ -28,7 +29,7 @@ class LotInline(admin.TabularInline):
 
 
 @admin.register(Market)
-class MarketAdmin(admin.ModelAdmin):
+class MarketAdmin(RefreshesSummary, admin.ModelAdmin):
     list_display = [
         "reference",
         "title",
@@ -54,7 +55,7 @@ class ClauseInline(admin.StackedInline):
 
 
 @admin.register(Lot)
-class LotAdmin(admin.ModelAdmin):
+class LotAdmin(RefreshesSummary, admin.ModelAdmin):
     list_display = ["__str__", "contractor", "trade", "amount_excl_vat", "start_date", "end_date"]
     list_filter = ["market__market_type", "trade"]
     search_fields = ["title", "market__reference", "market__title", "contractor__name"]

@@ -13,6 +13,7 @@ from markets.forms import LotForm, MarketForm, OperationForm
 from markets.models import Lot, Market, Operation
 from organisations import permissions
 from organisations.web import paginate, render_list, require
+from reporting import summary
 
 CREATE_REFUSED = "Seuls les membres d'une structure de facilitation peuvent créer cet élément."
 
@@ -116,7 +117,9 @@ def market_update(request, pk):
     require(permissions.can_edit(request.user, market))
     form = MarketForm(request.POST or None, instance=market, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            summary.refresh_after_edit(market)  # reports copy the buyer, type and territory of the market
         messages.success(request, "Les modifications ont été enregistrées.")
         return redirect("markets:market_detail", pk=market.pk)
     return render(request, "markets/market_form.html", {"form": form, "market": market})
@@ -139,6 +142,7 @@ def _lot_and_clause(request, *, market, lot=None):
                 warning = ""
                 if has_clause:
                     _clause, warning = save_clause(lot=saved_lot, **clause_form.service_fields())
+                summary.refresh_after_edit(saved_lot)  # reports copy the contractor of the lot
         except ValidationError as error:
             for message in error.messages:
                 clause_form.add_error(None, message)

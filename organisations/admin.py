@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from organisations.models import Membership, Organisation, User
+from reporting.admin import RefreshesSummary
 
 
 class MembershipInline(admin.TabularInline):
@@ -27,7 +28,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(RefreshesSummary, admin.ModelAdmin):
     list_display = ["name", "kind", "buyer_type", "insertion_type", "siret", "commune", "region"]
     list_filter = ["kind", "buyer_type", "insertion_type", "region"]
     search_fields = ["name", "siret"]

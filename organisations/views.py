@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from organisations.filters import OrganisationFilter
 from organisations.forms import EmailAuthenticationForm, MemberAddForm, MemberRoleForm, OrganisationForm
 from organisations.models import Membership, Organisation
 from organisations.web import paginate, render_list, require
+from reporting import summary
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -108,7 +110,9 @@ def organisation_update(request, pk):
         allowed = (*allowed, organisation.kind)
     form = OrganisationForm(request.POST or None, instance=organisation, allowed_kinds=allowed)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            summary.refresh_after_edit(organisation)  # reports copy the type of a buyer
         messages.success(request, "Les modifications ont été enregistrées.")
         return redirect("organisations:detail", pk=organisation.pk)
     return render(request, "organisations/organisation_form.html", {"form": form, "organisation": organisation})

@@ -115,7 +115,7 @@ class MarketBilan:
 
 def market_bilan(*, market: Market, records: QuerySet[PlacementYear], today: date, suppress: bool) -> MarketBilan:
     """End-of-contract bilan of one market, all years (5 queries)."""
-    records = records.filter(lot__market=market)
+    records = records.filter(market=market)
     return MarketBilan(
         market=market,
         today=today,

@@ -221,7 +221,7 @@ def dimension_title(dimension: queries.Dimension) -> str:
 def dimension_columns(dimension: queries.Dimension, year: int) -> tuple[Column, ...]:
     """Label, official code where there is one (département, EPCI, QPV), figures of both years."""
     last = year - 1
-    code = (Column("code", "Code", lambda pair: (pair[0] or pair[1]).key or ""),) if dimension.label else ()
+    code = (Column("code", "Code", lambda pair: (pair[0] or pair[1]).key or ""),) if dimension.names else ()
     return (
         Column("libelle", dimension.title, lambda pair: (pair[0] or pair[1]).label),
         *code,

@@ -28,10 +28,11 @@ from markets.models import Lot, Market, MarketType
 from organisations.models import BuyerType
 from reporting.calculations import fte
 from reporting.models import MONTHS, PlacementYear, hours_column, training_column
+from territories.models import Department, Epci, Qpv
 
 ZERO = Decimal("0")
 HOURS_FIELD = DecimalField(max_digits=14, decimal_places=2)
-TRAINING_COUNTS = Q(lot__clause__counts_training_hours=True)
+TRAINING_COUNTS = Q(counts_training_hours=True)  # copied from the lot's clause
 
 
 def counted(hours: str = "hours", training: str = "training_hours"):
@@ -86,7 +87,17 @@ class ReportFilters:
     region: str | None = None
 
     def apply_to_records(self, rows: QuerySet[PlacementYear]) -> QuerySet[PlacementYear]:
-        return rows.filter(**self._lookups("lot__market__"))
+        """Summary rows carry the market's territory and types (no join)."""
+        lookups = {}
+        if self.department:
+            lookups["department_id"] = self.department
+        if self.region:
+            lookups["region_id"] = self.region
+        if self.buyer_type:
+            lookups["buyer_type"] = self.buyer_type
+        if self.market_type:
+            lookups["market_type"] = self.market_type
+        return rows.filter(**lookups)
 
     def apply_to_markets(self, markets: QuerySet[Market]) -> QuerySet[Market]:
         return markets.filter(**self._lookups(""))
@@ -118,33 +129,36 @@ class Summary:
     buyers: int
 
 
+def _summary_aggregates(years: Sequence[int] | None) -> dict:
+    return {
+        "all_hours": _sum_hours(),  # not "hours": an annotation of that name would hide the column
+        "participants": _count_people(),
+        # Within a year a placement has one row.
+        "contracts": Count("placement") if years is not None else Count("placement", distinct=True),
+        "companies": Count("contractor", distinct=True),
+        "markets": Count("market", distinct=True),
+        "buyers": Count("buyer", distinct=True),
+    }
+
+
+def _summary_of(row: dict) -> Summary:
+    hours = row["all_hours"] or ZERO
+    return Summary(
+        hours=hours,
+        fte=fte(hours, hours_per_fte=settings.CLAUSIER_FTE_HOURS),
+        participants=row["participants"],
+        contracts=row["contracts"],
+        companies=row["companies"],
+        markets=row["markets"],
+        buyers=row["buyers"],
+    )
+
+
 def summaries(records: QuerySet[PlacementYear], *, years: Sequence[int] | None) -> dict[int | None, Summary]:
     """Hours, FTE and distinct participants, contracts, companies, markets and buyers of each year (one query);
     `years=None` gives {None: summary of every year}."""
-    rows = _aggregate_by_year(
-        records,
-        years,
-        hours=_sum_hours(),
-        participants=_count_people(),
-        # Within a year a placement has one row.
-        contracts=Count("placement") if years is not None else Count("placement", distinct=True),
-        companies=Count("lot__contractor", distinct=True),
-        markets=Count("lot__market", distinct=True),
-        buyers=Count("lot__market__buyer", distinct=True),
-    )
-    result = {}
-    for year, row in rows.items():
-        hours = row["hours"] or ZERO
-        result[year] = Summary(
-            hours=hours,
-            fte=fte(hours, hours_per_fte=settings.CLAUSIER_FTE_HOURS),
-            participants=row["participants"],
-            contracts=row["contracts"],
-            companies=row["companies"],
-            markets=row["markets"],
-            buyers=row["buyers"],
-        )
-    return result
+    rows = _aggregate_by_year(records, years, **_summary_aggregates(years))
+    return {year: _summary_of(row) for year, row in rows.items()}
 
 
 def summary(records: QuerySet[PlacementYear], *, year: int | None) -> Summary:
@@ -175,30 +189,45 @@ class PublicRow:
     participants_share: Decimal | None
 
 
-def publics_by_year(
-    records: QuerySet[PlacementYear], *, years: Sequence[int] | None
-) -> dict[int | None, list[PublicRow]]:
-    """Hours and participants per public, frozen at placement start, for each year (one query)."""
+def _public_aggregates() -> dict:
     aggregates = {"total_hours": _sum_hours(), "total_people": _count_people()}
     for code, _label, flag in PUBLICS:
         condition = Q(**{flag: True})
         aggregates[f"{code}_hours"] = _sum_hours(condition)
         aggregates[f"{code}_people"] = _count_people(condition)
-    result = {}
-    for year, row in _aggregate_by_year(records, years, **aggregates).items():
-        total_hours, total_people = row["total_hours"] or ZERO, row["total_people"]
-        result[year] = [
-            PublicRow(
-                code=code,
-                label=label,
-                hours=row[f"{code}_hours"] or ZERO,
-                participants=row[f"{code}_people"],
-                hours_share=_share(row[f"{code}_hours"] or ZERO, total_hours),
-                participants_share=_share(Decimal(row[f"{code}_people"]), Decimal(total_people)),
-            )
-            for code, label, _flag in PUBLICS
-        ]
-    return result
+    return aggregates
+
+
+def _publics_of(row: dict) -> list[PublicRow]:
+    total_hours, total_people = row["total_hours"] or ZERO, row["total_people"]
+    return [
+        PublicRow(
+            code=code,
+            label=label,
+            hours=row[f"{code}_hours"] or ZERO,
+            participants=row[f"{code}_people"],
+            hours_share=_share(row[f"{code}_hours"] or ZERO, total_hours),
+            participants_share=_share(Decimal(row[f"{code}_people"]), Decimal(total_people)),
+        )
+        for code, label, _flag in PUBLICS
+    ]
+
+
+def publics_by_year(
+    records: QuerySet[PlacementYear], *, years: Sequence[int] | None
+) -> dict[int | None, list[PublicRow]]:
+    """Hours and participants per public, frozen at placement start, for each year (one query)."""
+    return {year: _publics_of(row) for year, row in _aggregate_by_year(records, years, **_public_aggregates()).items()}
+
+
+def summary_and_publics(
+    records: QuerySet[PlacementYear], *, years: Sequence[int]
+) -> tuple[dict[int, Summary], dict[int, list[PublicRow]]]:
+    """`summaries` and `publics_by_year` of the same years in one pass over the rows (one query)."""
+    rows = _aggregate_by_year(records, years, **_summary_aggregates(years), **_public_aggregates())
+    return {year: _summary_of(row) for year, row in rows.items()}, {
+        year: _publics_of(row) for year, row in rows.items()
+    }
 
 
 def by_public(records: QuerySet[PlacementYear], *, year: int | None) -> list[PublicRow]:
@@ -219,29 +248,19 @@ def _share(part: Decimal, whole: Decimal) -> Decimal | None:
 class Dimension:
     code: str
     title: str
-    key: str  # lookup from PlacementYear
-    label: str | None = None  # lookup of a name column, or None to use `choices`
+    key: str  # column of PlacementYear
+    names: type | None = None  # model whose primary key is the key and which has a `name`, or None: `choices`
     choices: dict[str, str] = field(default_factory=dict)
 
 
 DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension(
-        "department",
-        "Département",
-        "lot__market__execution_commune__department_id",
-        "lot__market__execution_commune__department__name",
-    ),
-    Dimension(
-        "epci",
-        "EPCI",
-        "lot__market__execution_commune__epci_id",
-        "lot__market__execution_commune__epci__name",
-    ),
-    Dimension("qpv", "QPV de résidence", "qpv_at_start_id", "qpv_at_start__name"),
-    Dimension("market_type", "Type de marché", "lot__market__market_type", choices=dict(MarketType.choices)),
-    Dimension("buyer_type", "Type d'acheteur", "lot__market__buyer__buyer_type", choices=dict(BuyerType.choices)),
+    Dimension("department", "Département", "department_id", Department),
+    Dimension("epci", "EPCI", "epci_id", Epci),
+    Dimension("qpv", "QPV de résidence", "qpv_at_start_id", Qpv),
+    Dimension("market_type", "Type de marché", "market_type", choices=dict(MarketType.choices)),
+    Dimension("buyer_type", "Type d'acheteur", "buyer_type", choices=dict(BuyerType.choices)),
     Dimension("modality", "Modalité", "modality", choices=dict(Modality.choices)),
-    Dimension("mechanism", "Mécanisme juridique", "lot__clause__mechanism", choices=dict(Mechanism.choices)),
+    Dimension("mechanism", "Mécanisme juridique", "mechanism", choices=dict(Mechanism.choices)),
 )
 DIMENSIONS_BY_CODE = {dimension.code: dimension for dimension in DIMENSIONS}
 UNKNOWN_LABEL = "Non renseigné"
@@ -262,7 +281,7 @@ def dimension_by_year(
     """Hours, participants and contracts per value of one dimension, most hours first, for each year asked
     (one query); `years=None` gives {None: rows over every year}."""
     spec = DIMENSIONS_BY_CODE[dimension]
-    columns = [spec.key] + ([spec.label] if spec.label else [])
+    columns = [spec.key]  # names are read apart: grouping by the key alone is faster than joining the names
     if years is None:
         grouped, contracts = records.values(*columns), Count("placement", distinct=True)
     else:
@@ -271,15 +290,15 @@ def dimension_by_year(
     rows = grouped.annotate(hours=_sum_hours(), participants=_count_people(), contracts=contracts).order_by(
         "-hours", spec.key
     )
+    rows = list(rows)
+    names = spec.choices
+    if spec.names is not None:
+        keys = {row[spec.key] for row in rows} - {None}
+        names = dict(spec.names.objects.filter(pk__in=keys).values_list("pk", "name")) if keys else {}
     result: dict[int | None, list[DimensionRow]] = {year: [] for year in (years or [None])}
     for row in rows:
-        key = row[spec.key]
-        if key is None:
-            label = UNKNOWN_LABEL
-        elif spec.label:
-            label = row[spec.label]
-        else:
-            label = spec.choices.get(key, key)
+        key = row[spec.key] or None  # "" is an unknown value too (a lot whose clause was removed)
+        label = UNKNOWN_LABEL if key is None else names.get(key, key)
         year = row["year"] if years is not None else None
         result[year].append(DimensionRow(key, label, row["hours"], row["participants"], row["contracts"]))
     return result
@@ -443,8 +462,7 @@ def yearly_report(
         markets = filters.apply_to_markets(markets)
     # Both years in each query: one pass over the summary rows per indicator table.
     years = [year, year - 1]
-    summaries_ = summaries(records, years=years)
-    publics = publics_by_year(records, years=years)
+    summaries_, publics = summary_and_publics(records, years=years)
     breakdowns = {
         dimension.code: dimension_by_year(records, years=years, dimension=dimension.code) for dimension in DIMENSIONS
     }

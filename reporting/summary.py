@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connections, router, transaction
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import BooleanField, Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear
 
 from beneficiaries.choices import HoursStatus
@@ -24,10 +24,25 @@ CHUNK = 5000
 HOURS = PlacementYear._meta.get_field("hours")
 ZERO = Value(Decimal("0"), output_field=HOURS)
 
-# Columns copied from the placement, as (summary column, lookup from HoursRecord).
-PLACEMENT_COLUMNS: tuple[tuple[str, str], ...] = (
+# Columns copied from the placement, its lot, clause, market and buyer, as (summary column, expression from
+# HoursRecord).
+MARKET = "placement__lot__market__"
+COPIED_COLUMNS: tuple[tuple[str, object], ...] = (
     ("beneficiary_id", "placement__beneficiary_id"),
     ("lot_id", "placement__lot_id"),
+    ("contractor_id", "placement__lot__contractor_id"),
+    ("market_id", "placement__lot__market_id"),
+    ("buyer_id", f"{MARKET}buyer_id"),
+    ("buyer_type", f"{MARKET}buyer__buyer_type"),
+    ("market_type", f"{MARKET}market_type"),
+    ("region_id", f"{MARKET}execution_commune__department__region_id"),
+    ("department_id", f"{MARKET}execution_commune__department_id"),
+    ("epci_id", f"{MARKET}execution_commune__epci_id"),
+    ("mechanism", Coalesce(F("placement__lot__clause__mechanism"), Value(""))),
+    (
+        "counts_training_hours",
+        Coalesce(F("placement__lot__clause__counts_training_hours"), Value(False), output_field=BooleanField()),
+    ),
     ("modality", "placement__modality"),
     ("is_woman", "placement__is_woman"),
     ("is_youth", "placement__is_youth"),
@@ -58,7 +73,10 @@ def detail_rows(records=None):
     """The summary rows computed from the validated records: a values() queryset with one row per placement
     and year, whose keys are the summary's column names prefixed with ALIAS (placement_id excepted)."""
     records = HoursRecord.objects.all() if records is None else records
-    values = {"year": ExtractYear("month"), **{name: F(lookup) for name, lookup in PLACEMENT_COLUMNS}}
+    values = {
+        "year": ExtractYear("month"),
+        **{name: F(source) if isinstance(source, str) else source for name, source in COPIED_COLUMNS},
+    }
     totals = {"records": Count("pk"), "hours": _sum("hours"), "training_hours": _sum("training_hours")}
     for month in MONTHS:
         in_month = Q(month__month=month)
@@ -102,6 +120,76 @@ def refresh(placement_ids: Iterable[int]) -> None:
             _insert_select(detail_rows(HoursRecord.objects.using(using).filter(placement_id__in=chunk)), using)
 
 
+def _refresh_rows(rows) -> None:
+    refresh(rows.order_by().values_list("placement_id", flat=True).distinct())
+
+
+def refresh_lots(lot_ids: Iterable[int]) -> None:
+    """After a lot or its clause changed (contractor, mechanism, whether training hours count)."""
+    _refresh_rows(PlacementYear.objects.filter(lot__in=list(lot_ids)))
+
+
+def refresh_markets(market_ids: Iterable[int]) -> None:
+    """After a market changed (buyer, type, execution commune)."""
+    ids = list(market_ids)
+    _refresh_rows(PlacementYear.objects.filter(Q(market__in=ids) | Q(lot__market__in=ids)))
+
+
+def refresh_organisations(organisation_ids: Iterable[int]) -> None:
+    """After an organisation changed (a buyer's type)."""
+    _refresh_rows(PlacementYear.objects.filter(buyer__in=list(organisation_ids)))
+
+
+def refresh_after_edit(instance) -> None:
+    """Refresh the rows that copy an edited market, lot, clause or organisation (no-op for other models, and
+    cheap when nothing is copied from the instance yet)."""
+    from clauses.models import Clause
+    from markets.models import Lot, Market
+    from organisations.models import Organisation
+
+    if isinstance(instance, Market):
+        refresh_markets([instance.pk])
+    elif isinstance(instance, Lot):
+        refresh_lots([instance.pk])
+    elif isinstance(instance, Clause):
+        refresh_lots([instance.lot_id])
+    elif isinstance(instance, Organisation):
+        refresh_organisations([instance.pk])
+
+
+def _same(column: str, source: str) -> Q:
+    return Q(**{column: F(source)}) | Q(**{f"{column}__isnull": True, f"{source}__isnull": True})
+
+
+def refresh_stale() -> int:
+    """Refresh the rows whose copied attributes no longer match their lot, market, buyer or territory (after a
+    reference data update, or a write that bypassed the services); returns how many placements were refreshed.
+    One query over the whole table: for maintenance, not for every request."""
+    market = "lot__market__"
+    in_step = (
+        Q(contractor=F("lot__contractor"))
+        & Q(market=F("lot__market"))
+        & Q(buyer=F(f"{market}buyer"))
+        & Q(buyer_type=F(f"{market}buyer__buyer_type"))
+        & Q(market_type=F(f"{market}market_type"))
+        & Q(department=F(f"{market}execution_commune__department"))
+        & Q(region=F(f"{market}execution_commune__department__region"))
+        & _same("epci", f"{market}execution_commune__epci")
+        & (Q(mechanism=F("lot__clause__mechanism")) | Q(mechanism="", lot__clause__isnull=True))
+        & (
+            Q(counts_training_hours=F("lot__clause__counts_training_hours"))
+            | Q(counts_training_hours=False, lot__clause__isnull=True)
+        )
+    )
+    stale = list(
+        PlacementYear.objects.exclude(pk__in=PlacementYear.objects.filter(in_step).values("pk"))
+        .values_list("placement_id", flat=True)
+        .distinct()
+    )
+    refresh(stale)
+    return len(stale)
+
+
 def rebuild() -> int:
     """Recompute the whole summary from the records; returns the number of rows."""
     using = router.db_for_write(PlacementYear)
@@ -116,7 +204,7 @@ def _key(row: dict) -> tuple:
 
 
 def _normalised(row: dict) -> dict:
-    values = {name: row[name] for name, _lookup in PLACEMENT_COLUMNS}
+    values = {name: row[name] for name, _lookup in COPIED_COLUMNS}
     for name in VALUE_COLUMNS:
         values[name] = Decimal(row[name]).quantize(Decimal("0.01")) if name != "records" else int(row[name])
     return values
@@ -136,7 +224,7 @@ def differences(placement_ids: Iterable[int] | None = None) -> list[str]:
     }
     actual = {
         _key(row): _normalised(row)
-        for row in stored.values("placement_id", "year", *(name for name, _ in PLACEMENT_COLUMNS), *VALUE_COLUMNS)
+        for row in stored.values("placement_id", "year", *(name for name, _ in COPIED_COLUMNS), *VALUE_COLUMNS)
     }
     problems = []
     for key in sorted(expected.keys() | actual.keys()):

@@ -11,18 +11,22 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Sum
+from django.db.models import Count
+from rest_framework.test import APIClient
 
 from beneficiaries import services
 from beneficiaries.choices import HoursStatus, Modality, Sex
 from beneficiaries.models import HoursRecord
 from beneficiaries.services import HoursEntry
-from markets.models import Market
+from clauses.services import CLAUSE_FIELDS, save_clause
 from reporting import queries, summary
 from reporting.models import PlacementYear
-from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory
+from territories.models import Commune
+from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory, PlacementFactory
 from tests.clauses.factories import ClauseFactory
-from tests.organisations.factories import UserFactory
+from tests.markets.factories import LotFactory
+from tests.organisations.factories import CompanyFactory, UserFactory
+from tests.territories.factories import CommuneFactory, EpciFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +135,7 @@ def test_every_service_keeps_the_summary_equal_to_the_records():
     assert_in_step()
 
 
-def test_training_hours_follow_the_clause_at_query_time():
+def test_training_hours_follow_the_clause():
     user = UserFactory()
     lot = lot_of(counts_training_hours=False)
     placement = place(lot)
@@ -141,13 +145,17 @@ def test_training_hours_follow_the_clause_at_query_time():
     )
     services.validate_hours(records=[results[0].record], user=user)
     assert report_totals(2025)["hours"] == D("50")
-    lot.clause.counts_training_hours = True
-    lot.clause.save()
-    # No refresh needed: whether training counts is read from the clause when the report runs.
+    clause = lot.clause
+    fields = {name: getattr(clause, name) for name in CLAUSE_FIELDS}
+    save_clause(lot=lot, **{**fields, "counts_training_hours": True, "mechanism": "award_criterion"})
     assert report_totals(2025)["hours"] == D("57") == detail_totals(2025)["hours"]
     assert [(point.month, point.hours) for point in queries.monthly_hours(PlacementYear.objects.all(), year=2025)] == [
         (date(2025, 5, 1), D("57"))
     ]
+    assert [row.key for row in queries.by_dimension(PlacementYear.objects.all(), year=2025, dimension="mechanism")] == [
+        "award_criterion"
+    ]
+    assert_in_step()
 
 
 def test_random_operations_keep_the_summary_in_step():
@@ -186,23 +194,9 @@ def test_differences_reports_a_summary_out_of_step():
     assert summary.differences() == []
     PlacementYear.objects.filter(placement=first.placement).update(hours=D("99"), hours_03=D("99"))
     PlacementYear.objects.filter(placement=second.placement).delete()
-    PlacementYear.objects.create(
-        placement=first.placement,
-        year=2019,
-        beneficiary=first.placement.beneficiary,
-        lot=first.placement.lot,
-        modality=first.placement.modality,
-        is_woman=False,
-        is_youth=False,
-        is_senior=False,
-        is_qpv_resident=False,
-        is_rqth=False,
-        is_long_term_job_seeker=False,
-        is_rsa=False,
-        records=1,
-        hours=D("1"),
-        training_hours=D("0"),
-    )
+    stray = PlacementYear.objects.get(placement=first.placement)
+    stray.pk, stray.year = None, 2019
+    stray.save()
     assert summary.differences() == [
         f"Contrat {first.placement_id}, 2019 : présent dans la synthèse sans relevé validé.",
         f"Contrat {first.placement_id}, 2025 : écart sur hours, hours_03.",
@@ -251,12 +245,68 @@ def test_admin_edits_refresh_the_summary(admin_client):
     assert summary.differences() == []
 
 
-def test_market_changes_need_no_refresh():
-    """Market, buyer and territory are read through the lot: editing a market moves its hours at once."""
-    record = HoursRecordFactory(month=date(2025, 3, 1), hours=D("100"))
-    market = Market.objects.get(lots__placements=record.placement)
-    market.market_type = "supplies"
-    market.save()
+def test_market_edits_through_the_web_form_move_the_hours(owner_client, market, structure):
+    placement = PlacementFactory(lot=LotFactory(market=market))
+    HoursRecordFactory(placement=placement, month=date(2025, 3, 1), hours=D("100"))
+    commune = CommuneFactory()
+    payload = {
+        "reference": market.reference,
+        "title": market.title,
+        "buyer": market.buyer_id,
+        "facilitator": structure.pk,
+        "market_type": "supplies",
+        "execution_commune": commune.code,
+        "notified_on": "15/12/2024",
+        "start_date": "2025-01-01",
+        "end_date": "2026-12-31",
+        "amount_excl_vat": "1 000 000",
+    }
+    response = owner_client.post(f"/marches/{market.pk}/modifier/", payload)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = PlacementYear.objects.get(placement=placement)
+    assert (row.market_type, row.department_id, row.epci_id) == ("supplies", commune.department_id, commune.epci_id)
     rows = queries.by_dimension(PlacementYear.objects.all(), year=2025, dimension="market_type")
     assert [(row.key, row.hours) for row in rows] == [("supplies", D("100"))]
-    assert PlacementYear.objects.aggregate(total=Sum("hours"))["total"] == D("100")
+    assert summary.differences() == []
+
+
+def test_buyer_type_edited_through_the_api_and_the_admin(admin_client):
+    record = HoursRecordFactory(month=date(2025, 3, 1), hours=D("100"))
+    buyer = record.placement.lot.market.buyer
+    assert PlacementYear.objects.get(placement=record.placement).buyer_type == buyer.buyer_type != "state"
+    # API (a superuser reaches the write path shared by every plain model).
+    api = APIClient()
+    api.force_authenticate(UserFactory(is_superuser=True, is_staff=True))
+    response = api.patch(f"/api/v1/organisations/{buyer.pk}/", {"buyer_type": "state"}, format="json")
+    assert response.status_code == 200, response.content
+    assert PlacementYear.objects.get(placement=record.placement).buyer_type == "state"
+    assert summary.differences() == []
+    # Admin.
+    lot = record.placement.lot
+    other = CompanyFactory()
+    response = admin_client.get(f"/admin/markets/lot/{lot.pk}/change/")
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(contractor=other.pk, start_date="01/01/2025", end_date="31/12/2026")
+    data.update(dict.fromkeys(("clause-TOTAL_FORMS", "clause-INITIAL_FORMS"), "0"))
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        for name, field in management.fields.items():
+            data[management.add_prefix(name)] = management.initial.get(name, field.initial)
+    response = admin_client.post(f"/admin/markets/lot/{lot.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert PlacementYear.objects.get(placement=record.placement).contractor_id == other.pk
+    assert summary.differences() == []
+
+
+def test_refresh_stale_follows_a_commune_moving_to_another_epci():
+    record = HoursRecordFactory(month=date(2025, 3, 1), hours=D("100"))
+    commune = record.placement.lot.market.execution_commune
+    new_epci = EpciFactory(code="200070308", name="Beaune Côte et Sud")
+    Commune.objects.filter(pk=commune.pk).update(epci=new_epci)  # as a reference data reload does
+    assert summary.differences() == [f"Contrat {record.placement_id}, 2025 : écart sur epci_id."]
+    assert summary.refresh_stale() == 1
+    assert PlacementYear.objects.get(placement=record.placement).epci_id == new_epci.pk
+    assert summary.differences() == []
+    assert summary.refresh_stale() == 0

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from reporting import summary
 from territories.loaders import load_territories
 
 
@@ -20,3 +21,7 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(self.style.SUCCESS(str(counts)))
+        # A commune may have moved to another EPCI: the report rows that copy its territory follow.
+        refreshed = summary.refresh_stale()
+        if refreshed:
+            self.stdout.write(f"Synthèse des bilans : {refreshed} contrat(s) mis à jour.")
