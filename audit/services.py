@@ -87,8 +87,28 @@ def _hours_detail(record, before: HoursState | None) -> str:
     return f"Relevé d'heures de {month} modifié (contrat n° {record.placement_id})"
 
 
+def _structures_of(records) -> dict[int, int]:
+    """Structure following each record's person, keyed by person id: from the loaded person when there is one,
+    else in one query for all the others."""
+    structures: dict[int, int] = {}
+    missing = set()
+    from beneficiaries.models import Beneficiary, Placement
+
+    person = Placement._meta.get_field("beneficiary")
+    for record in records:
+        placement = record.placement
+        if person.is_cached(placement):
+            structures[placement.beneficiary_id] = placement.beneficiary.structure_id
+        else:
+            missing.add(placement.beneficiary_id)
+    if missing:
+        structures.update(Beneficiary.objects.filter(pk__in=missing).values_list("pk", "structure_id"))
+    return structures
+
+
 def _changes(records, before: dict[int, HoursState | None], user, reason: str) -> tuple[list, list]:
     author, email = _author(user)
+    structures = _structures_of(records)
     changes, logs = [], []
     for record in records:
         previous = before.get(record.pk)
@@ -113,7 +133,7 @@ def _changes(records, before: dict[int, HoursState | None], user, reason: str) -
                 user=author,
                 user_email=email,
                 beneficiary_id=record.placement.beneficiary_id,
-                structure_id=record.placement.beneficiary.structure_id,
+                structure_id=structures[record.placement.beneficiary_id],
                 action=AccessAction.CHANGED,
                 channel=_channel_of(record),
                 detail=_hours_detail(record, previous),
@@ -128,6 +148,20 @@ def record_hours_change(*, record, user, before: HoursState | None, reason: str 
     changes, logs = _changes([record], {record.pk: before}, user, reason)
     AccessLog.objects.bulk_create(logs)
     return HoursChange.objects.bulk_create(changes)[0] if changes else None
+
+
+@transaction.atomic
+def record_hours_changes(*, changes: Iterable[tuple], user, reason: str = "") -> list[HoursChange]:
+    """`record_hours_change` for many records at once, in one insert per table: `changes` holds (record,
+    state before or None when created) pairs, in the order their history is written."""
+    changes = list(changes)
+    if not changes:
+        return []
+    history, logs = _changes(
+        [record for record, _ in changes], {record.pk: before for record, before in changes}, user, reason
+    )
+    AccessLog.objects.bulk_create(logs)
+    return HoursChange.objects.bulk_create(history)
 
 
 @contextmanager
