@@ -12,8 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, Value, When
-from django.db.models.functions import Cast
+from django.db.models import F
 from django.utils import timezone
 
 from audit import services as audit_services
@@ -635,27 +634,46 @@ UPDATED_PER_ROW = ("hours", "training_hours", "invoiced_amount_excl_vat", "is_co
 
 
 def _update(records: Sequence[HoursRecord], *, user, source: str, now) -> None:
-    """One UPDATE for the changed records: the values common to all, then a CASE per varying column."""
-    field_of = {name: HoursRecord._meta.get_field(name) for name in UPDATED_PER_ROW}
-    values = {}
-    for name, field in field_of.items():
-        case = Case(
-            *(When(pk=record.pk, then=Value(getattr(record, name), output_field=field)) for record in records),
-            output_field=field,
-        )
-        # PostgreSQL types a CASE of parameters (NULLs included) as text unless told (as QuerySet.bulk_update).
-        values[name] = Cast(case, output_field=field) if connection.features.requires_casted_case_in_updates else case
-    HoursRecord.objects.filter(pk__in=[record.pk for record in records]).update(
-        status=HoursStatus.DECLARED,
-        source=source,
-        declared_by=user,
-        declared_at=now,
-        reviewed_by=None,
-        reviewed_at=None,
-        rejection_reason="",
-        version=F("version") + 1,
-        **values,
+    """One UPDATE for the changed records: the values common to all, and each row's own from a VALUES list.
+
+    Written in SQL because an ORM CASE per row and column costs about a millisecond a row to build; the
+    statement (WITH … AS (VALUES …) UPDATE … FROM) runs on PostgreSQL and on SQLite ≥ 3.33.
+    """
+    meta = HoursRecord._meta
+    quote = connection.ops.quote_name
+    fields = [meta.pk, *(meta.get_field(name) for name in UPDATED_PER_ROW)]
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params: list = []
+    for record in records:
+        params.extend(field.get_db_prep_value(getattr(record, field.attname), connection) for field in fields)
+    table = quote(meta.db_table)
+    assignments = ", ".join(
+        f"{quote(field.column)} = CAST(v.{quote(field.column)} AS {field.db_type(connection)})" for field in fields[1:]
     )
+    common = {
+        "status": HoursStatus.DECLARED,
+        "source": source,
+        "declared_by": user.pk if user is not None else None,
+        "declared_at": now,
+        "reviewed_by": None,
+        "reviewed_at": None,
+        "rejection_reason": "",
+    }
+    for name, value in common.items():
+        field = meta.get_field(name)
+        assignments += f", {quote(field.column)} = %s"
+        params.append(field.get_db_prep_value(value, connection))
+    version = quote(meta.get_field("version").column)
+    assignments += f", {version} = {table}.{version} + 1"
+    columns = ", ".join(quote(field.column) for field in fields)
+    pk = quote(meta.pk.column)
+    values = ", ".join([row] * len(records))
+    pk_type = meta.pk.db_type(connection)
+    # Only quoted identifiers of the model and %s placeholders are formatted in.
+    sql = f"WITH v ({columns}) AS (VALUES {values}) UPDATE {table} SET {assignments} FROM v "  # noqa: S608
+    sql += f"WHERE {table}.{pk} = CAST(v.{pk} AS {pk_type})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _write_chunk(writes: Sequence[_Write], *, user, source: str, now) -> None:
