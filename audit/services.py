@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from audit.models import AccessAction, AccessLog, Channel, HoursChange
 from beneficiaries.choices import HoursSource, HoursStatus
@@ -150,18 +151,75 @@ def record_hours_change(*, record, user, before: HoursState | None, reason: str 
     return HoursChange.objects.bulk_create(changes)[0] if changes else None
 
 
+HOURS_CHANGE_COLUMNS = (
+    "record",
+    "at",
+    "user",
+    "user_email",
+    "hours_before",
+    "training_hours_before",
+    "status_before",
+    "hours_after",
+    "training_hours_after",
+    "status_after",
+    "reason",
+)
+ACCESS_LOG_COLUMNS = ("at", "user", "user_email", "beneficiary", "structure", "action", "channel", "detail")
+
+
 @transaction.atomic
-def record_hours_changes(*, changes: Iterable[tuple], user, reason: str = "") -> list[HoursChange]:
-    """`record_hours_change` for many records at once, in one insert per table: `changes` holds (record,
-    state before or None when created) pairs, in the order their history is written."""
+def record_hours_changes(*, changes: Iterable[tuple], user, reason: str = "", at=None) -> int:
+    """`record_hours_change` for many records at once (a batch of hours), written in one statement per table.
+
+    `changes` holds (record, state before or None when created) pairs; a record whose audited values did not
+    change gets no history, as with `record_hours_change`. Every entry is dated `at` (now by default).
+    Returns the number of history entries written.
+    """
+    from beneficiaries import bulk
+
     changes = list(changes)
     if not changes:
-        return []
-    history, logs = _changes(
-        [record for record, _ in changes], {record.pk: before for record, before in changes}, user, reason
-    )
-    AccessLog.objects.bulk_create(logs)
-    return HoursChange.objects.bulk_create(history)
+        return 0
+    author, email = _author(user)
+    author_id = author.pk if author is not None else None
+    at = connection.ops.adapt_datetimefield_value(at or timezone.now())
+    structures = _structures_of([record for record, _ in changes])
+    history, logs = [], []
+    for record, previous in changes:
+        after = HoursState.of(record)
+        if previous is not None and previous == after:
+            continue
+        history.append(
+            (
+                record.pk,
+                at,
+                author_id,
+                email,
+                previous.hours if previous else None,
+                previous.training_hours if previous else None,
+                previous.status if previous else "",
+                after.hours,
+                after.training_hours,
+                after.status,
+                reason,
+            )
+        )
+        person = record.placement.beneficiary_id
+        logs.append(
+            (
+                at,
+                author_id,
+                email,
+                person,
+                structures[person],
+                AccessAction.CHANGED,
+                _channel_of(record),
+                _hours_detail(record, previous)[:300],
+            )
+        )
+    bulk.insert(AccessLog, ACCESS_LOG_COLUMNS, logs)
+    bulk.insert(HoursChange, HOURS_CHANGE_COLUMNS, history)
+    return len(history)
 
 
 @contextmanager
