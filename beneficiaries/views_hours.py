@@ -8,6 +8,7 @@ employer in one query; the month's records in one prefetch).
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -86,11 +87,42 @@ class GridRow:
     def prefix(self) -> str:
         return f"p{self.placement.pk}"
 
-    @property
+    # Plain values for the template, computed once (a row's person is quoted up to six times).
+
+    @cached_property
     def person(self) -> str:
         if self.identified:
             return str(self.placement.beneficiary)
         return f"Participant·e n° {self.placement.beneficiary_id}"
+
+    @cached_property
+    def pk_text(self) -> str:
+        return str(self.placement.pk)
+
+    @cached_property
+    def record_pk_text(self) -> str:
+        return str(self.record.pk) if self.record is not None else ""
+
+    @cached_property
+    def detail_url(self) -> str:
+        return reverse("placements:detail", args=[self.placement.pk])
+
+    @cached_property
+    def lot_url(self) -> str:
+        return reverse("lot_detail", args=[self.placement.lot_id])
+
+    @cached_property
+    def lot_label(self) -> str:
+        lot = self.placement.lot
+        return f"{lot.market.reference} – lot {formats.localize(lot.number)}"
+
+    @cached_property
+    def employer_name(self) -> str:
+        return self.placement.employer.name
+
+    @cached_property
+    def modality_label(self) -> str:
+        return self.placement.get_modality_display()
 
     @property
     def error_id(self) -> str:
