@@ -88,28 +88,30 @@ def _hours_detail(record, before: HoursState | None) -> str:
     return f"Relevé d'heures de {month} modifié (contrat n° {record.placement_id})"
 
 
-def _structures_of(records) -> dict[int, int]:
-    """Structure following each record's person, keyed by person id: from the loaded person when there is one,
-    else in one query for all the others."""
-    structures: dict[int, int] = {}
-    missing = set()
-    from beneficiaries.models import Beneficiary, Placement
+def _people_of(records) -> dict[int, tuple[int, int]]:
+    """(person id, id of the structure following them) of each record's placement, keyed by placement id: from
+    the loaded placement and person when there are, else in one query for all the others."""
+    from beneficiaries.models import HoursRecord, Placement
 
-    person = Placement._meta.get_field("beneficiary")
+    placement_field = HoursRecord._meta.get_field("placement")
+    person_field = Placement._meta.get_field("beneficiary")
+    people: dict[int, tuple[int, int]] = {}
+    missing = set()
     for record in records:
-        placement = record.placement
-        if person.is_cached(placement):
-            structures[placement.beneficiary_id] = placement.beneficiary.structure_id
+        placement = record.placement if placement_field.is_cached(record) else None
+        if placement is not None and person_field.is_cached(placement):
+            people[record.placement_id] = (placement.beneficiary_id, placement.beneficiary.structure_id)
         else:
-            missing.add(placement.beneficiary_id)
+            missing.add(record.placement_id)
     if missing:
-        structures.update(Beneficiary.objects.filter(pk__in=missing).values_list("pk", "structure_id"))
-    return structures
+        rows = Placement.objects.filter(pk__in=missing).values_list("pk", "beneficiary_id", "beneficiary__structure_id")
+        people.update((pk, (person, structure)) for pk, person, structure in rows)
+    return people
 
 
 def _changes(records, before: dict[int, HoursState | None], user, reason: str) -> tuple[list, list]:
     author, email = _author(user)
-    structures = _structures_of(records)
+    people = _people_of(records)
     changes, logs = [], []
     for record in records:
         previous = before.get(record.pk)
@@ -129,12 +131,13 @@ def _changes(records, before: dict[int, HoursState | None], user, reason: str) -
                 reason=reason,
             )
         )
+        person, structure = people[record.placement_id]
         logs.append(
             AccessLog(
                 user=author,
                 user_email=email,
-                beneficiary_id=record.placement.beneficiary_id,
-                structure_id=structures[record.placement.beneficiary_id],
+                beneficiary_id=person,
+                structure_id=structure,
                 action=AccessAction.CHANGED,
                 channel=_channel_of(record),
                 detail=_hours_detail(record, previous),
@@ -183,7 +186,7 @@ def record_hours_changes(*, changes: Iterable[tuple], user, reason: str = "", at
     author, email = _author(user)
     author_id = author.pk if author is not None else None
     at = connection.ops.adapt_datetimefield_value(at or timezone.now())
-    structures = _structures_of([record for record, _ in changes])
+    people = _people_of([record for record, _ in changes])
     history, logs = [], []
     for record, previous in changes:
         after = HoursState.of(record)
@@ -204,14 +207,14 @@ def record_hours_changes(*, changes: Iterable[tuple], user, reason: str = "", at
                 reason,
             )
         )
-        person = record.placement.beneficiary_id
+        person, structure = people[record.placement_id]
         logs.append(
             (
                 at,
                 author_id,
                 email,
                 person,
-                structures[person],
+                structure,
                 AccessAction.CHANGED,
                 _channel_of(record),
                 _hours_detail(record, previous)[:300],
