@@ -697,10 +697,11 @@ def _write(writes: Sequence[_Write], *, user, source: str, now) -> None:
         )
 
 
-def _declare(entries: list[HoursEntry], *, user, source: str) -> list[DeclarationResult]:
-    """Check then write a batch, all or nothing, in a number of queries that does not grow with its rows
-    (one per BATCH_SIZE or WRITE_BATCH_SIZE rows). HoursBatchError lists the faulty rows."""
-    records = _lock(entries)
+def _batch_errors(
+    entries: Sequence[HoursEntry], *, stored_versions: Mapping[tuple[int, date], int]
+) -> dict[int, list[str]]:
+    """The refusals of every faulty entry of a batch, by index, the AI cap counting the other entries; the
+    stored data the checks need is read once for the whole batch."""
     row_errors = _duplicate_rows(entries)
     # Only the entries of the same AI provision (person, AI, company) matter to an entry's cap: grouping them
     # once keeps a 50,000-row import linear instead of quadratic.
@@ -708,8 +709,6 @@ def _declare(entries: list[HoursEntry], *, user, source: str) -> list[Declaratio
     for index, entry in enumerate(entries):
         if entry.placement.modality == Modality.AI_PROVISION:
             provisions[_provision_of(entry.placement)].append(index)
-    # The records were just read under lock: their versions are the ones to check.
-    stored_versions = {key: record.version for key, record in records.items()}
     ai_records = _ai_records(entries)
     for index, entry in enumerate(entries):
         if index in row_errors:
@@ -719,6 +718,22 @@ def _declare(entries: list[HoursEntry], *, user, source: str) -> list[Declaratio
         errors = check_hours_entry(entry, pending=others, stored_versions=stored_versions, ai_records=ai_records)
         if errors:
             row_errors[index] = errors
+    return row_errors
+
+
+def check_hours_entries(entries: Sequence[HoursEntry]) -> dict[int, list[str]]:
+    """`check_hours_entry` for a batch, in a fixed few queries: the refusals of each faulty entry, by index.
+    Writes nothing (and locks nothing: `declare_month` checks again under lock)."""
+    entries = list(entries)
+    return _batch_errors(entries, stored_versions=_stored_versions(entries))
+
+
+def _declare(entries: list[HoursEntry], *, user, source: str) -> list[DeclarationResult]:
+    """Check then write a batch, all or nothing, in a number of queries that does not grow with its rows
+    (one per BATCH_SIZE or WRITE_BATCH_SIZE rows). HoursBatchError lists the faulty rows."""
+    records = _lock(entries)
+    # The records were just read under lock: their versions are the ones to check.
+    row_errors = _batch_errors(entries, stored_versions={key: record.version for key, record in records.items()})
     if row_errors:
         raise HoursBatchError(row_errors)
     now = timezone.now()

@@ -274,8 +274,9 @@ def _save(request, rows: list[GridRow], month: date) -> bool:
     entries = [row.entry(month) for row in valid]
     if invalid:
         # Nothing is saved; still report what the service would refuse on the other rows.
+        refusals = services.check_hours_entries(entries)
         for index, row in enumerate(valid):
-            row.errors = services.check_hours_entry(entries[index], pending=entries[:index] + entries[index + 1 :])
+            row.errors = refusals.get(index, [])
         return False
     if not entries:
         messages.info(request, "Aucune modification à enregistrer.")

@@ -253,3 +253,23 @@ def test_a_batch_runs_as_many_queries_with_100_rows_as_with_10():
     assert HoursChange.objects.count() == len([i for i in range(10) if i % 3 != 2]) + len(
         [i for i in range(100) if i % 3 != 2]
     )
+
+
+def test_checking_a_batch_without_writing_tells_what_each_entry_alone_would_and_reads_a_fixed_few_queries():
+    counts = []
+    for size in (10, 100):
+        entries = batch(size)
+        # A stale version on the first AI row, and an excess on the second row.
+        entries[0] = HoursEntry(placement=entries[0].placement, month=MARCH, hours=Decimal("1"), expected_version=7)
+        entries[1] = HoursEntry(placement=entries[1].placement, month=MARCH, hours=Decimal("300"))
+        with CaptureQueriesContext(connection) as captured:
+            refusals = services.check_hours_entries(entries)
+        counts.append(len(captured.captured_queries))
+        assert refusals == {
+            0: [CONFLICT_MESSAGE],
+            1: ["300 h dépasse le maximum légal de 220 h par mois pour un contrat."],
+        }
+        alone = {index: services.check_hours_entry(entry) for index, entry in enumerate(entries)}
+        assert {index: errors for index, errors in alone.items() if errors} == refusals
+    assert counts[0] == counts[1]
+    assert not HoursChange.objects.exists()
