@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -81,6 +82,7 @@ class GridRow:
     editable: bool
     validatable: bool
     form: HoursRowForm | None = None
+    data: QueryDict | None = None  # the POST the row is shown again with
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -164,17 +166,17 @@ class GridRow:
         if not self.editable:
             return {}
         names = ["hours", "training_hours"] + (["invoiced_amount"] if self.with_amount else [])
-        form = self.form
+        data = self.data
         initial = self.initial()
         aria = format_html(' aria-describedby="{}"', self.error_id)
         if self.errors:
             aria += mark_safe(' aria-invalid="true"')
         inputs = {}
         for name in names:
-            if form is not None and form.is_bound:
-                value = form.data.get(form.add_prefix(name))
-                initial_name = form.add_initial_prefix(name)
-                shown_initial = form.data.get(initial_name) if initial_name in form.data else value
+            if data is not None:
+                value = data.get(f"{self.prefix}-{name}")
+                initial_name = f"initial-{self.prefix}-{name}"
+                shown_initial = data.get(initial_name) if initial_name in data else value
             else:
                 value = shown_initial = initial.get(name)
             inputs[name] = format_html(
@@ -189,9 +191,7 @@ class GridRow:
                 self.prefix,
                 self.input_id(name),
             )
-        version = (
-            form.data.get(form.add_prefix("version")) if form is not None and form.is_bound else initial["version"]
-        )
+        version = data.get(f"{self.prefix}-version") if data is not None else initial["version"]
         inputs["version"] = format_html(
             '<input type="hidden" name="{}"{} id="{}">',
             f"{self.prefix}-version",
@@ -231,10 +231,30 @@ def build_rows(user, placements, data: QueryDict | None = None) -> list[GridRow]
             validatable=permissions.can_validate_hours(user, placement),
         )
         if row.editable and data is not None:
-            # Forms only to read a POST; the page writes the inputs itself (GridRow.inputs).
-            row.form = HoursRowForm(data, prefix=row.prefix, initial=row.initial(), with_amount=row.with_amount)
+            row.data = data
+            # A form only for a row whose inputs may have changed (the page writes the inputs itself:
+            # GridRow.inputs); a row sent back exactly as shown is left alone, as the form would.
+            if _may_have_changed(data, row):
+                row.form = HoursRowForm(data, prefix=row.prefix, initial=row.initial(), with_amount=row.with_amount)
         rows.append(row)
     return rows
+
+
+_DECIMAL = forms.DecimalField(required=False, localize=True)
+
+
+def _may_have_changed(data: QueryDict, row: GridRow) -> bool:
+    """False only when every input comes back as the very text shown in it (its hidden initial value), a
+    readable number or nothing: then the form would find nothing changed either."""
+    for name in ROW_INPUTS if row.with_amount else ROW_INPUTS[:2]:
+        initial = f"initial-{row.prefix}-{name}"
+        if initial not in data or data.get(f"{row.prefix}-{name}") != data.get(initial):
+            return True
+        try:
+            _DECIMAL.to_python(data.get(initial))
+        except ValidationError:
+            return True  # the form counts an unreadable initial value as a change
+    return False
 
 
 def _is_blank(data: QueryDict, row: GridRow) -> bool:
