@@ -679,7 +679,7 @@ def _find_refused_row(writes: Sequence[_Write], *, user, source: str, now) -> Ho
 
 
 def _write(writes: Sequence[_Write], *, user, source: str, now) -> None:
-    """Write the planned changes in chunks of BATCH_SIZE rows, then their history in one insert per chunk."""
+    """Write the planned changes in chunks of WRITE_BATCH_SIZE rows, then their history in one insert per chunk."""
     to_write = [write for write in writes if write.changed]
     for start in range(0, len(to_write), WRITE_BATCH_SIZE):
         chunk = to_write[start : start + WRITE_BATCH_SIZE]
