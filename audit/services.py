@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from audit.models import AccessAction, AccessLog, Channel, HoursChange
 from beneficiaries.choices import HoursSource, HoursStatus
@@ -87,8 +88,30 @@ def _hours_detail(record, before: HoursState | None) -> str:
     return f"Relevé d'heures de {month} modifié (contrat n° {record.placement_id})"
 
 
+def _people_of(records) -> dict[int, tuple[int, int]]:
+    """(person id, id of the structure following them) of each record's placement, keyed by placement id: from
+    the loaded placement and person when there are, else in one query for all the others."""
+    from beneficiaries.models import HoursRecord, Placement
+
+    placement_field = HoursRecord._meta.get_field("placement")
+    person_field = Placement._meta.get_field("beneficiary")
+    people: dict[int, tuple[int, int]] = {}
+    missing = set()
+    for record in records:
+        placement = record.placement if placement_field.is_cached(record) else None
+        if placement is not None and person_field.is_cached(placement):
+            people[record.placement_id] = (placement.beneficiary_id, placement.beneficiary.structure_id)
+        else:
+            missing.add(record.placement_id)
+    if missing:
+        rows = Placement.objects.filter(pk__in=missing).values_list("pk", "beneficiary_id", "beneficiary__structure_id")
+        people.update((pk, (person, structure)) for pk, person, structure in rows)
+    return people
+
+
 def _changes(records, before: dict[int, HoursState | None], user, reason: str) -> tuple[list, list]:
     author, email = _author(user)
+    people = _people_of(records)
     changes, logs = [], []
     for record in records:
         previous = before.get(record.pk)
@@ -108,12 +131,13 @@ def _changes(records, before: dict[int, HoursState | None], user, reason: str) -
                 reason=reason,
             )
         )
+        person, structure = people[record.placement_id]
         logs.append(
             AccessLog(
                 user=author,
                 user_email=email,
-                beneficiary_id=record.placement.beneficiary_id,
-                structure_id=record.placement.beneficiary.structure_id,
+                beneficiary_id=person,
+                structure_id=structure,
                 action=AccessAction.CHANGED,
                 channel=_channel_of(record),
                 detail=_hours_detail(record, previous),
@@ -128,6 +152,77 @@ def record_hours_change(*, record, user, before: HoursState | None, reason: str 
     changes, logs = _changes([record], {record.pk: before}, user, reason)
     AccessLog.objects.bulk_create(logs)
     return HoursChange.objects.bulk_create(changes)[0] if changes else None
+
+
+HOURS_CHANGE_COLUMNS = (
+    "record",
+    "at",
+    "user",
+    "user_email",
+    "hours_before",
+    "training_hours_before",
+    "status_before",
+    "hours_after",
+    "training_hours_after",
+    "status_after",
+    "reason",
+)
+ACCESS_LOG_COLUMNS = ("at", "user", "user_email", "beneficiary", "structure", "action", "channel", "detail")
+
+
+@transaction.atomic
+def record_hours_changes(*, changes: Iterable[tuple], user, reason: str = "", at=None) -> int:
+    """`record_hours_change` for many records at once (a batch of hours), written in one statement per table.
+
+    `changes` holds (record, state before or None when created) pairs; a record whose audited values did not
+    change gets no history, as with `record_hours_change`. Every entry is dated `at` (now by default).
+    Returns the number of history entries written.
+    """
+    from beneficiaries import bulk
+
+    changes = list(changes)
+    if not changes:
+        return 0
+    author, email = _author(user)
+    author_id = author.pk if author is not None else None
+    at = connection.ops.adapt_datetimefield_value(at or timezone.now())
+    people = _people_of([record for record, _ in changes])
+    history, logs = [], []
+    for record, previous in changes:
+        after = HoursState.of(record)
+        if previous is not None and previous == after:
+            continue
+        history.append(
+            (
+                record.pk,
+                at,
+                author_id,
+                email,
+                previous.hours if previous else None,
+                previous.training_hours if previous else None,
+                previous.status if previous else "",
+                after.hours,
+                after.training_hours,
+                after.status,
+                reason,
+            )
+        )
+        person, structure = people[record.placement_id]
+        logs.append(
+            (
+                at,
+                author_id,
+                email,
+                person,
+                structure,
+                AccessAction.CHANGED,
+                _channel_of(record),
+                _hours_detail(record, previous)[:300],
+            )
+        )
+    bulk.insert(AccessLog, ACCESS_LOG_COLUMNS, logs)
+    bulk.insert(HoursChange, HOURS_CHANGE_COLUMNS, history)
+    return len(history)
 
 
 @contextmanager

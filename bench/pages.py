@@ -1,6 +1,6 @@
 """Latency of the busiest pages, served by gunicorn on 127.0.0.1, at national volume.
 
-    python bench/pages.py --base-url http://127.0.0.1:8765 [--requests 50]
+    python bench/pages.py --base-url http://127.0.0.1:8765 [--requests 50] [--only grid]
 
 Each page is requested `--requests` times in a row (after 3 warm-up requests) by a logged-in demo account;
 the median and the 95th percentile of the full response time (client side) are printed:
@@ -150,20 +150,25 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--grid-month", help="AAAA-MM (par défaut : le mois dernier)")
     parser.add_argument("--grid-rows", type=int, default=200)
+    parser.add_argument("--only", choices=["grid"], help="seulement la grille mensuelle (affichage et enregistrement)")
     args = parser.parse_args()
     base, count = args.base_url.rstrip("/"), args.requests
     year = date.today().year - 1
     month = args.grid_month or (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
-    buyer = login(base, "acheteur@demo.clausier.fr")
-    facilitator = login(base, "facilitateur@demo.clausier.fr")
-    coordinator = login(base, "coordination@demo.clausier.fr")
     print(f"Pages servies par gunicorn ({base}), {count} requêtes chacune :")
-    results = [
-        measure("tableau de bord acheteur", lambda: buyer.get(f"{base}/tableau-de-bord/?year={year}"), count),
-        measure("tableau de bord structure", lambda: facilitator.get(f"{base}/tableau-de-bord/?year={year}"), count),
-        measure("bilan annuel coordination", lambda: coordinator.get(f"{base}/bilan-annuel/?year={year}"), count),
-    ]
+    results = []
+    if args.only is None:
+        buyer = login(base, "acheteur@demo.clausier.fr")
+        facilitator = login(base, "facilitateur@demo.clausier.fr")
+        coordinator = login(base, "coordination@demo.clausier.fr")
+        results += [
+            measure("tableau de bord acheteur", lambda: buyer.get(f"{base}/tableau-de-bord/?year={year}"), count),
+            measure(
+                "tableau de bord structure", lambda: facilitator.get(f"{base}/tableau-de-bord/?year={year}"), count
+            ),
+            measure("bilan annuel coordination", lambda: coordinator.get(f"{base}/bilan-annuel/?year={year}"), count),
+        ]
     # The grid of the demo facilitator is small: the grid is measured on the smallest structure with at least
     # 200 rows in the month.
     grid_user = login(base, busiest_facilitator(month, args.grid_rows))
@@ -180,13 +185,14 @@ def main() -> None:
         f"  grille mensuelle, enregistrement de {args.grid_rows} lignes : médiane {ms(result['median'])}, "
         f"95e centile {ms(result['p95'])} ({count} requêtes)"
     )
-    results.append(
-        measure(
-            "API /api/v1/hours/ (coordination régionale, page 1)",
-            lambda: coordinator.get(f"{base}/api/v1/hours/?year={year}"),
-            count,
+    if args.only is None:
+        results.append(
+            measure(
+                "API /api/v1/hours/ (coordination régionale, page 1)",
+                lambda: coordinator.get(f"{base}/api/v1/hours/?year={year}"),
+                count,
+            )
         )
-    )
 
 
 if __name__ == "__main__":

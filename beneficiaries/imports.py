@@ -470,17 +470,26 @@ class _Resolver:
         for lot in lots:
             self.references.add(lot.market.reference)
             self.lots_by_key[(lot.market.reference, lot.number)].append(lot)
-        lot_ids = [lot.pk for group in self.lots_by_key.values() for lot in group]
-        self.placements_by_lot: dict[int, list[Placement]] = defaultdict(list)
-        placements = (
-            _visible(Placement.objects, user)
-            .filter(lot__in=lot_ids)
-            .select_related("beneficiary", "lot__market", "lot__clause", "lot__contractor", "employer")
-        )
-        for placement in placements:
-            self.placements_by_lot[placement.lot_id].append(placement)
+        lots_by_id = {lot.pk: lot for group in self.lots_by_key.values() for lot in group}
         ids = {row.beneficiary_id for row in usable if row.beneficiary_id is not None}
         births = {row.birth_date for row in usable if row.birth_date}
+        # Only the placements of the people the rows name (by id, or born on a date a row gives), their lot
+        # shared with the lots loaded above: a national import names tens of thousands of people.
+        self.placements_by_lot: dict[int, list[Placement]] = defaultdict(list)
+        self.placements_by_person: dict[tuple[int, int], list[Placement]] = defaultdict(list)
+        lot_field = Placement._meta.get_field("lot")
+        lot_ids = sorted(lots_by_id)
+        for start in range(0, len(lot_ids), 5000):
+            placements = (
+                _visible(Placement.objects, user)
+                .filter(lot__in=lot_ids[start : start + 5000])
+                .filter(Q(beneficiary_id__in=sorted(ids)) | Q(beneficiary__birth_date__in=sorted(births)))
+                .select_related("beneficiary")
+            )
+            for placement in placements:
+                lot_field.set_cached_value(placement, lots_by_id[placement.lot_id])
+                self.placements_by_lot[placement.lot_id].append(placement)
+                self.placements_by_person[(placement.lot_id, placement.beneficiary_id)].append(placement)
         people = _visible(Beneficiary.objects, user)
         if user is not None:
             people = Beneficiary.objects.filter(
@@ -514,7 +523,7 @@ class _Resolver:
         lot = lots[0]
         candidates = self.placements_by_lot.get(lot.pk, [])
         if row.beneficiary_id is not None:
-            mine = [placement for placement in candidates if placement.beneficiary_id == row.beneficiary_id]
+            mine = self.placements_by_person.get((lot.pk, row.beneficiary_id), [])
             known = row.beneficiary_id in self.known_ids
         else:
             key = _person_key(row.last_name, row.first_name, row.birth_date)

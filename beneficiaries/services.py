@@ -5,18 +5,18 @@ Every function takes keyword-only arguments, runs in a transaction and refuses w
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from audit import services as audit_services
-from beneficiaries import calculations
+from beneficiaries import bulk, calculations
 from beneficiaries.choices import (
     Criterion,
     EvidenceType,
@@ -45,6 +45,9 @@ CONFLICT_MESSAGE = (
     "Ce relevé a été modifié par quelqu'un d'autre entre-temps : rechargez la page pour voir la dernière "
     "saisie avant de la corriger."
 )
+# Rows per query when a batch reads (ids in one IN list) and writes (one INSERT, one UPDATE, one history insert).
+BATCH_SIZE = 5000
+WRITE_BATCH_SIZE = 2000
 PLACEMENT_FIELDS = frozenset({"beneficiary", "lot", "employer", "modality", "start_date", "end_date", "job_title"})
 
 
@@ -334,27 +337,25 @@ def _too_precise(value: Decimal) -> bool:
     return Decimal(value) != Decimal(value).quantize(Decimal("0.01"))
 
 
-def _ai_cap_errors(entry: HoursEntry, hours: Decimal, pending: Iterable[HoursEntry]) -> list[str]:
-    """480 h over any 24 consecutive months for one person provided by one AI to one company (DOMAIN.md §5)."""
+def _ai_cap_errors(
+    entry: HoursEntry,
+    hours: Decimal,
+    pending: Iterable[HoursEntry],
+    stored: Iterable[tuple[int, date, Decimal]] | None = None,
+) -> list[str]:
+    """480 h over any 24 consecutive months for one person provided by one AI to one company (DOMAIN.md §5).
+
+    `stored` holds (placement id, month, hours) of the records, not rejected, of the same provision (as loaded
+    by `_ai_records` for a whole batch); None reads them here.
+    """
     placement = entry.placement
     company_id = placement.lot.contractor_id
-    same_provision = {
-        "beneficiary_id": placement.beneficiary_id,
-        "employer_id": placement.employer_id,
-        "modality": Modality.AI_PROVISION,
-        "lot__contractor_id": company_id,
-    }
     window_start = calculations.add_months(entry.first_day, -(calculations.AI_CAP_WINDOW_MONTHS - 1))
     window_end = calculations.add_months(entry.first_day, calculations.AI_CAP_WINDOW_MONTHS - 1)
+    if stored is None:
+        stored = _ai_records([entry], window=(window_start, window_end)).get(_provision_of(placement), ())
     hours_by_key: dict[tuple[int, date], Decimal] = {
-        (placement_id, month): value
-        for placement_id, month, value in HoursRecord.objects.filter(
-            **{f"placement__{name}": value for name, value in same_provision.items()},
-            month__gte=window_start,
-            month__lte=window_end,
-        )
-        .exclude(status=HoursStatus.REJECTED)
-        .values_list("placement_id", "month", "hours")
+        (placement_id, month): value for placement_id, month, value in stored if window_start <= month <= window_end
     }
     for other in pending:
         other_placement = other.placement
@@ -380,10 +381,97 @@ def _ai_cap_errors(entry: HoursEntry, hours: Decimal, pending: Iterable[HoursEnt
     return []
 
 
-def check_hours_entry(entry: HoursEntry, *, pending: Iterable[HoursEntry] | None = None) -> list[str]:
+def _provision_of(placement: Placement) -> tuple[int, int, int | None]:
+    """(person, AI, company): the scope of the AI cap."""
+    return (placement.beneficiary_id, placement.employer_id, placement.lot.contractor_id)
+
+
+def _ai_records(
+    entries: Sequence[HoursEntry], *, window: tuple[date, date] | None = None
+) -> dict[tuple, list[tuple[int, date, Decimal]]]:
+    """The records, not rejected, of the AI provisions of the entries, grouped by provision, in a few queries.
+
+    Read over the months any entry's cap window reaches (or `window`); each entry's check keeps its own window.
+    """
+    entries = [entry for entry in entries if entry.placement.modality == Modality.AI_PROVISION]
+    if not entries:
+        return {}
+    if window is None:
+        months = [entry.first_day for entry in entries]
+        window = (
+            calculations.add_months(min(months), -(calculations.AI_CAP_WINDOW_MONTHS - 1)),
+            calculations.add_months(max(months), calculations.AI_CAP_WINDOW_MONTHS - 1),
+        )
+    provisions = {_provision_of(entry.placement) for entry in entries}
+    people = sorted({person for person, _, _ in provisions})
+    grouped: dict[tuple, list[tuple[int, date, Decimal]]] = defaultdict(list)
+    for start in range(0, len(people), BATCH_SIZE):
+        rows = (
+            HoursRecord.objects.filter(
+                placement__beneficiary_id__in=people[start : start + BATCH_SIZE],
+                placement__modality=Modality.AI_PROVISION,
+                month__gte=window[0],
+                month__lte=window[1],
+            )
+            .exclude(status=HoursStatus.REJECTED)
+            .values_list(
+                "placement__beneficiary_id",
+                "placement__employer_id",
+                "placement__lot__contractor_id",
+                "placement_id",
+                "month",
+                "hours",
+            )
+        )
+        for person, employer_id, company_id, placement_id, month, hours in rows:
+            provision = (person, employer_id, company_id)
+            if provision in provisions:
+                grouped[provision].append((placement_id, month, hours))
+    return grouped
+
+
+def _stored_versions(entries: Sequence[HoursEntry]) -> dict[tuple[int, date], int]:
+    """Version of the existing record of each entry that expects one, in a few queries."""
+    checked = [entry for entry in entries if entry.expected_version is not None]
+    return {key: record.version for key, record in _records_of(checked).items()}
+
+
+def _records_of(entries: Sequence[HoursEntry], *, lock: bool = False) -> dict[tuple[int, date], HoursRecord]:
+    """The existing records of the entries keyed by (placement id, month), in one query per BATCH_SIZE placements.
+
+    With `lock`, the rows read are locked (a few more may be: other months of the same placements).
+    """
+    if not entries:
+        return {}
+    keys = {entry.key for entry in entries}
+    placement_ids = sorted({placement_id for placement_id, _ in keys})
+    all_months = sorted({month for _, month in keys})
+    records: dict[tuple[int, date], HoursRecord] = {}
+    for start in range(0, len(placement_ids), BATCH_SIZE):
+        queryset = HoursRecord.objects.filter(
+            placement_id__in=placement_ids[start : start + BATCH_SIZE], month__in=all_months
+        ).order_by("pk")
+        if lock:
+            queryset = queryset.select_for_update()
+        for record in queryset:
+            key = (record.placement_id, record.month)
+            if key in keys:
+                records[key] = record
+    return records
+
+
+def check_hours_entry(
+    entry: HoursEntry,
+    *,
+    pending: Iterable[HoursEntry] | None = None,
+    stored_versions: Mapping[tuple[int, date], int] | None = None,
+    ai_records: Mapping[tuple, Sequence[tuple[int, date, Decimal]]] | None = None,
+) -> list[str]:
     """French reasons why this entry cannot be recorded (empty when it can). Writes nothing.
 
-    `pending` holds the other entries of the same batch, taken into account for the AI cap.
+    `pending` holds the other entries of the same batch, taken into account for the AI cap. A batch passes
+    what it read once for all its entries: `stored_versions` (`_stored_versions`), `ai_records` (`_ai_records`);
+    when absent they are read here.
     """
     placement = entry.placement
     lot = placement.lot
@@ -393,10 +481,9 @@ def check_hours_entry(entry: HoursEntry, *, pending: Iterable[HoursEntry] | None
     if clause is None:
         return [NO_CLAUSE_MESSAGE]
     if entry.expected_version is not None:
-        stored = (
-            HoursRecord.objects.filter(placement_id=placement.pk, month=month).values_list("version", flat=True).first()
-        )
-        if (stored or 0) != entry.expected_version:
+        if stored_versions is None:
+            stored_versions = _stored_versions([entry])
+        if stored_versions.get(entry.key, 0) != entry.expected_version:
             return [CONFLICT_MESSAGE]
     if not (
         calculations.first_of_month(placement.start_date) <= month <= calculations.first_of_month(placement.end_date)
@@ -451,7 +538,8 @@ def check_hours_entry(entry: HoursEntry, *, pending: Iterable[HoursEntry] | None
         return errors
     if placement.modality == Modality.AI_PROVISION:
         others = [other for other in (pending or ()) if other.key != entry.key]
-        errors.extend(_ai_cap_errors(entry, hours, others))
+        stored = None if ai_records is None else ai_records.get(_provision_of(placement), ())
+        errors.extend(_ai_cap_errors(entry, hours, others, stored))
     return errors
 
 
@@ -469,69 +557,65 @@ def _warnings(entry: HoursEntry, hours: Decimal) -> tuple[str, ...]:
     return tuple(warnings)
 
 
-def _lock(entries: Sequence[HoursEntry]) -> None:
-    """Lock the existing records of the batch, and the people provided by an AI (their cap spans placements)."""
+def _lock(entries: Sequence[HoursEntry]) -> dict[tuple[int, date], HoursRecord]:
+    """Lock the existing records of the batch, and the people provided by an AI (their cap spans placements).
+
+    Returns the records locked, keyed by (placement id, month): the batch computes its writes from them.
+    """
     if not entries:
-        return
-    months_by_placement: dict[int, set[date]] = defaultdict(set)
-    for entry in entries:
-        months_by_placement[entry.placement.pk].add(entry.first_day)
+        return {}
     people = sorted(
         {entry.placement.beneficiary_id for entry in entries if entry.placement.modality == Modality.AI_PROVISION}
     )
     if people:
         list(Beneficiary.objects.select_for_update().filter(pk__in=people).order_by("pk").values_list("pk"))
-    # One query for the whole batch (a few more rows may be locked: other months of the same placements).
-    placement_ids = sorted(months_by_placement)
-    all_months = sorted(set().union(*months_by_placement.values()))
-    for start in range(0, len(placement_ids), 5000):
-        list(
-            HoursRecord.objects.select_for_update()
-            .filter(placement_id__in=placement_ids[start : start + 5000], month__in=all_months)
-            .order_by("pk")
-            .values_list("pk")
-        )
+    return _records_of(entries, lock=True)
 
 
-def _write(entry: HoursEntry, *, user, source: str) -> DeclarationResult:
+@dataclass
+class _Write:
+    """What the batch does for one entry: the record (new, changed or left), its state before, its warnings."""
+
+    index: int
+    record: HoursRecord
+    before: "audit_services.HoursState | None"
+    created: bool
+    changed: bool
+    warnings: tuple[str, ...]
+
+
+def _plan(index: int, entry: HoursEntry, record: HoursRecord | None, *, user, source: str, now) -> _Write:
+    """The new state of the entry's record, computed in memory (nothing written)."""
     clause = _clause_of(entry.placement.lot)
     hours, converted = _effective_hours(entry, clause)
     training = Decimal(entry.training_hours or 0)
     amount = entry.invoiced_amount_excl_vat if converted else None
     warnings = _warnings(entry, hours)
-    record = HoursRecord.objects.select_for_update().filter(placement_id=entry.placement.pk, month=entry.first_day)
-    record = record.first()
     if entry.expected_version is not None and (record.version if record else 0) != entry.expected_version:
-        # Checked again under the row lock: a record created by someone else since the check was not locked then.
-        raise ValidationError(CONFLICT_MESSAGE)
+        # Checked again on the locked rows: a record created by someone else since the check was not locked then.
+        raise HoursBatchError({index: [CONFLICT_MESSAGE]})
     if record is None:
-        try:
-            with transaction.atomic():
-                record = HoursRecord.objects.create(
-                    placement=entry.placement,
-                    month=entry.first_day,
-                    hours=hours,
-                    training_hours=training,
-                    invoiced_amount_excl_vat=amount,
-                    is_converted=converted,
-                    status=HoursStatus.DECLARED,
-                    source=source,
-                    declared_by=user,
-                )
-        except IntegrityError as error:
-            # Someone created the same record between our check and our insert.
-            raise ValidationError(CONFLICT_MESSAGE) from error
-        audit_services.record_hours_change(record=record, user=user, before=None)
-        return DeclarationResult(record=record, created=True, changed=True, warnings=warnings)
-    same = (
+        record = HoursRecord(
+            placement=entry.placement,
+            month=entry.first_day,
+            hours=hours,
+            training_hours=training,
+            invoiced_amount_excl_vat=amount,
+            is_converted=converted,
+            status=HoursStatus.DECLARED,
+            source=source,
+            declared_by=user,
+        )
+        return _Write(index, record, None, created=True, changed=True, warnings=warnings)
+    if (
         record.hours == hours
         and record.training_hours == training
         and record.invoiced_amount_excl_vat == amount
         and record.is_converted == converted
-    )
-    if same:
-        return DeclarationResult(record=record, created=False, changed=False, warnings=warnings)
+    ):
+        return _Write(index, record, None, created=False, changed=False, warnings=warnings)
     before = audit_services.HoursState.of(record)
+    record.placement = entry.placement  # already loaded: the audit reads the person from it
     record.hours = hours
     record.training_hours = training
     record.invoiced_amount_excl_vat = amount
@@ -539,31 +623,141 @@ def _write(entry: HoursEntry, *, user, source: str) -> DeclarationResult:
     record.status = HoursStatus.DECLARED
     record.source = source
     record.declared_by = user
-    record.declared_at = timezone.now()
+    record.declared_at = now
     record.reviewed_by = None
     record.reviewed_at = None
     record.rejection_reason = ""
     record.version += 1
-    try:
-        with transaction.atomic():
-            record.save()
-    except IntegrityError as error:
-        raise ValidationError("Le relevé n'a pas pu être enregistré : ses valeurs sont hors des limites.") from error
-    audit_services.record_hours_change(record=record, user=user, before=before)
-    return DeclarationResult(record=record, created=False, changed=True, warnings=warnings)
+    return _Write(index, record, before, created=False, changed=True, warnings=warnings)
+
+
+# The values a changed record takes whatever its row (see `_plan`); the others are set row by row.
+UPDATED_PER_ROW = ("hours", "training_hours", "invoiced_amount_excl_vat", "is_converted")
+
+
+def _update(records: Sequence[HoursRecord], *, user, source: str, now) -> None:
+    """One UPDATE for the changed records: each row's own values, and those common to all."""
+    bulk.update(
+        HoursRecord,
+        UPDATED_PER_ROW,
+        [(record.pk, *(getattr(record, name) for name in UPDATED_PER_ROW)) for record in records],
+        common={
+            "status": HoursStatus.DECLARED,
+            "source": source,
+            "declared_by": getattr(user, "pk", None),
+            "declared_at": connection.ops.adapt_datetimefield_value(now),
+            "reviewed_by": None,
+            "reviewed_at": None,
+            "rejection_reason": "",
+        },
+        increment=["version"],
+    )
+
+
+def _write_chunk(writes: Sequence[_Write], *, user, source: str, now) -> None:
+    """Insert the new records and update the changed ones of a chunk, in one statement each."""
+    new = [write.record for write in writes if write.created]
+    changed = [write.record for write in writes if write.changed and not write.created]
+    if new:
+        HoursRecord.objects.bulk_create(new)
+    if changed:
+        _update(changed, user=user, source=source, now=now)
+
+
+def _find_refused_row(writes: Sequence[_Write], *, user, source: str, now) -> HoursBatchError:
+    """A chunk was refused by the database: write it again row by row to tell which row (rare, slow path)."""
+    for write in writes:
+        try:
+            with transaction.atomic():
+                _write_chunk([write], user=user, source=source, now=now)
+        except IntegrityError:
+            if write.created:
+                # Someone created the same record between our check and our insert.
+                return HoursBatchError({write.index: [CONFLICT_MESSAGE]})
+            return HoursBatchError(
+                {write.index: ["Le relevé n'a pas pu être enregistré : ses valeurs sont hors des limites."]}
+            )
+    return HoursBatchError({writes[0].index: [CONFLICT_MESSAGE]})
+
+
+def _write(writes: Sequence[_Write], *, user, source: str, now) -> None:
+    """Write the planned changes in chunks of WRITE_BATCH_SIZE rows, then their history in one insert per chunk."""
+    to_write = [write for write in writes if write.changed]
+    for start in range(0, len(to_write), WRITE_BATCH_SIZE):
+        chunk = to_write[start : start + WRITE_BATCH_SIZE]
+        try:
+            with transaction.atomic():
+                _write_chunk(chunk, user=user, source=source, now=now)
+        except IntegrityError as error:
+            for write in chunk:
+                if write.created:
+                    write.record.pk = None
+                    write.record._state.adding = True
+            raise _find_refused_row(chunk, user=user, source=source, now=now) from error
+        audit_services.record_hours_changes(
+            changes=[(write.record, write.before) for write in chunk], user=user, at=now
+        )
+
+
+def _batch_errors(
+    entries: Sequence[HoursEntry], *, stored_versions: Mapping[tuple[int, date], int]
+) -> dict[int, list[str]]:
+    """The refusals of every faulty entry of a batch, by index, the AI cap counting the other entries; the
+    stored data the checks need is read once for the whole batch."""
+    row_errors = _duplicate_rows(entries)
+    # Only the entries of the same AI provision (person, AI, company) matter to an entry's cap: grouping them
+    # once keeps a 50,000-row import linear instead of quadratic.
+    provisions: dict[tuple, list[int]] = defaultdict(list)
+    for index, entry in enumerate(entries):
+        if entry.placement.modality == Modality.AI_PROVISION:
+            provisions[_provision_of(entry.placement)].append(index)
+    ai_records = _ai_records(entries)
+    for index, entry in enumerate(entries):
+        if index in row_errors:
+            continue
+        group = provisions.get(_provision_of(entry.placement), ())
+        others = [entries[other] for other in group if other != index]
+        errors = check_hours_entry(entry, pending=others, stored_versions=stored_versions, ai_records=ai_records)
+        if errors:
+            row_errors[index] = errors
+    return row_errors
+
+
+def check_hours_entries(entries: Sequence[HoursEntry]) -> dict[int, list[str]]:
+    """`check_hours_entry` for a batch, in a fixed few queries: the refusals of each faulty entry, by index.
+    Writes nothing (and locks nothing: `declare_month` checks again under lock)."""
+    entries = list(entries)
+    return _batch_errors(entries, stored_versions=_stored_versions(entries))
+
+
+def _declare(entries: list[HoursEntry], *, user, source: str) -> list[DeclarationResult]:
+    """Check then write a batch, all or nothing, in a number of queries that does not grow with its rows
+    (one per BATCH_SIZE or WRITE_BATCH_SIZE rows). HoursBatchError lists the faulty rows."""
+    records = _lock(entries)
+    # The records were just read under lock: their versions are the ones to check.
+    row_errors = _batch_errors(entries, stored_versions={key: record.version for key, record in records.items()})
+    if row_errors:
+        raise HoursBatchError(row_errors)
+    now = timezone.now()
+    writes = [
+        _plan(index, entry, records.get(entry.key), user=user, source=source, now=now)
+        for index, entry in enumerate(entries)
+    ]
+    _write(writes, user=user, source=source, now=now)
+    summary.refresh(write.record.placement_id for write in writes if write.changed)  # reports read the summary
+    return [
+        DeclarationResult(record=write.record, created=write.created, changed=write.changed, warnings=write.warnings)
+        for write in writes
+    ]
 
 
 @transaction.atomic
 def declare_hours(*, entry: HoursEntry, user, source: str = HoursSource.GRID) -> DeclarationResult:
     """Create or update the hours record of one placement and month."""
-    _lock([entry])
-    errors = check_hours_entry(entry)
-    if errors:
-        raise ValidationError(errors)
-    result = _write(entry, user=user, source=source)
-    if result.changed:
-        summary.refresh([entry.placement.pk])
-    return result
+    try:
+        return _declare([entry], user=user, source=source)[0]
+    except HoursBatchError as error:
+        raise ValidationError(error.row_errors[0]) from error
 
 
 def _duplicate_rows(entries: Sequence[HoursEntry]) -> dict[int, list[str]]:
@@ -587,35 +781,7 @@ def declare_month(*, entries: Sequence[HoursEntry], user, source: str = HoursSou
     Every entry is checked first, the AI cap counting the other entries of the batch; if any is refused,
     HoursBatchError carries the messages of every faulty row and nothing is written.
     """
-    entries = list(entries)
-    _lock(entries)
-    row_errors = _duplicate_rows(entries)
-    # Only the entries of the same AI provision (person, AI, company) matter to an entry's cap: grouping them
-    # once keeps a 50,000-row import linear instead of quadratic.
-    provisions: dict[tuple, list[int]] = defaultdict(list)
-    for index, entry in enumerate(entries):
-        placement = entry.placement
-        if placement.modality == Modality.AI_PROVISION:
-            provisions[(placement.beneficiary_id, placement.employer_id, placement.lot.contractor_id)].append(index)
-    for index, entry in enumerate(entries):
-        if index in row_errors:
-            continue
-        placement = entry.placement
-        group = provisions.get((placement.beneficiary_id, placement.employer_id, placement.lot.contractor_id), ())
-        others = [entries[other] for other in group if other != index]
-        errors = check_hours_entry(entry, pending=others)
-        if errors:
-            row_errors[index] = errors
-    if row_errors:
-        raise HoursBatchError(row_errors)
-    results = []
-    for index, entry in enumerate(entries):
-        try:
-            results.append(_write(entry, user=user, source=source))
-        except ValidationError as error:
-            raise HoursBatchError({index: error.messages}) from error
-    summary.refresh(result.record.placement_id for result in results if result.changed)
-    return results
+    return _declare(list(entries), user=user, source=source)
 
 
 def _review(records: Iterable[HoursRecord], *, from_statuses: Sequence[str], **values) -> int:

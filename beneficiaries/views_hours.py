@@ -8,15 +8,19 @@ employer in one query; the month's records in one prefetch).
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 from beneficiaries import services
 from beneficiaries.calculations import add_months, first_of_month
@@ -78,17 +82,49 @@ class GridRow:
     editable: bool
     validatable: bool
     form: HoursRowForm | None = None
+    data: QueryDict | None = None  # the POST the row is shown again with
     errors: list[str] = field(default_factory=list)
 
     @property
     def prefix(self) -> str:
         return f"p{self.placement.pk}"
 
-    @property
+    # Plain values for the template, computed once (a row's person is quoted up to six times).
+
+    @cached_property
     def person(self) -> str:
         if self.identified:
             return str(self.placement.beneficiary)
         return f"Participant·e n° {self.placement.beneficiary_id}"
+
+    @cached_property
+    def pk_text(self) -> str:
+        return str(self.placement.pk)
+
+    @cached_property
+    def record_pk_text(self) -> str:
+        return str(self.record.pk) if self.record is not None else ""
+
+    @cached_property
+    def detail_url(self) -> str:
+        return reverse("placements:detail", args=[self.placement.pk])
+
+    @cached_property
+    def lot_url(self) -> str:
+        return reverse("lot_detail", args=[self.placement.lot_id])
+
+    @cached_property
+    def lot_label(self) -> str:
+        lot = self.placement.lot
+        return f"{lot.market.reference} – lot {formats.localize(lot.number)}"
+
+    @cached_property
+    def employer_name(self) -> str:
+        return self.placement.employer.name
+
+    @cached_property
+    def modality_label(self) -> str:
+        return self.placement.get_modality_display()
 
     @property
     def error_id(self) -> str:
@@ -117,6 +153,53 @@ class GridRow:
             "version": record.version,
         }
 
+    def input_id(self, name: str) -> str:
+        return f"id_{self.prefix}-{name}"
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        """The row's inputs as HTML, keyed by field name (only for a row the user may edit).
+
+        The same markup as HoursRowForm's widgets (names, ids, hidden initial values, aria attributes) written
+        directly: rendering 200 forms through the widget templates was most of the page's time.
+        """
+        if not self.editable:
+            return {}
+        names = ["hours", "training_hours"] + (["invoiced_amount"] if self.with_amount else [])
+        data = self.data
+        initial = self.initial()
+        aria = format_html(' aria-describedby="{}"', self.error_id)
+        if self.errors:
+            aria += mark_safe(' aria-invalid="true"')
+        inputs = {}
+        for name in names:
+            if data is not None:
+                value = data.get(f"{self.prefix}-{name}")
+                initial_name = f"initial-{self.prefix}-{name}"
+                shown_initial = data.get(initial_name) if initial_name in data else value
+            else:
+                value = shown_initial = initial.get(name)
+            inputs[name] = format_html(
+                '<input type="text" name="{}"{} inputmode="decimal" size="6" autocomplete="off"{} id="{}">'
+                '<input type="hidden" name="{}"{} id="initial-{}-{}">',
+                f"{self.prefix}-{name}",
+                _value_attribute(value),
+                aria,
+                self.input_id(name),
+                f"initial-{self.prefix}-{name}",
+                _value_attribute(shown_initial),
+                self.prefix,
+                self.input_id(name),
+            )
+        version = data.get(f"{self.prefix}-version") if data is not None else initial["version"]
+        inputs["version"] = format_html(
+            '<input type="hidden" name="{}"{} id="{}">',
+            f"{self.prefix}-version",
+            _value_attribute(version, localize=False),
+            self.input_id("version"),
+        )
+        return inputs
+
     def entry(self, month: date) -> services.HoursEntry:
         data = self.form.cleaned_data
         return services.HoursEntry(
@@ -128,18 +211,12 @@ class GridRow:
             expected_version=data["version"],
         )
 
-    def decorate(self):
-        """Accessible names and error links on the inputs of the row."""
-        if self.form is None:
-            return
-        for name in ROW_INPUTS:
-            if name in self.form.fields:
-                attrs = self.form.fields[name].widget.attrs
-                attrs["aria-describedby"] = self.error_id
-                if self.errors:
-                    attrs["aria-invalid"] = "true"
-                else:
-                    attrs.pop("aria-invalid", None)
+
+def _value_attribute(value, *, localize: bool = True) -> str:
+    """` value="…"` as a localized widget writes it (35,5 ; 1 234,5), nothing for an empty value."""
+    if value is None or value == "":
+        return ""
+    return format_html(' value="{}"', formats.localize_input(value) if localize else value)
 
 
 def build_rows(user, placements, data: QueryDict | None = None) -> list[GridRow]:
@@ -153,10 +230,31 @@ def build_rows(user, placements, data: QueryDict | None = None) -> list[GridRow]
             editable=permissions.can_edit_hours(user, placement),
             validatable=permissions.can_validate_hours(user, placement),
         )
-        if row.editable:
-            row.form = HoursRowForm(data, prefix=row.prefix, initial=row.initial(), with_amount=row.with_amount)
+        if row.editable and data is not None:
+            row.data = data
+            # A form only for a row whose inputs may have changed (the page writes the inputs itself:
+            # GridRow.inputs); a row sent back exactly as shown is left alone, as the form would.
+            if _may_have_changed(data, row):
+                row.form = HoursRowForm(data, prefix=row.prefix, initial=row.initial(), with_amount=row.with_amount)
         rows.append(row)
     return rows
+
+
+_DECIMAL = forms.DecimalField(required=False, localize=True)
+
+
+def _may_have_changed(data: QueryDict, row: GridRow) -> bool:
+    """False only when every input comes back as the very text shown in it (its hidden initial value), a
+    readable number or nothing: then the form would find nothing changed either."""
+    for name in ROW_INPUTS if row.with_amount else ROW_INPUTS[:2]:
+        initial = f"initial-{row.prefix}-{name}"
+        if initial not in data or data.get(f"{row.prefix}-{name}") != data.get(initial):
+            return True
+        try:
+            _DECIMAL.to_python(data.get(initial))
+        except ValidationError:
+            return True  # the form counts an unreadable initial value as a change
+    return False
 
 
 def _is_blank(data: QueryDict, row: GridRow) -> bool:
@@ -196,8 +294,9 @@ def _save(request, rows: list[GridRow], month: date) -> bool:
     entries = [row.entry(month) for row in valid]
     if invalid:
         # Nothing is saved; still report what the service would refuse on the other rows.
+        refusals = services.check_hours_entries(entries)
         for index, row in enumerate(valid):
-            row.errors = services.check_hours_entry(entries[index], pending=entries[:index] + entries[index + 1 :])
+            row.errors = refusals.get(index, [])
         return False
     if not entries:
         messages.info(request, "Aucune modification à enregistrer.")
@@ -268,8 +367,6 @@ def hours_grid(request):
             status = 422
     else:
         rows = build_rows(user, placements)
-    for row in rows:
-        row.decorate()
     lots = Lot.objects.visible_to(user).filter(clause__isnull=False).select_related("market")
     context = {
         "month": month,

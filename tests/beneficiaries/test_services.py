@@ -544,10 +544,10 @@ def test_optimistic_lock_with_version_zero_means_the_user_saw_no_record():
 def test_a_concurrent_insert_is_translated_into_a_french_refusal(monkeypatch):
     placement = place()
 
-    def create(**kwargs):
+    def create(*args, **kwargs):
         raise IntegrityError("UNIQUE constraint failed: hours_unique_placement_month")
 
-    monkeypatch.setattr(HoursRecord.objects, "create", create)
+    monkeypatch.setattr(HoursRecord.objects, "bulk_create", create)
     with pytest.raises(ValidationError) as excinfo:
         declare(placement)
     assert refusal(excinfo) == [CONFLICT]
