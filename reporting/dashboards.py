@@ -66,14 +66,15 @@ class Dashboard:
 def dashboard(
     *, records: QuerySet[PlacementYear], lots: QuerySet[Lot], year: int, today: date, suppress: bool
 ) -> Dashboard:
-    """Indicators of a dashboard over a perimeter (6 queries)."""
+    """Indicators of a dashboard over a perimeter (5 queries)."""
+    summaries, publics = queries.summary_and_publics(records, years=[year])
     return Dashboard(
         year=year,
         today=today,
-        summary=queries.summary(records, year=year),
+        summary=summaries[year],
         total=queries.summary(records, year=None),
         progress=queries.lots_progress(lots, today=today),
-        publics=queries.by_public(records, year=year),
+        publics=publics[year],
         modalities=queries.by_dimension(records, year=year, dimension="modality"),
         monthly=queries.monthly_hours(records, year=year),
         suppress=suppress,
