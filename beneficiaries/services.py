@@ -734,6 +734,9 @@ def _declare(entries: list[HoursEntry], *, user, source: str) -> list[Declaratio
     """Check then write a batch, all or nothing, in a number of queries that does not grow with its rows
     (one per BATCH_SIZE or WRITE_BATCH_SIZE rows). HoursBatchError lists the faulty rows."""
     records = _lock(entries)
+    # Reports read the summary, which counts validated records only: a write sets its record back to
+    # "declared", so only the placements of records validated until now change there.
+    was_validated = {key for key, record in records.items() if record.status == HoursStatus.VALIDATED}
     # The records were just read under lock: their versions are the ones to check.
     row_errors = _batch_errors(entries, stored_versions={key: record.version for key, record in records.items()})
     if row_errors:
@@ -744,7 +747,11 @@ def _declare(entries: list[HoursEntry], *, user, source: str) -> list[Declaratio
         for index, entry in enumerate(entries)
     ]
     _write(writes, user=user, source=source, now=now)
-    summary.refresh(write.record.placement_id for write in writes if write.changed)  # reports read the summary
+    summary.refresh(
+        write.record.placement_id
+        for write in writes
+        if write.changed and (write.record.placement_id, write.record.month) in was_validated
+    )
     return [
         DeclarationResult(record=write.record, created=write.created, changed=write.changed, warnings=write.warnings)
         for write in writes
@@ -794,7 +801,8 @@ def _review(records: Iterable[HoursRecord], *, from_statuses: Sequence[str], **v
         count = HoursRecord.objects.filter(pk__in=locked).update(
             reviewed_at=timezone.now(), version=F("version") + 1, **values
         )
-    summary.refresh(HoursRecord.objects.filter(pk__in=locked).values_list("placement_id", flat=True).distinct())
+    if HoursStatus.VALIDATED in (values["status"], *from_statuses):  # the summary counts validated records only
+        summary.refresh(HoursRecord.objects.filter(pk__in=locked).values_list("placement_id", flat=True).distinct())
     return count
 
 
