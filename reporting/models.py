@@ -75,9 +75,6 @@ class PlacementYearQuerySet(models.QuerySet):
             condition |= models.Q(region__in=scope.region_codes)
         return self.filter(condition)
 
-    def of_year(self, year: int | None):
-        return self if year is None else self.filter(year=year)
-
 
 class PlacementYear(models.Model):
     """Validated hours of one placement in one calendar year, month by month (summary of HoursRecord)."""

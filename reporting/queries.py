@@ -51,15 +51,6 @@ def _count_people(condition: Q | None = None):
     return Count("beneficiary", distinct=True, filter=condition)
 
 
-def year_bounds(year: int) -> tuple[date, date]:
-    return date(year, 1, 1), date(year, 12, 1)
-
-
-def counted_records(rows: QuerySet[PlacementYear], *, year: int | None = None) -> QuerySet[PlacementYear]:
-    """Summary rows of the year when one is given (all years otherwise)."""
-    return rows.of_year(year)
-
-
 def _aggregate_by_year(rows: QuerySet[PlacementYear], years: Sequence[int] | None, **aggregates) -> dict:
     """{year: aggregates} for each year asked (one query; a year without rows gets the aggregates of nothing),
     or {None: aggregates} over every year when `years` is None."""
@@ -86,33 +77,28 @@ class ReportFilters:
     market_type: str | None = None
     region: str | None = None
 
+    # Lookup of each filter on the summary rows (territory and types are copied there) and on markets.
+    ROW_LOOKUPS = {
+        "department": "department_id",
+        "region": "region_id",
+        "buyer_type": "buyer_type",
+        "market_type": "market_type",
+    }
+    MARKET_LOOKUPS = {
+        "department": "execution_commune__department_id",
+        "region": "execution_commune__department__region_id",
+        "buyer_type": "buyer__buyer_type",
+        "market_type": "market_type",
+    }
+
     def apply_to_records(self, rows: QuerySet[PlacementYear]) -> QuerySet[PlacementYear]:
-        """Summary rows carry the market's territory and types (no join)."""
-        lookups = {}
-        if self.department:
-            lookups["department_id"] = self.department
-        if self.region:
-            lookups["region_id"] = self.region
-        if self.buyer_type:
-            lookups["buyer_type"] = self.buyer_type
-        if self.market_type:
-            lookups["market_type"] = self.market_type
-        return rows.filter(**lookups)
+        return rows.filter(**self._lookups(self.ROW_LOOKUPS))
 
     def apply_to_markets(self, markets: QuerySet[Market]) -> QuerySet[Market]:
-        return markets.filter(**self._lookups(""))
+        return markets.filter(**self._lookups(self.MARKET_LOOKUPS))
 
-    def _lookups(self, prefix: str) -> dict[str, str]:
-        lookups = {}
-        if self.department:
-            lookups[f"{prefix}execution_commune__department_id"] = self.department
-        if self.region:
-            lookups[f"{prefix}execution_commune__department__region_id"] = self.region
-        if self.buyer_type:
-            lookups[f"{prefix}buyer__buyer_type"] = self.buyer_type
-        if self.market_type:
-            lookups[f"{prefix}market_type"] = self.market_type
-        return lookups
+    def _lookups(self, names: dict[str, str]) -> dict[str, str]:
+        return {lookup: getattr(self, name) for name, lookup in names.items() if getattr(self, name)}
 
 
 # --- Summary -----------------------------------------------------------------------------------------------
