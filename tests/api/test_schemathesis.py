@@ -1,5 +1,9 @@
 """Property-based run of the whole API against its own OpenAPI schema (schemathesis): no server error and no
-response that breaks the schema, authenticated as a facilitator through a personal token."""
+response that breaks the schema, authenticated as a facilitator through a personal token.
+
+Both phases run for every operation: the "coverage" phase (boundary values, missing and wrong-typed
+parameters, values just outside each constraint) and the random "fuzzing" phase. A test that only ran one of
+them would say so: each operation asserts that it received cases of both."""
 
 import pytest
 import schemathesis
@@ -9,6 +13,7 @@ from django.test import override_settings
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
+from schemathesis.generation.meta import TestPhase
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from api.services import create_token
@@ -21,9 +26,9 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 
 
 with override_settings(ALLOWED_HOSTS=["*"]):  # the WSGI calls come as "localhost"
-    # The boundary-value "coverage" phase sends hundreds of requests per operation: the random phase with
-    # a few examples each keeps the whole run under a minute.
-    config = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}})
+    # The boundary-value "coverage" phase runs as Hypothesis' explicit examples (about 60 cases per operation),
+    # then a few random cases per operation: about 3 minutes for the whole API on 2 cores.
+    config = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": True}}})
     schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=config)
 
 
@@ -47,6 +52,15 @@ def token_headers(db, settings):
     return {"Authorization": f"Token {key}"}
 
 
+@pytest.fixture
+def phases_seen():
+    """The phases whose cases reached this operation: both must have run."""
+    seen: dict[str, int] = {}
+    yield seen
+    assert seen.get(TestPhase.COVERAGE, 0) > 0, f"aucun cas de la phase « coverage » : {seen}"
+    assert seen.get(TestPhase.FUZZING, 0) > 0, f"aucun cas aléatoire : {seen}"
+
+
 # PUT shares its serializer and rules with PATCH: leave it out to keep the run short.
 @schema.exclude(method="PUT").parametrize()
 @settings(
@@ -57,6 +71,7 @@ def token_headers(db, settings):
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
-def test_api_conforms_to_its_schema(case, token_headers):
+def test_api_conforms_to_its_schema(case, token_headers, phases_seen):
+    phases_seen[case.meta.phase.name] = phases_seen.get(case.meta.phase.name, 0) + 1
     response = case.call(headers=token_headers)
     case.validate_response(response, checks=CHECKS, headers=token_headers)
