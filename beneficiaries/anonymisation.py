@@ -72,6 +72,8 @@ def anonymise_inactive(*, today: date | None = None, dry_run: bool = False) -> A
     cutoff = cutoff_date(today)
     people = list(inactive_since(cutoff).only("pk", "structure_id"))
     if dry_run or not people:
+        if not dry_run:
+            _forget_admin_labels([])
         return AnonymisationResult(cutoff=cutoff, anonymised=len(people), dry_run=dry_run)
     ids = [person.pk for person in people]
     now = timezone.now()
@@ -108,22 +110,25 @@ def anonymise_inactive(*, today: date | None = None, dry_run: bool = False) -> A
 
 def _forget_admin_labels(ids: list[int]) -> int:
     """The Django admin's change log keeps the label of each object changed there ("BOUVIER Valérie – lot 1")
-    and, in its message, those of inline objects: both are replaced by the object's kind and number."""
+    and, in its message, those of inline objects: both are replaced by the object's kind and number, for the records
+    of the people anonymised and for records deleted since (nothing else holds them any more)."""
     records = {
-        Beneficiary: Beneficiary.objects.filter(pk__in=ids),
-        BeneficiaryCriterion: BeneficiaryCriterion.objects.filter(beneficiary__in=ids),
-        Placement: Placement.objects.filter(beneficiary__in=ids),
-        HoursRecord: HoursRecord.objects.filter(placement__beneficiary__in=ids),
-        Outcome: Outcome.objects.filter(placement__beneficiary__in=ids),
+        Beneficiary: Q(pk__in=ids),
+        BeneficiaryCriterion: Q(beneficiary__in=ids),
+        Placement: Q(beneficiary__in=ids),
+        HoursRecord: Q(placement__beneficiary__in=ids),
+        Outcome: Q(placement__beneficiary__in=ids),
     }
     text = LogEntry._meta.get_field("object_id")
     updated = 0
-    for model, queryset in records.items():
-        object_ids = queryset.order_by().annotate(text_pk=Cast("pk", output_field=text)).values("text_pk")
+    for model, of_people in records.items():
+        as_text = model.objects.order_by().annotate(text_pk=Cast("pk", output_field=text))
         label = Concat(Value(f"{model._meta.verbose_name} n° ", output_field=CharField()), "object_id")
-        updated += LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(model), object_id__in=object_ids
-        ).update(object_repr=label, change_message="")
+        entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(model))
+        gone = ~Q(object_id__in=as_text.values("text_pk"))
+        of_anonymised = Q(object_id__in=as_text.filter(of_people).values("text_pk"))
+        stale = entries.filter(gone | of_anonymised).exclude(change_message="", object_repr=label)
+        updated += stale.update(object_repr=label, change_message="")
     return updated
 
 
