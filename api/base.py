@@ -9,6 +9,8 @@ from rest_framework.exceptions import PermissionDenied
 
 from api.exceptions import as_drf_error
 from api.permissions import WRITE_REFUSED
+from audit.models import Channel
+from audit.services import log_views
 from reporting import summary
 
 
@@ -50,12 +52,38 @@ class CleanModelSerializer(serializers.ModelSerializer):
         return instance
 
 
+def shown(serializer, beneficiary) -> None:
+    """Note that this serializer's output shows who `beneficiary` is (name, birth date, notes...): the viewset
+    writes the access journal for the answer (JournalledViewSetMixin)."""
+    view = serializer.context.get("view")
+    people = getattr(view, "people_shown", None)
+    if people is not None:
+        people[beneficiary.pk] = beneficiary
+
+
+class JournalledViewSetMixin:
+    """Every successful GET answer writes one "viewed" entry per person its serializers showed (see `shown`), in
+    one statement whatever the page size; writes keep their own "created" or "changed" entries."""
+
+    def initial(self, request, *args, **kwargs):
+        self.people_shown = {}
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        people = getattr(self, "people_shown", None)
+        if request.method == "GET" and response.status_code < 400 and people:
+            log_views(user=request.user, beneficiaries=people.values(), channel=Channel.API, detail=request.path)
+        return response
+
+
 def require(allowed: bool, message: str = WRITE_REFUSED) -> None:
     if not allowed:
         raise PermissionDenied(message)
 
 
 class ReadCreateUpdateViewSet(
+    JournalledViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -11,7 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.base import CleanModelSerializer, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, require
+from api.base import CleanModelSerializer, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, require, shown
 from audit.models import AccessAction, Channel
 from audit.services import log_access
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion
@@ -59,6 +59,10 @@ class BeneficiarySerializer(CleanModelSerializer):
             )
         return value
 
+    def to_representation(self, instance):
+        shown(self, instance)
+        return super().to_representation(instance)
+
     def get_criteria(self, beneficiary) -> CriterionSerializer(many=True):
         criteria = getattr(beneficiary, "visible_criteria", None)
         if criteria is None:
@@ -84,11 +88,6 @@ class BeneficiaryViewSet(ReadCreateUpdateViewSet):
     filterset_class = BeneficiaryFilter
     ordering_fields = ["last_name", "first_name", "birth_date", "created_at"]
     ordering = ["last_name", "first_name"]
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        log_access(user=request.user, beneficiary=self.get_object(), action=AccessAction.VIEWED, channel=Channel.API)
-        return response
 
     def perform_create(self, serializer):
         beneficiary = serializer.save()

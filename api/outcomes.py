@@ -3,7 +3,7 @@
 import django_filters
 from rest_framework import serializers
 
-from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
+from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require, shown
 from audit.models import AccessAction, Channel
 from audit.services import log_access
 from beneficiaries.models import Outcome, Placement
@@ -18,6 +18,12 @@ class OutcomeSerializer(serializers.ModelSerializer):
         model = Outcome
         fields = ["id", "placement", "stage", "result", "observed_on", "notes"]
         validators = []  # one outcome per placement and stage: record_outcome updates it
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data.get("notes"):  # free text about the person
+            shown(self, instance.placement.beneficiary)
+        return data
 
     def validate(self, attrs):
         if self.instance is not None:

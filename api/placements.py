@@ -7,7 +7,7 @@ another one follows the person) gets the placement without any identity: no pers
 import django_filters
 from rest_framework import serializers
 
-from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
+from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require, shown
 from audit.models import AccessAction, Channel
 from audit.services import log_access
 from beneficiaries.models import Beneficiary, Placement
@@ -84,7 +84,9 @@ class PlacementSerializer(serializers.ModelSerializer):
         if not can_see_identity(user, instance.beneficiary):
             for name in IDENTITY_FIELDS:
                 data[name] = None
-        elif not can_see_sensitive_criteria(user, instance.beneficiary):
+            return data
+        shown(self, instance.beneficiary)
+        if not can_see_sensitive_criteria(user, instance.beneficiary):
             data["is_rqth"] = None
         return data
 

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AccessAction, AccessLog, Channel, HoursChange
+from beneficiaries import bulk
 from beneficiaries.choices import HoursSource, HoursStatus
 from config.formatting import french_month
 
@@ -56,6 +57,24 @@ def log_accesses(
         )
         for beneficiary in beneficiaries
     )
+
+
+def log_views(*, user, beneficiaries: Iterable, channel: str = Channel.WEB, detail: str = "") -> int:
+    """One "viewed" entry per person shown on a page or in an API answer (a list, a grid, a form), all written in
+    one statement whatever their number. `beneficiaries` holds each person shown (with `pk` and `structure_id`),
+    repeats allowed. Returns the number of entries written."""
+    people = {person.pk: person.structure_id for person in beneficiaries}
+    if not people:
+        return 0
+    author, email = _author(user)
+    author_id = author.pk if author is not None else None
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [
+        (at, author_id, email, pk, structure, AccessAction.VIEWED, channel, detail[:300])
+        for pk, structure in people.items()
+    ]
+    bulk.insert(AccessLog, ACCESS_LOG_COLUMNS, rows)
+    return len(rows)
 
 
 # Hours records history.
@@ -178,8 +197,6 @@ def record_hours_changes(*, changes: Iterable[tuple], user, reason: str = "", at
     change gets no history, as with `record_hours_change`. Every entry is dated `at` (now by default).
     Returns the number of history entries written.
     """
-    from beneficiaries import bulk
-
     changes = list(changes)
     if not changes:
         return 0

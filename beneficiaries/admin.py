@@ -1,7 +1,55 @@
-from django.contrib import admin
+from operator import attrgetter
 
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+
+from audit.models import AccessAction
+from audit.services import log_access, log_views
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
 from reporting import summary
+
+
+class JournalledAdmin(admin.ModelAdmin):
+    """Admin pages of a person's records write the access journal like the application's: one "viewed" entry per
+    person listed (in one statement), or for the person of the object shown, changed, or about to be deleted.
+    `person` is the path from the object to its person ("placement.beneficiary")."""
+
+    person = ""
+
+    def _person_of(self, obj):
+        return attrgetter(self.person)(obj) if self.person else obj
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            people = [self._person_of(obj) for obj in changelist.result_list]
+            log_views(
+                user=request.user,
+                beneficiaries=people,
+                detail=f"Administration : liste ({self.opts.verbose_name_plural})",
+            )
+        return response
+
+    def _log_object(self, request, object_id, page: str):
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        if obj is not None:
+            detail = f"Administration : {page} ({self.opts.verbose_name} n° {obj.pk})"
+            log_access(user=request.user, beneficiary=self._person_of(obj), action=AccessAction.VIEWED, detail=detail)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            self._log_object(request, object_id, "fiche")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._log_object(request, object_id, "historique")
+        return super().history_view(request, object_id, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "GET":
+            self._log_object(request, object_id, "confirmation de suppression")
+        return super().delete_view(request, object_id, extra_context)
 
 
 class CriterionInline(admin.TabularInline):
@@ -11,7 +59,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(Beneficiary)
-class BeneficiaryAdmin(admin.ModelAdmin):
+class BeneficiaryAdmin(JournalledAdmin):
     list_display = ["__str__", "sex", "birth_date", "structure", "commune", "qpv", "prescriber_type"]
     list_filter = ["sex", "structure", "prescriber_type", "qualification_level"]
     search_fields = ["last_name", "first_name"]
@@ -33,7 +81,8 @@ class OutcomeInline(admin.TabularInline):
 
 
 @admin.register(Placement)
-class PlacementAdmin(admin.ModelAdmin):
+class PlacementAdmin(JournalledAdmin):
+    person = "beneficiary"
     list_display = ["beneficiary", "lot", "employer", "modality", "start_date", "end_date"]
     list_filter = ["modality", "is_woman", "is_youth", "is_senior", "is_qpv_resident"]
     search_fields = ["beneficiary__last_name", "lot__market__reference", "employer__name"]
@@ -57,7 +106,8 @@ class PlacementAdmin(admin.ModelAdmin):
 
 
 @admin.register(HoursRecord)
-class HoursRecordAdmin(admin.ModelAdmin):
+class HoursRecordAdmin(JournalledAdmin):
+    person = "placement.beneficiary"
     list_display = ["placement", "month", "hours", "training_hours", "status", "source"]
     list_filter = ["status", "source", "is_converted", "placement__modality"]
     search_fields = ["placement__beneficiary__last_name", "placement__lot__market__reference"]
@@ -83,7 +133,8 @@ class HoursRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(admin.ModelAdmin):
+class OutcomeAdmin(JournalledAdmin):
+    person = "placement.beneficiary"
     list_display = ["placement", "stage", "result", "observed_on"]
     list_filter = ["stage", "result"]
     autocomplete_fields = ["placement"]
@@ -91,7 +142,8 @@ class OutcomeAdmin(admin.ModelAdmin):
 
 
 @admin.register(BeneficiaryCriterion)
-class BeneficiaryCriterionAdmin(admin.ModelAdmin):
+class BeneficiaryCriterionAdmin(JournalledAdmin):
+    person = "beneficiary"
     list_display = ["beneficiary", "criterion", "validated_on", "validated_by", "evidence_type"]
     list_filter = ["criterion", "evidence_type"]
     search_fields = ["beneficiary__last_name"]

@@ -1,5 +1,6 @@
 """Pure arithmetic on people, placements and hours (DOMAIN.md §5–§6). No ORM."""
 
+from calendar import monthrange
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +30,13 @@ def add_months(month: date, count: int) -> date:
     """First day of the month `count` months after (or before) `month`."""
     index = month.year * 12 + (month.month - 1) + count
     return date(index // 12, index % 12 + 1, 1)
+
+
+def months_before(day: date, count: int) -> date:
+    """The same day `count` months earlier (the month's last day when it is shorter: 31/03 → 28 or 29/02)."""
+    index = day.year * 12 + (day.month - 1) - count
+    year, month = index // 12, index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def month_index(month: date) -> int:

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.models import AccessAction
-from audit.services import log_access
+from audit.services import log_access, log_views
 from beneficiaries import services
 from beneficiaries.choices import SENSITIVE_CRITERIA
 from beneficiaries.filters import BeneficiaryFilter
@@ -46,9 +46,11 @@ def creating_structure(request):
 def beneficiary_list(request):
     queryset = Beneficiary.objects.visible_to(request.user).select_related("commune", "qpv")
     filterset = BeneficiaryFilter(request.GET or None, queryset=queryset, request=request)
+    page_obj = paginate(request, filterset.qs)
+    log_views(user=request.user, beneficiaries=page_obj, detail="Liste des participant·es")
     context = {
         "filter": filterset,
-        "page_obj": paginate(request, filterset.qs),
+        "page_obj": page_obj,
         "can_create": permissions.is_facilitator(request.user),
     }
     return render_list(request, "beneficiaries/beneficiary_list.html", context)
@@ -81,6 +83,9 @@ def beneficiary_update(request, pk):
         )
         messages.success(request, "Les modifications ont été enregistrées.")
         return redirect("beneficiaries:detail", pk=beneficiary.pk)
+    log_access(
+        user=request.user, beneficiary=beneficiary, action=AccessAction.VIEWED, detail="Formulaire de modification"
+    )
     return render(request, "beneficiaries/beneficiary_form.html", {"form": form, "beneficiary": beneficiary})
 
 
@@ -110,10 +115,14 @@ def _detail_context(request, beneficiary, criterion_form=None):
     }
 
 
-def beneficiary_detail(request, pk):
-    beneficiary = visible_beneficiary(request, pk)
+def _render_detail(request, beneficiary, criterion_form=None, status=200):
     log_access(user=request.user, beneficiary=beneficiary, action=AccessAction.VIEWED)
-    return render(request, "beneficiaries/beneficiary_detail.html", _detail_context(request, beneficiary))
+    context = _detail_context(request, beneficiary, criterion_form=criterion_form)
+    return render(request, "beneficiaries/beneficiary_detail.html", context, status=status)
+
+
+def beneficiary_detail(request, pk):
+    return _render_detail(request, visible_beneficiary(request, pk))
 
 
 @require_POST
@@ -136,8 +145,7 @@ def criterion_add(request, pk):
             )
             messages.success(request, f"Critère ajouté : {criterion.get_criterion_display()}.")
             return redirect("beneficiaries:detail", pk=beneficiary.pk)
-    context = _detail_context(request, beneficiary, criterion_form=form)
-    return render(request, "beneficiaries/beneficiary_detail.html", context, status=422)
+    return _render_detail(request, beneficiary, criterion_form=form, status=422)
 
 
 @require_POST

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from audit.services import log_views
 from beneficiaries.calculations import add_months, first_of_month
 from beneficiaries.filters import ENDING_SOON_DAYS, ending_within
 from beneficiaries.models import HoursRecord, Placement
@@ -41,11 +42,14 @@ def home(request):
     def labelled(items):
         return [{"placement": p, "identified": permissions.can_see_identity(user, p.beneficiary)} for p in items]
 
+    missing_rows, ending_rows = labelled(missing_list[:HOME_LIST_SIZE]), labelled(ending_list[:HOME_LIST_SIZE])
+    shown = [row["placement"].beneficiary for row in missing_rows + ending_rows if row["identified"]]
+    log_views(user=user, beneficiaries=shown, detail="Accueil : heures manquantes et contrats qui se terminent")
     context = {
         "last_month": last_month,
-        "missing": labelled(missing_list[:HOME_LIST_SIZE]),
+        "missing": missing_rows,
         "missing_more": missing.count() if len(missing_list) > HOME_LIST_SIZE else None,
-        "ending": labelled(ending_list[:HOME_LIST_SIZE]),
+        "ending": ending_rows,
         "ending_more": ending.count() if len(ending_list) > HOME_LIST_SIZE else None,
         "ending_days": ENDING_SOON_DAYS,
         "behind": behind[:HOME_LIST_SIZE],

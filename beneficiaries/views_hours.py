@@ -22,11 +22,13 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from audit.services import log_views
 from beneficiaries import services
 from beneficiaries.calculations import add_months, first_of_month
 from beneficiaries.choices import HoursStatus, Modality
 from beneficiaries.forms import HoursRowForm
 from beneficiaries.models import HoursRecord, Placement
+from config.formatting import french_month
 from markets.models import Lot
 from organisations import permissions
 
@@ -368,6 +370,11 @@ def hours_grid(request):
     else:
         rows = build_rows(user, placements)
     lots = Lot.objects.visible_to(user).filter(clause__isnull=False).select_related("market")
+    log_views(
+        user=user,
+        beneficiaries=[row.placement.beneficiary for row in rows if row.identified],
+        detail=f"Grille des heures de {french_month(month)}" + (f" (lot n° {lot.pk})" if lot is not None else ""),
+    )
     context = {
         "month": month,
         "month_value": month.strftime("%Y-%m"),

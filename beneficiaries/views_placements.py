@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from audit.models import AccessAction, HoursChange
-from audit.services import log_access
+from audit.services import log_access, log_views
 from beneficiaries import services
 from beneficiaries.choices import OutcomeStage
 from beneficiaries.filters import PlacementFilter
@@ -23,6 +23,17 @@ def visible_placement(request, pk) -> Placement:
         "beneficiary", "lot__market", "lot__clause", "employer"
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def identified_people(user, placements) -> list:
+    """The people of these placements whom the user may identify (those a page names)."""
+    return [p.beneficiary for p in placements if permissions.can_see_identity(user, p.beneficiary)]
+
+
+def log_placement_view(request, placement, detail: str) -> None:
+    """A page about one placement names its person for those who may identify them."""
+    if permissions.can_see_identity(request.user, placement.beneficiary):
+        log_access(user=request.user, beneficiary=placement.beneficiary, action=AccessAction.VIEWED, detail=detail)
 
 
 def _placement_form(request, data=None, initial=None):
@@ -45,9 +56,11 @@ def _placement_form(request, data=None, initial=None):
 def placement_list(request):
     queryset = Placement.objects.visible_to(request.user).select_related("beneficiary", "lot__market", "employer")
     filterset = PlacementFilter(request.GET or None, queryset=queryset, request=request)
+    page_obj = paginate(request, filterset.qs)
+    log_views(user=request.user, beneficiaries=identified_people(request.user, page_obj), detail="Liste des contrats")
     context = {
         "filter": filterset,
-        "page_obj": paginate(request, filterset.qs),
+        "page_obj": page_obj,
         "can_create": permissions.is_facilitator(request.user),
     }
     return render_list(request, "placements/placement_list.html", context)
@@ -111,6 +124,7 @@ def placement_update(request, pk):
             )
             messages.success(request, "Les modifications du contrat ont été enregistrées.")
             return redirect("placements:detail", pk=placement.pk)
+    log_placement_view(request, placement, f"Formulaire de modification du contrat n° {placement.pk}")
     return render(request, "placements/placement_form.html", {"form": form, "placement": placement})
 
 
@@ -143,9 +157,14 @@ def _detail_context(request, placement, outcome_form=None):
     }
 
 
+def _render_detail(request, placement, outcome_form=None, status=200):
+    log_placement_view(request, placement, f"Contrat n° {placement.pk}")
+    context = _detail_context(request, placement, outcome_form=outcome_form)
+    return render(request, "placements/placement_detail.html", context, status=status)
+
+
 def placement_detail(request, pk):
-    placement = visible_placement(request, pk)
-    return render(request, "placements/placement_detail.html", _detail_context(request, placement))
+    return _render_detail(request, visible_placement(request, pk))
 
 
 @require_POST
@@ -171,5 +190,4 @@ def outcome_record(request, pk):
             )
             messages.success(request, f"Sortie enregistrée ({outcome.get_stage_display().lower()}).")
             return redirect("placements:detail", pk=placement.pk)
-    context = _detail_context(request, placement, outcome_form=form)
-    return render(request, "placements/placement_detail.html", context, status=422)
+    return _render_detail(request, placement, outcome_form=form, status=422)

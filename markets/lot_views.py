@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from audit.services import log_views
 from beneficiaries.models import Placement
 from markets.models import Lot
 from organisations import permissions
@@ -69,6 +70,11 @@ def lot_detail(request, pk):
         {"placement": placement, "identified": permissions.can_see_identity(user, placement.beneficiary)}
         for placement in placements
     ]
+    log_views(
+        user=user,
+        beneficiaries=[row["placement"].beneficiary for row in rows if row["identified"]],
+        detail=f"Contrats du lot n° {lot.pk}",
+    )
     chart = {
         "labels": [row["month"].strftime("%m/%Y") for row in series],
         "hours": [float(row["hours"]) for row in series],

@@ -150,3 +150,81 @@ def test_right_of_access_refused_to_others(world):
     for role in ("fac_b", "buyer_x", "coord_27"):
         assert client_for(world.users[role]).get(url).status_code == 404
     assert not AccessLog.objects.filter(beneficiary=person, action=AccessAction.EXPORTED).exists()
+
+
+# Views of identity on lists (issue 11, item 8): one entry per person shown, written in one statement.
+
+
+def test_api_list_of_many_people_journals_each_in_one_insert(world):
+    """`GET /api/v1/beneficiaries/?page_size=1000` once returned 500 people and left no trace."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.beneficiaries.factories import BeneficiaryFactory
+
+    BeneficiaryFactory.create_batch(30, structure=world.a.structure)
+    client = Client(HTTP_AUTHORIZATION=f"Token {world.tokens['fac_a'][1]}")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/v1/beneficiaries/?page_size=1000")
+    assert response.status_code == 200 and response.json()["count"] == 31
+    inserts = [q["sql"] for q in captured if q["sql"].lstrip().upper().startswith(("INSERT", "WITH"))]
+    assert len([sql for sql in inserts if "audit_accesslog" in sql]) == 1
+    entries = AccessLog.objects.filter(user=world.users["fac_a"], action=AccessAction.VIEWED, channel="api")
+    assert entries.count() == 31
+    assert set(entries.values_list("beneficiary__structure", flat=True)) == {world.a.structure.pk}
+    assert set(entries.values_list("detail", flat=True)) == {"/api/v1/beneficiaries/"}
+
+
+def test_placement_list_journals_only_the_people_named(world):
+    """The market's structure sees the contracts of people another structure follows, without their names: no
+    entry for them."""
+    from tests.beneficiaries.factories import BeneficiaryFactory, PlacementFactory
+
+    stranger = BeneficiaryFactory(structure=world.b.structure, last_name="Inconnaissable")
+    PlacementFactory(beneficiary=stranger, lot=world.a.lot)
+    response = client_for(world.users["fac_a"]).get("/contrats/")
+    page = response.content.decode().casefold()
+    assert NAMES["a"][0].casefold() in page and "inconnaissable" not in page
+    viewed = AccessLog.objects.filter(user=world.users["fac_a"], action=AccessAction.VIEWED)
+    assert list(viewed.values_list("beneficiary", "detail")) == [(world.a.person.pk, "Liste des contrats")]
+
+
+def test_edit_form_and_placement_pages_journal_the_person(world):
+    client = client_for(world.users["fac_a"])
+    for url in (
+        f"/participants/{world.a.person.pk}/modifier/",
+        f"/contrats/{world.a.placement.pk}/",
+        f"/contrats/{world.a.placement.pk}/modifier/",
+    ):
+        assert client.get(url).status_code == 200
+    details = AccessLog.objects.filter(
+        user=world.users["fac_a"], beneficiary=world.a.person, action=AccessAction.VIEWED
+    ).values_list("detail", flat=True)
+    assert sorted(details) == sorted(
+        [
+            "Formulaire de modification",
+            f"Contrat n° {world.a.placement.pk}",
+            f"Formulaire de modification du contrat n° {world.a.placement.pk}",
+        ]
+    )
+
+
+def test_home_journals_the_people_it_lists(world):
+    from django.utils import timezone
+
+    from beneficiaries.models import Placement
+
+    today = timezone.localdate()
+    Placement.objects.filter(pk=world.a.placement.pk).update(end_date=today + datetime.timedelta(days=10))
+    response = client_for(world.users["fac_a"]).get("/")
+    assert NAMES["a"][0].upper() in response.content.decode()
+    entry = AccessLog.objects.get(user=world.users["fac_a"], action=AccessAction.VIEWED)
+    assert entry.beneficiary == world.a.person
+    assert entry.detail.startswith("Accueil")
+
+
+def test_admin_list_journals_the_people_listed(world):
+    response = client_for(world.users["superuser"]).get("/admin/beneficiaries/hoursrecord/")
+    assert response.status_code == 200
+    viewed = AccessLog.objects.filter(user=world.users["superuser"], action=AccessAction.VIEWED)
+    assert set(viewed.values_list("beneficiary", flat=True)) == {world.a.person.pk, world.b.person.pk}

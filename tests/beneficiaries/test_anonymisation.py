@@ -4,11 +4,13 @@ import datetime
 from io import StringIO
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import AccessAction, AccessLog
-from beneficiaries.anonymisation import PLACEHOLDER_LAST_NAME, anonymise_inactive
+from beneficiaries.anonymisation import PLACEHOLDER_LAST_NAME, anonymise_inactive, cutoff_date, purge_sessions
 from beneficiaries.models import Beneficiary, Outcome, Placement
 from markets.models import Market
 from reporting.models import PlacementYear
@@ -103,3 +105,83 @@ def test_command_prints_the_count_in_french(world):
     assert "2 participant·e(s) sans activité depuis le" in out.getvalue()
     assert "(10 mois) anonymisé·es." in out.getvalue()
     assert Beneficiary.objects.filter(anonymised_at__isnull=False).count() == 2
+
+
+# The retention cut-off: exactly CLAUSIER_RETENTION_MONTHS months before today (issue 11, item 10).
+
+
+@pytest.mark.parametrize(
+    ("today", "cutoff"),
+    [
+        (datetime.date(2026, 11, 26), datetime.date(2024, 11, 26)),
+        (datetime.date(2026, 3, 31), datetime.date(2024, 3, 31)),
+        (datetime.date(2026, 2, 28), datetime.date(2024, 2, 28)),
+        (datetime.date(2028, 2, 29), datetime.date(2026, 2, 28)),  # no 29 February then: the month's last day
+    ],
+)
+def test_cutoff_is_exactly_the_retention_period_before_today(settings, today, cutoff):
+    settings.CLAUSIER_RETENTION_MONTHS = 24
+    assert cutoff_date(today) == cutoff
+
+
+def test_person_last_changed_24_and_a_half_months_ago_is_anonymised(settings):
+    """With a cut-off on the first of the month, a person last changed on 10/11/2024 was kept until 31/12/2026."""
+    settings.CLAUSIER_RETENTION_MONTHS = 24
+    today = datetime.date(2026, 11, 26)
+    old = BeneficiaryFactory(last_name="Vieille")
+    kept = BeneficiaryFactory(last_name="Limite")
+    Beneficiary.objects.filter(pk=old.pk).update(updated_at=timezone.make_aware(datetime.datetime(2024, 11, 25, 23)))
+    Beneficiary.objects.filter(pk=kept.pk).update(updated_at=timezone.make_aware(datetime.datetime(2024, 11, 26, 9)))
+    assert anonymise_inactive(today=today).anonymised == 1
+    old.refresh_from_db()
+    kept.refresh_from_db()
+    assert old.anonymised_at is not None and kept.anonymised_at is None
+
+
+def test_boundary_of_placement_end_and_hours_month(settings):
+    """A placement ending the day before the cut-off is over; hours of the cut-off's month are an activity until
+    the month's end."""
+    settings.CLAUSIER_RETENTION_MONTHS = 24
+    today = datetime.date(2026, 11, 26)
+    ended = PlacementFactory(start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2024, 11, 25))
+    PlacementFactory(start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2024, 11, 26))  # kept
+    worked = PlacementFactory(start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2024, 1, 31))
+    HoursRecordFactory(placement=worked, month=datetime.date(2024, 11, 1))
+    worked_before = PlacementFactory(start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2024, 1, 31))
+    HoursRecordFactory(placement=worked_before, month=datetime.date(2024, 10, 1))
+    Beneficiary.objects.update(updated_at=LONG_AGO)
+    anonymise_inactive(today=today)
+    anonymised = set(Beneficiary.objects.filter(anonymised_at__isnull=False).values_list("pk", flat=True))
+    assert anonymised == {ended.beneficiary_id, worked_before.beneficiary_id}
+
+
+# Sessions: expired ones deleted, import previews not saved for an hour emptied, the others untouched.
+
+
+def _session(data: dict, expires_in: datetime.timedelta) -> str:
+    store = SessionStore()
+    store.update(data)
+    store.create()
+    Session.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() + expires_in)
+    return store.session_key
+
+
+def test_purge_sessions(settings):
+    settings.SESSION_COOKIE_AGE = 8 * 3600
+    preview = {"clausier_hours_import": {"filename": "heures.csv", "rows": [{"last_name": "Quidam"}]}}
+    expired = _session({"x": 1}, datetime.timedelta(hours=-1))
+    stale = _session({**preview, "keep": "oui"}, datetime.timedelta(hours=6))  # saved two hours ago
+    fresh = _session(preview, datetime.timedelta(hours=7, minutes=50))  # saved ten minutes ago
+    result = purge_sessions(keys=["clausier_hours_import"], older_than=datetime.timedelta(hours=1))
+    assert (result.expired, result.cleaned) == (1, 1)
+    assert not Session.objects.filter(session_key=expired).exists()
+    assert Session.objects.get(session_key=stale).get_decoded() == {"keep": "oui"}
+    assert Session.objects.get(session_key=fresh).get_decoded() == preview
+
+
+def test_command_purges_sessions(world):
+    _session({"x": 1}, datetime.timedelta(hours=-1))
+    out = StringIO()
+    call_command("anonymise_inactive", stdout=out)
+    assert "Sessions : 1 expirée(s) supprimée(s), 0 aperçu(s) d'import abandonné(s) effacé(s)." in out.getvalue()
+    assert not Session.objects.filter(expire_date__lt=timezone.now()).exists()

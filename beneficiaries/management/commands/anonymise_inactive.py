@@ -1,16 +1,23 @@
-"""manage.py anonymise_inactive [--dry-run]: remove the identity of people inactive for the retention period."""
+"""manage.py anonymise_inactive [--dry-run]: remove the identity of people inactive for the retention period, and
+purge the sessions (expired ones, and import previews left unconfirmed). Run it every day (docs/deploiement.md)."""
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from beneficiaries.anonymisation import anonymise_inactive
+from beneficiaries import import_views
+from beneficiaries.anonymisation import anonymise_inactive, purge_sessions
 from config.formatting import french_date, french_number
+
+# An import preview is confirmed within minutes; its rows (names, birth dates) are not kept beyond this.
+IMPORT_PREVIEW_MAX_AGE = timedelta(hours=1)
 
 
 class Command(BaseCommand):
     help = (
         "Anonymise les participant·es sans activité depuis CLAUSIER_RETENTION_MONTHS mois (identité effacée, "
-        "statistiques conservées)."
+        "statistiques conservées) et purge les sessions expirées et les aperçus d'import abandonnés."
     )
 
     def add_arguments(self, parser):
@@ -24,5 +31,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Simulation : {count} participant·e(s) {since} seraient anonymisé·es. Rien n'a été modifié."
             )
-        else:
-            self.stdout.write(self.style.SUCCESS(f"{count} participant·e(s) {since} anonymisé·es."))
+            return
+        self.stdout.write(self.style.SUCCESS(f"{count} participant·e(s) {since} anonymisé·es."))
+        purged = purge_sessions(keys=[import_views.SESSION_KEY], older_than=IMPORT_PREVIEW_MAX_AGE)
+        self.stdout.write(
+            f"Sessions : {french_number(purged.expired)} expirée(s) supprimée(s), "
+            f"{french_number(purged.cleaned)} aperçu(s) d'import abandonné(s) effacé(s)."
+        )
