@@ -242,31 +242,6 @@ def test_rebuild_summary_command(capsys):
     assert "La synthèse est conforme aux relevés détaillés" in capsys.readouterr().out
 
 
-def test_admin_edits_refresh_the_summary(admin_client):
-    record = HoursRecordFactory(month=date(2025, 3, 1), hours=D("100"))
-    response = admin_client.post(
-        f"/admin/beneficiaries/hoursrecord/{record.pk}/change/",
-        {
-            "placement": record.placement_id,
-            "month": "01/03/2025",
-            "hours": "80",
-            "training_hours": "0",
-            "status": HoursStatus.VALIDATED,
-            "source": record.source,
-            "version": record.version,
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:3000]
-    assert PlacementYear.objects.get(placement=record.placement).hours == D("80")
-    admin_client.post(
-        "/admin/beneficiaries/hoursrecord/",
-        {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"},
-    )
-    assert not HoursRecord.objects.exists()
-    assert not PlacementYear.objects.exists()
-    assert summary.differences() == []
-
-
 def test_market_edits_through_the_web_form_move_the_hours(owner_client, market, structure):
     placement = PlacementFactory(lot=LotFactory(market=market))
     HoursRecordFactory(placement=placement, month=date(2025, 3, 1), hours=D("100"))
