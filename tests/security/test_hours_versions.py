@@ -526,3 +526,80 @@ def test_admin_cannot_write_hours(admin_client, world):
     assert response.status_code == 403
     assert admin_client.post("/admin/beneficiaries/hoursrecord/add/", {}).status_code == 403
     assert state() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_validate_and_reject_at_the_same_moment_one_wins_under_the_row_lock(monkeypatch):
+    """Two reviewers, two real connections, the same version seen: one is applied, the other is told (on
+    PostgreSQL it waits on the row lock, then sees the new version); never both."""
+    import threading
+    import time
+
+    from django.core.exceptions import ValidationError
+    from django.db import OperationalError, connection
+
+    world = build_world()
+    record = world.record
+    seen = {record.pk: record.version}
+    track = services.audit_services.track_hours
+
+    def slow_track(**kwargs):
+        time.sleep(0.3)  # the first reviewer holds the lock a moment
+        return track(**kwargs)
+
+    monkeypatch.setattr(services.audit_services, "track_hours", slow_track)
+    start = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def review(action, user):
+        try:
+            start.wait(timeout=10)
+            if action == "validate":
+                services.validate_hours(records=[record], versions=seen, user=user)
+            else:
+                services.reject_hours(records=[record], versions=seen, user=user, reason="Doublon")
+            outcomes[action] = "done"
+        except ValidationError as error:
+            outcomes[action] = error.messages
+        except Exception as error:
+            outcomes[action] = error
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=review, args=(action, user))
+        for action, user in (("validate", world.owner), ("reject", world.admin))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    done = [action for action, outcome in outcomes.items() if outcome == "done"]
+    refused = [outcome for outcome in outcomes.values() if outcome != "done"]
+    assert len(done) == 1 and len(refused) == 1, outcomes
+    if connection.vendor == "sqlite" and not isinstance(refused[0], list):
+        assert isinstance(refused[0], OperationalError) and "locked" in str(refused[0]), outcomes
+    else:
+        assert refused == [[services.REVIEW_CONFLICT_MESSAGE]], outcomes
+    record.refresh_from_db()
+    assert record.status == (HoursStatus.VALIDATED if done == ["validate"] else HoursStatus.REJECTED)
+    assert record.version == seen[record.pk] + 1
+
+
+def test_review_is_all_or_nothing_when_one_record_is_stale(world):
+    """Two ticked records, one changed since the page: neither is validated, the stale one is named."""
+    april = services.declare_hours(
+        entry=services.HoursEntry(placement=world.placement, month=APRIL, hours=Decimal("20"), expected_version=0),
+        user=world.owner,
+    ).record
+    seen = {world.record.pk: world.record.version, april.pk: april.version}
+    colleague_declares(world, MARCH, "219")
+    before = state()
+    with pytest.raises(services.HoursConflict) as refused:
+        services.validate_hours(records=[world.record, april], versions=seen, user=world.owner)
+    assert refused.value.record_ids == {world.record.pk}
+    assert refused.value.messages == [services.REVIEW_CONFLICT_MESSAGE]
+    assert state() == before
+    with pytest.raises(services.HoursConflict):
+        services.reject_hours(records=[world.record, april], versions=seen, user=world.owner, reason="Doublon")
+    assert state() == before
