@@ -361,7 +361,7 @@ def _ticked_versions(values: list[str]) -> dict[int, int] | None:
         if not (pk_text.isdigit() and version_text.isdigit()):
             return None
         pk, version = int(pk_text), int(version_text)
-        if pk > MAX_VERSION * 2**32 or version > MAX_VERSION or versions.setdefault(pk, version) != version:
+        if pk >= 2**63 or version > MAX_VERSION or versions.setdefault(pk, version) != version:
             return None
     return versions
 
@@ -372,10 +372,14 @@ def _review(request, rows: list[GridRow], action: str) -> str | None:
     versions = _ticked_versions(request.POST.getlist("review"))
     if versions is None:
         return "La sélection envoyée est illisible : rechargez la page puis cochez de nouveau les relevés."
-    records = [row.record for row in rows if row.reviewable and row.record.pk in versions]
-    if not records:
+    if not versions:
         messages.error(request, "Cochez au moins un relevé déclaré à valider ou à rejeter.")
         return None
+    # Whatever their status now: a record validated or rejected since the page was shown is a conflict (its
+    # version moved on), not a record silently left out.
+    records = [row.record for row in rows if row.validatable and row.record is not None and row.record.pk in versions]
+    if len(records) != len(versions):
+        return services.REVIEW_CONFLICT_MESSAGE  # a ticked record is no longer on this page
     try:
         if action == "validate":
             count = services.validate_hours(records=records, versions=versions, user=request.user)

@@ -291,6 +291,14 @@ def grid_no_activity(world):
     return lambda: owner.post("/heures/?month=2025-04", page), CONFLICT
 
 
+def grid_reject_after_validation(world):
+    owner = client_of(world.owner)
+    ticked = grid_form(owner)["_checkboxes"]  # declared, shown with its version
+    services.validate_hours(records=[world.record], versions={world.record.pk: world.record.version}, user=world.admin)
+    data = {"action": "reject", "review": ticked, "reject_reason": "Feuille non signée"}
+    return lambda: owner.post("/heures/?month=2025-03", data), REVIEW_CONFLICT
+
+
 def grid_review(action):
     def scenario(world):
         owner = client_of(world.owner)
@@ -373,7 +381,13 @@ def api_review(action):
 
 
 SCENARIOS_BY_ROUTE = {
-    "hours:grid": [grid_save, grid_no_activity, grid_review("validate"), grid_review("reject")],
+    "hours:grid": [
+        grid_save,
+        grid_no_activity,
+        grid_review("validate"),
+        grid_review("reject"),
+        grid_reject_after_validation,
+    ],
     "imports:confirm": [import_create, import_update],
     "api:hoursrecord-list": [api_create],
     "api:hoursrecord-detail": [
