@@ -582,7 +582,7 @@ def process(
     """
     rows = list(rows)
     if expected_versions is not UNCHECKED and len(expected_versions) != len(rows):
-        raise ValueError("Une version attendue par ligne du fichier.")
+        raise ValueError("One expected version per row is needed.")
     results = [RowResult(row=row, errors=list(row.errors)) for row in rows]
     resolver = _Resolver(rows, user)
     entries: list[HoursEntry] = []

@@ -289,7 +289,8 @@ class VersionCheck(Enum):
 
 # Every write of an hours record names the version its author saw (0: they saw no record), so that a change
 # made by someone else in between is refused instead of overwritten. Only system writers that show nothing to
-# anybody before writing (seeders, benchmarks, the command-line import, fixtures) pass UNCHECKED, explicitly.
+# anybody before writing (the command-line import, the import preview, test fixtures) pass UNCHECKED, explicitly;
+# tests/security/test_hours_versions.py fails on any other caller.
 UNCHECKED = VersionCheck.UNCHECKED
 
 
@@ -297,8 +298,8 @@ def _checked_version(value) -> "int | VersionCheck":
     if value is UNCHECKED or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
         return value
     raise TypeError(
-        f"Version attendue invalide ({value!r}) : la version du relevé vu par l'utilisateur (0 s'il n'en voyait "
-        "aucun) ou services.UNCHECKED pour une écriture système."
+        f"Invalid expected version {value!r}: pass the version of the record the user saw (0 when they saw none), "
+        "or services.UNCHECKED for a system write."
     )
 
 
@@ -889,7 +890,7 @@ def _review(
     if versions is not UNCHECKED:
         missing = [pk for pk in pks if pk not in versions]
         if missing:
-            raise TypeError(f"Versions vues manquantes pour les relevés {missing}.")
+            raise TypeError(f"No version seen given for the records {missing}.")
         for pk in pks:
             _checked_version(versions[pk])
     locked = dict(
