@@ -68,11 +68,25 @@ class BeneficiaryAdmin(JournalledAdmin):
     inlines = [CriterionInline]
 
 
-class HoursRecordInline(admin.TabularInline):
+class ReadOnlyHoursMixin:
+    """Hours records are written only through beneficiaries.services (grid, import, API), which check the version
+    their author saw and keep the history: the admin shows them and never writes them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class HoursRecordInline(ReadOnlyHoursMixin, admin.TabularInline):
     model = HoursRecord
     extra = 0
     fields = ["month", "hours", "training_hours", "status", "source", "is_converted"]
-    readonly_fields = ["is_converted"]
+    readonly_fields = fields
 
 
 class OutcomeInline(admin.TabularInline):
@@ -102,34 +116,17 @@ class PlacementAdmin(JournalledAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        summary.refresh([form.instance.pk])  # the placement or its records (inline) may have changed
+        summary.refresh([form.instance.pk])  # the placement may have changed (its hours are read-only here)
 
 
 @admin.register(HoursRecord)
-class HoursRecordAdmin(JournalledAdmin):
+class HoursRecordAdmin(ReadOnlyHoursMixin, JournalledAdmin):
     person = "placement.beneficiary"
     list_display = ["placement", "month", "hours", "training_hours", "status", "source"]
     list_filter = ["status", "source", "is_converted", "placement__modality"]
     search_fields = ["placement__beneficiary__last_name", "placement__lot__market__reference"]
     date_hierarchy = "month"
-    autocomplete_fields = ["placement", "declared_by", "reviewed_by"]
     list_select_related = ["placement__beneficiary", "placement__lot__market"]
-
-    # Edits here bypass the services: the reporting summary of the placements concerned is refreshed.
-    def save_model(self, request, obj, form, change):
-        previous = form.initial.get("placement")
-        super().save_model(request, obj, form, change)
-        summary.refresh([obj.placement_id, previous])
-
-    def delete_model(self, request, obj):
-        placement_id = obj.placement_id
-        super().delete_model(request, obj)
-        summary.refresh([placement_id])
-
-    def delete_queryset(self, request, queryset):
-        placement_ids = list(queryset.values_list("placement_id", flat=True).distinct())
-        super().delete_queryset(request, queryset)
-        summary.refresh(placement_ids)
 
 
 @admin.register(Outcome)

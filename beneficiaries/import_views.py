@@ -1,7 +1,8 @@
 """Web flow of the hours import: upload, preview (nothing written), confirm (all or nothing).
 
-The parsed rows are kept in the session between the preview and the confirmation, and checked again
-from scratch on confirmation (the data may have changed in between)."""
+The parsed rows are kept in the session between the preview and the confirmation, with the version of the
+record each row found (0: "à créer"), and checked again from scratch on confirmation: a record created or
+changed in between is a conflict and nothing is written."""
 
 from django import forms
 from django.contrib import messages
@@ -54,11 +55,13 @@ def upload(request):
         except imports.FileRefused as error:
             file_errors = error.messages
         else:
-            report = imports.process(rows, user=request.user, commit=False)
+            report = imports.process(rows, user=request.user, commit=False, expected_versions=imports.UNCHECKED)
             if report.ok:
                 request.session[SESSION_KEY] = {
                     "filename": uploaded.name,
                     "rows": [row.as_dict() for row in rows],
+                    # What the preview showed for each row (0: "à créer"): the confirmation expects it.
+                    "versions": report.versions,
                 }
             else:
                 request.session.pop(SESSION_KEY, None)
@@ -75,11 +78,11 @@ def upload(request):
 def confirm(request):
     _require_facilitator(request)
     pending = request.session.get(SESSION_KEY)
-    if not pending:
+    if not pending or len(pending.get("versions") or ()) != len(pending.get("rows") or ()):
         messages.error(request, "Aucun import en attente : déposez de nouveau le fichier.")
         return redirect("imports:upload")
     rows = [imports.ParsedRow.from_dict(values) for values in pending["rows"]]
-    report = imports.process(rows, user=request.user, commit=True)
+    report = imports.process(rows, user=request.user, commit=True, expected_versions=pending["versions"])
     if not report.committed:
         # Something changed since the preview: show why, nothing was written.
         request.session.pop(SESSION_KEY, None)

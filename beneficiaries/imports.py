@@ -18,7 +18,7 @@ import io
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -31,8 +31,10 @@ from beneficiaries.calculations import first_of_month
 from beneficiaries.choices import HoursSource
 from beneficiaries.models import Beneficiary, Placement
 from beneficiaries.services import (
+    UNCHECKED,
     HoursBatchError,
     HoursEntry,
+    VersionCheck,
     declare_month,
     format_date,
     format_month,
@@ -408,6 +410,7 @@ class RowResult:
     row: ParsedRow
     status: str = REFUSED
     errors: list[str] = field(default_factory=list)
+    version_seen: int | None = None  # the version of the row's record found (0: none, "à créer"); None: refused
 
     @property
     def status_label(self) -> str:
@@ -436,6 +439,11 @@ class ImportReport:
 
     def error_lines(self) -> list[str]:
         return [f"Ligne {number} : {message}" for number, message in self.errors]
+
+    @property
+    def versions(self) -> list[int | None]:
+        """The version each row found, to be expected by the confirmation of this preview (`process`)."""
+        return [result.version_seen for result in self.rows]
 
 
 def _visible(queryset, user):
@@ -558,13 +566,23 @@ class _Resolver:
 
 
 def process(
-    rows: Iterable[ParsedRow], *, user, commit: bool, progress: Callable[[int], None] | None = None
+    rows: Iterable[ParsedRow],
+    *,
+    user,
+    commit: bool,
+    expected_versions: Sequence[int | None] | VersionCheck,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Check every row with the grid's service; write only when `commit` and no row is refused.
 
+    `expected_versions` holds, row by row, the version of the record the preview showed (`ImportReport.versions`
+    of the preview: 0 for a row "à créer"): a record created or changed since then makes the row a conflict and
+    nothing is written. UNCHECKED only where nobody was shown a preview (the preview itself, the command line).
     `user` None (the command without --user) means every market, with nobody recorded as declarer.
     """
     rows = list(rows)
+    if expected_versions is not UNCHECKED and len(expected_versions) != len(rows):
+        raise ValueError("One expected version per row is needed.")
     results = [RowResult(row=row, errors=list(row.errors)) for row in rows]
     resolver = _Resolver(rows, user)
     entries: list[HoursEntry] = []
@@ -589,6 +607,9 @@ def process(
                             month=month,
                             hours=Decimal(row.hours),
                             training_hours=Decimal(row.training_hours),
+                            expected_version=(
+                                UNCHECKED if expected_versions is UNCHECKED else expected_versions[position - 1]
+                            ),
                         )
                     )
                     entry_rows.append(result)
@@ -608,6 +629,7 @@ def process(
     else:
         for result, outcome in zip(entry_rows, outcomes, strict=True):
             result.status = CREATED if outcome.created else UPDATED if outcome.changed else UNCHANGED
+            result.version_seen = outcome.version_before
     for result in results:
         if result.errors:
             result.status = REFUSED
@@ -615,7 +637,8 @@ def process(
 
 
 def import_file(data: bytes, *, user, filename: str = "", commit: bool) -> ImportReport:
-    return process(parse_file(data, filename=filename), user=user, commit=commit)
+    """Parse and import in one go, nobody being shown a preview in between (no version to expect)."""
+    return process(parse_file(data, filename=filename), user=user, commit=commit, expected_versions=UNCHECKED)
 
 
 # --- Template files --------------------------------------------------------------------------------------------

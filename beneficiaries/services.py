@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from enum import Enum
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -44,6 +45,10 @@ NO_CLAUSE_MESSAGE = "Ce lot ne porte pas de clause sociale : les heures n'y sera
 CONFLICT_MESSAGE = (
     "Ce relevé a été modifié par quelqu'un d'autre entre-temps : rechargez la page pour voir la dernière "
     "saisie avant de la corriger."
+)
+REVIEW_CONFLICT_MESSAGE = (
+    "Un relevé coché a été modifié, validé ou rejeté par quelqu'un d'autre depuis que vous l'avez affiché : "
+    "rechargez la page pour voir sa dernière saisie. Aucun relevé n'a été validé ni rejeté."
 )
 # Rows per query when a batch reads (ids in one IN list) and writes (one INSERT, one UPDATE, one history insert).
 BATCH_SIZE = 5000
@@ -276,13 +281,43 @@ def add_criterion(
 # Hours.
 
 
-@dataclass(frozen=True)
+class VersionCheck(Enum):
+    """The "no check" value of the versions a write of hours expects (see `UNCHECKED`)."""
+
+    UNCHECKED = "unchecked"
+
+
+# Every write of an hours record names the version its author saw (0: they saw no record), so that a change
+# made by someone else in between is refused instead of overwritten. Only system writers that show nothing to
+# anybody before writing (the command-line import, the import preview, test fixtures) pass UNCHECKED, explicitly;
+# tests/security/test_hours_versions.py fails on any other caller.
+UNCHECKED = VersionCheck.UNCHECKED
+
+
+def _checked_version(value) -> "int | VersionCheck":
+    if value is UNCHECKED or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    raise TypeError(
+        f"Invalid expected version {value!r}: pass the version of the record the user saw (0 when they saw none), "
+        "or services.UNCHECKED for a system write."
+    )
+
+
+class HoursConflict(ValidationError):
+    """A write of hours refused because the record changed since its author saw it (HTTP 409 in the API)."""
+
+    def __init__(self, message: str = CONFLICT_MESSAGE, *, record_ids: Iterable[int] = ()):
+        self.record_ids = frozenset(record_ids)
+        super().__init__(message, code="conflict")
+
+
+@dataclass(frozen=True, kw_only=True)
 class HoursEntry:
     """One row of a monthly grid or of an import.
 
     When `invoiced_amount_excl_vat` is given (SIAE subcontract declared as an amount), `hours` is ignored and
-    computed from the amount. `expected_version` is the version of the record the user saw: None means no
-    check, 0 means the user saw no record.
+    computed from the amount. `expected_version` (required) is the version of the record the user saw, 0 when
+    they saw no record; `UNCHECKED` only for a system write.
     """
 
     placement: Placement
@@ -290,7 +325,14 @@ class HoursEntry:
     hours: Decimal
     training_hours: Decimal = Decimal("0")
     invoiced_amount_excl_vat: Decimal | None = None
-    expected_version: int | None = None
+    expected_version: int | VersionCheck
+
+    def __post_init__(self):
+        _checked_version(self.expected_version)
+
+    @property
+    def checks_version(self) -> bool:
+        return self.expected_version is not UNCHECKED
 
     @property
     def first_day(self) -> date:
@@ -307,6 +349,7 @@ class DeclarationResult:
     created: bool
     changed: bool
     warnings: tuple[str, ...]
+    version_before: int = 0  # the version the write found (0: no record), which a later write may expect
 
 
 class HoursBatchError(ValidationError):
@@ -331,6 +374,20 @@ def _effective_hours(entry: HoursEntry, clause) -> tuple[Decimal, bool]:
         ),
         True,
     )
+
+
+# Bounds of what a figure may be before the rules look at it: the columns' own limits (5 and 12 digits).
+MAX_TYPED_HOURS = Decimal("999.99")
+MAX_INVOICED_AMOUNT = Decimal("9999999999.99")
+
+
+def _within(value, bound: Decimal) -> bool:
+    """A finite number whose size stays within ±bound (so that rounding it to cents cannot overflow)."""
+    try:
+        value = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return False
+    return value.is_finite() and abs(value) <= bound
 
 
 def _too_precise(value: Decimal) -> bool:
@@ -432,7 +489,7 @@ def _ai_records(
 
 def _stored_versions(entries: Sequence[HoursEntry]) -> dict[tuple[int, date], int]:
     """Version of the existing record of each entry that expects one, in a few queries."""
-    checked = [entry for entry in entries if entry.expected_version is not None]
+    checked = [entry for entry in entries if entry.checks_version]
     return {key: record.version for key, record in _records_of(checked).items()}
 
 
@@ -480,7 +537,7 @@ def check_hours_entry(
     errors: list[str] = []
     if clause is None:
         return [NO_CLAUSE_MESSAGE]
-    if entry.expected_version is not None:
+    if entry.checks_version:
         if stored_versions is None:
             stored_versions = _stored_versions([entry])
         if stored_versions.get(entry.key, 0) != entry.expected_version:
@@ -503,6 +560,18 @@ def check_hours_entry(
     amount = entry.invoiced_amount_excl_vat
     if amount is None and entry.hours is None:
         errors.append("Indiquez le nombre d'heures.")
+        return errors
+    # Absurd figures (1E+26, 200 digits) are refused before any arithmetic, which would overflow.
+    if amount is not None and not _within(amount, MAX_INVOICED_AMOUNT):
+        errors.append(
+            f"Le montant facturé est hors des limites (au plus {format_number(MAX_INVOICED_AMOUNT)} € pour un mois)."
+        )
+        return errors
+    if not _within(entry.hours or 0, MAX_TYPED_HOURS) or not _within(entry.training_hours or 0, MAX_TYPED_HOURS):
+        errors.append(
+            f"Les heures saisies sont hors des limites : au plus {format_number(calculations.MONTHLY_CEILING_HOURS)} h "
+            "par mois pour un contrat."
+        )
         return errors
     if amount is not None:
         if placement.modality != Modality.SIAE_SUBCONTRACT:
@@ -582,6 +651,7 @@ class _Write:
     created: bool
     changed: bool
     warnings: tuple[str, ...]
+    version_before: int = 0
 
 
 def _plan(index: int, entry: HoursEntry, record: HoursRecord | None, *, user, source: str, now) -> _Write:
@@ -591,7 +661,7 @@ def _plan(index: int, entry: HoursEntry, record: HoursRecord | None, *, user, so
     training = Decimal(entry.training_hours or 0)
     amount = entry.invoiced_amount_excl_vat if converted else None
     warnings = _warnings(entry, hours)
-    if entry.expected_version is not None and (record.version if record else 0) != entry.expected_version:
+    if entry.checks_version and (record.version if record else 0) != entry.expected_version:
         # Checked again on the locked rows: a record created by someone else since the check was not locked then.
         raise HoursBatchError({index: [CONFLICT_MESSAGE]})
     if record is None:
@@ -613,7 +683,9 @@ def _plan(index: int, entry: HoursEntry, record: HoursRecord | None, *, user, so
         and record.invoiced_amount_excl_vat == amount
         and record.is_converted == converted
     ):
-        return _Write(index, record, None, created=False, changed=False, warnings=warnings)
+        return _Write(
+            index, record, None, created=False, changed=False, warnings=warnings, version_before=record.version
+        )
     before = audit_services.HoursState.of(record)
     record.placement = entry.placement  # already loaded: the audit reads the person from it
     record.hours = hours
@@ -627,8 +699,9 @@ def _plan(index: int, entry: HoursEntry, record: HoursRecord | None, *, user, so
     record.reviewed_by = None
     record.reviewed_at = None
     record.rejection_reason = ""
+    version_before = record.version
     record.version += 1
-    return _Write(index, record, before, created=False, changed=True, warnings=warnings)
+    return _Write(index, record, before, created=False, changed=True, warnings=warnings, version_before=version_before)
 
 
 # The values a changed record takes whatever its row (see `_plan`); the others are set row by row.
@@ -753,17 +826,26 @@ def _declare(entries: list[HoursEntry], *, user, source: str) -> list[Declaratio
         if write.changed and (write.record.placement_id, write.record.month) in was_validated
     )
     return [
-        DeclarationResult(record=write.record, created=write.created, changed=write.changed, warnings=write.warnings)
+        DeclarationResult(
+            record=write.record,
+            created=write.created,
+            changed=write.changed,
+            warnings=write.warnings,
+            version_before=write.version_before,
+        )
         for write in writes
     ]
 
 
 @transaction.atomic
 def declare_hours(*, entry: HoursEntry, user, source: str = HoursSource.GRID) -> DeclarationResult:
-    """Create or update the hours record of one placement and month."""
+    """Create or update the hours record of one placement and month. A stale `entry.expected_version` raises
+    HoursConflict (a ValidationError), any other refusal a ValidationError."""
     try:
         return _declare([entry], user=user, source=source)[0]
     except HoursBatchError as error:
+        if error.row_errors[0] == [CONFLICT_MESSAGE]:
+            raise HoursConflict() from error
         raise ValidationError(error.row_errors[0]) from error
 
 
@@ -791,26 +873,53 @@ def declare_month(*, entries: Sequence[HoursEntry], user, source: str = HoursSou
     return _declare(list(entries), user=user, source=source)
 
 
-def _review(records: Iterable[HoursRecord], *, from_statuses: Sequence[str], **values) -> int:
-    pks = [record.pk for record in records]
-    queryset = HoursRecord.objects.select_for_update().filter(pk__in=pks, status__in=from_statuses)
-    locked = list(queryset.values_list("pk", flat=True))
+def _review(
+    records: Iterable[HoursRecord],
+    *,
+    versions: "Mapping[int, int] | VersionCheck",
+    from_statuses: Sequence[str],
+    **values,
+) -> int:
+    """Change the status of the records, all or nothing, if each still has the version its reviewer saw.
+
+    `versions` maps each record's id to the version shown to the reviewer (or is UNCHECKED for a system
+    write); the versions are compared on the locked rows, so a record changed, validated or rejected in between
+    raises HoursConflict and nothing is written. Records not in `from_statuses` are left as they are.
+    """
+    pks = sorted({record.pk for record in records})
+    if versions is not UNCHECKED:
+        missing = [pk for pk in pks if pk not in versions]
+        if missing:
+            raise TypeError(f"No version seen given for the records {missing}.")
+        for pk in pks:
+            _checked_version(versions[pk])
+    locked = dict(
+        HoursRecord.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", "version")
+    )
+    if versions is not UNCHECKED:
+        stale = [pk for pk in pks if locked.get(pk) != versions[pk]]
+        if stale:
+            raise HoursConflict(REVIEW_CONFLICT_MESSAGE, record_ids=stale)
+    eligible = list(HoursRecord.objects.filter(pk__in=pks, status__in=from_statuses).values_list("pk", flat=True))
     with audit_services.track_hours(
-        record_ids=locked, user=values.get("reviewed_by"), reason=values.get("rejection_reason", "")
+        record_ids=eligible, user=values.get("reviewed_by"), reason=values.get("rejection_reason", "")
     ):
-        count = HoursRecord.objects.filter(pk__in=locked).update(
+        count = HoursRecord.objects.filter(pk__in=eligible).update(
             reviewed_at=timezone.now(), version=F("version") + 1, **values
         )
     if HoursStatus.VALIDATED in (values["status"], *from_statuses):  # the summary counts validated records only
-        summary.refresh(HoursRecord.objects.filter(pk__in=locked).values_list("placement_id", flat=True).distinct())
+        summary.refresh(HoursRecord.objects.filter(pk__in=eligible).values_list("placement_id", flat=True).distinct())
     return count
 
 
 @transaction.atomic
-def validate_hours(*, records: Iterable[HoursRecord], user) -> int:
-    """Validate declared (or previously rejected) records; returns how many were validated."""
+def validate_hours(*, records: Iterable[HoursRecord], versions: "Mapping[int, int] | VersionCheck", user) -> int:
+    """Validate declared (or previously rejected) records; returns how many were validated.
+
+    `versions`: the version of each record (by id) its reviewer saw, or UNCHECKED for a system write."""
     return _review(
         records,
+        versions=versions,
         from_statuses=[HoursStatus.DECLARED, HoursStatus.REJECTED],
         status=HoursStatus.VALIDATED,
         reviewed_by=user,
@@ -819,13 +928,16 @@ def validate_hours(*, records: Iterable[HoursRecord], user) -> int:
 
 
 @transaction.atomic
-def reject_hours(*, records: Iterable[HoursRecord], user, reason: str) -> int:
-    """Reject declared records with a reason; returns how many were rejected."""
+def reject_hours(
+    *, records: Iterable[HoursRecord], versions: "Mapping[int, int] | VersionCheck", user, reason: str
+) -> int:
+    """Reject declared records with a reason; returns how many were rejected. `versions`: see validate_hours."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Indiquez le motif du rejet.")
     return _review(
         records,
+        versions=versions,
         from_statuses=[HoursStatus.DECLARED],
         status=HoursStatus.REJECTED,
         reviewed_by=user,

@@ -36,13 +36,34 @@ MONTHS_OFFERED = 24
 ROW_INPUTS = ("hours", "training_hours", "invoiced_amount")
 
 
+# Months the grid may show: far enough for any contract, near enough for month arithmetic never to leave
+# the calendar (a grid of 9999-12 computed 10000-01 and crashed).
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
 def parse_month(value: str | None) -> date | None:
-    """ "2025-03" → date(2025, 3, 1); None when absent or malformed."""
-    try:
-        year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
+    """ "2025-03" → date(2025, 3, 1); None when absent, malformed or outside MIN_YEAR..MAX_YEAR."""
+    parts = (value or "").split("-")
+    if len(parts) != 2 or not all(part.isdigit() and len(part) <= 4 for part in parts):
         return None
+    year, month = (int(part) for part in parts)
+    if not (MIN_YEAR <= year <= MAX_YEAR and 1 <= month <= 12):
+        return None
+    return date(year, month, 1)
+
+
+def _parameter_errors(params) -> list[str]:
+    """French refusals of the grid's query parameters (the page then shows the default month, all lots)."""
+    errors = []
+    if params.get("month") and parse_month(params["month"]) is None:
+        errors.append(
+            f"Le mois demandé ({params['month'][:20]}) n'est pas valide : indiquez un mois au format AAAA-MM, "
+            f"entre {MIN_YEAR} et {MAX_YEAR}."
+        )
+    lot = params.get("lot") or ""
+    if lot and not (lot.isdigit() and int(lot) < 2**63):
+        errors.append("Le lot demandé n'est pas valide : choisissez-le dans la liste.")
+    return errors
 
 
 def default_month(today: date) -> date:
@@ -106,6 +127,10 @@ class GridRow:
     @cached_property
     def record_pk_text(self) -> str:
         return str(self.record.pk) if self.record is not None else ""
+
+    @cached_property
+    def review_value(self) -> str:
+        return review_value(self.record) if self.record is not None else ""
 
     @cached_property
     def detail_url(self) -> str:
@@ -317,43 +342,97 @@ def _save(request, rows: list[GridRow], month: date) -> bool:
     return True
 
 
+REVIEW_ACTIONS = ("validate", "reject")
+CHANGED_SINCE_SHOWN = (
+    "Ce relevé a changé depuis l'affichage de la page : vérifiez sa saisie avant de le valider ou de le rejeter."
+)
+MAX_VERSION = 2**31 - 1
+
+
+def review_value(record: HoursRecord) -> str:
+    """The value of a record's review checkbox: its id and the version shown ("34567:2")."""
+    return f"{record.pk}:{record.version}"
+
+
+def _ticked_versions(values: list[str]) -> dict[int, int] | None:
+    """{record id: version shown} from the ticked checkboxes; None when one is unreadable or a record comes
+    twice with different versions (a forged or mixed-up post)."""
+    versions: dict[int, int] = {}
+    for value in values:
+        pk_text, _, version_text = value.partition(":")
+        if not (pk_text.isdigit() and version_text.isdigit()):
+            return None
+        pk, version = int(pk_text), int(version_text)
+        if pk >= 2**63 or version > MAX_VERSION or versions.setdefault(pk, version) != version:
+            return None
+    return versions
+
+
 def _review(request, rows: list[GridRow], action: str) -> str | None:
-    """Validate or reject the ticked records; returns the reason error to show, if any."""
-    ticked = set(request.POST.getlist("review"))
-    records = [row.record for row in rows if row.reviewable and str(row.record.pk) in ticked]
-    if not records:
+    """Validate or reject the ticked records, each at the version the page showed, all or nothing; returns the
+    error to show, if any (nothing is written then)."""
+    versions = _ticked_versions(request.POST.getlist("review"))
+    if versions is None:
+        return "La sélection envoyée est illisible : rechargez la page puis cochez de nouveau les relevés."
+    if not versions:
         messages.error(request, "Cochez au moins un relevé déclaré à valider ou à rejeter.")
         return None
-    if action == "validate":
-        count = services.validate_hours(records=records, user=request.user)
-        messages.success(request, f"{count} relevé{'s' if count > 1 else ''} validé{'s' if count > 1 else ''}.")
-        return None
+    # Whatever their status now: a record validated or rejected since the page was shown is a conflict (its
+    # version moved on), not a record silently left out.
+    records = [row.record for row in rows if row.validatable and row.record is not None and row.record.pk in versions]
+    if len(records) != len(versions):
+        return services.REVIEW_CONFLICT_MESSAGE  # a ticked record is no longer on this page
     try:
-        count = services.reject_hours(records=records, user=request.user, reason=request.POST.get("reject_reason", ""))
+        if action == "validate":
+            count = services.validate_hours(records=records, versions=versions, user=request.user)
+        else:
+            count = services.reject_hours(
+                records=records, versions=versions, user=request.user, reason=request.POST.get("reject_reason", "")
+            )
+    except services.HoursConflict as error:
+        for row in rows:
+            if row.record is not None and row.record.pk in error.record_ids:
+                row.errors = [CHANGED_SINCE_SHOWN]
+        return " ".join(error.messages)
     except ValidationError as error:
         return " ".join(error.messages)
-    messages.success(request, f"{count} relevé{'s' if count > 1 else ''} rejeté{'s' if count > 1 else ''}.")
+    done = "validé" if action == "validate" else "rejeté"
+    plural = "s" if count > 1 else ""
+    messages.success(request, f"{count} relevé{plural} {done}{plural}.")
     return None
 
 
 def hours_grid(request):
     user = request.user
     today = timezone.localdate()
+    parameter_errors = _parameter_errors(request.GET)
     month = parse_month(request.GET.get("month")) or default_month(today)
     lot = None
-    if request.GET.get("lot"):
+    if request.GET.get("lot") and not parameter_errors:
         lot = get_object_or_404(Lot.objects.visible_to(user).select_related("market"), pk=request.GET["lot"])
     placements = list(grid_placements(user, month, lot))
     status = 200
     review_error = None
     ticked: set[str] = set()
-    if request.method == "POST":
+    if parameter_errors:
+        # Refused whole, a post included: nothing is written for a month or lot that was not the one shown.
+        for error in parameter_errors:
+            messages.error(request, error)
+        rows = build_rows(user, placements)
+        status = 400
+    elif request.method == "POST":
         if not permissions.is_facilitator(user):
             raise PermissionDenied("Les lecteur·rices consultent la grille sans la modifier.")
-        action = request.POST.get("action", "save")
-        if action in ("validate", "reject"):
+        actions = set(request.POST.getlist("action")) or {"save"}
+        action = actions.pop() if len(actions) == 1 else None
+        if action is None or action in REVIEW_ACTIONS:
             rows = build_rows(user, placements)
-            review_error = _review(request, rows, action)
+            if action is None:
+                # One button sends one action: a post that would both save, validate or reject is refused whole.
+                review_error = "Un même envoi ne peut pas à la fois valider et rejeter (ou enregistrer) : rien n'a "
+                review_error += "été enregistré. Choisissez une seule action."
+            else:
+                review_error = _review(request, rows, action)
             if review_error is None:
                 return redirect(_grid_url(month, lot))
             ticked = set(request.POST.getlist("review"))

@@ -71,7 +71,10 @@ def test_through_the_grid_the_second_save_is_told_and_the_first_value_stays(exis
     placement, (first, second) = setting()
     if existing:
         services.declare_hours(
-            entry=services.HoursEntry(placement=placement, month=MARCH, hours=Decimal("50")), user=first
+            entry=services.HoursEntry(
+                placement=placement, month=MARCH, hours=Decimal("50"), expected_version=services.UNCHECKED
+            ),
+            user=first,
         )
     first_client, second_client = client_of(first), client_of(second)
     # Both open the same grid, then both save a different value.
@@ -110,7 +113,10 @@ def test_two_real_connections_saving_at_once(existing, monkeypatch):
     seen_version = 0
     if existing:
         record = services.declare_hours(
-            entry=services.HoursEntry(placement=placement, month=MARCH, hours=Decimal("50")), user=people[0]
+            entry=services.HoursEntry(
+                placement=placement, month=MARCH, hours=Decimal("50"), expected_version=services.UNCHECKED
+            ),
+            user=people[0],
         ).record
         seen_version = record.version
     check = services.check_hours_entry

@@ -140,9 +140,11 @@ def test_hours_declared_validated_and_rejected_through_the_services(world, api):
     assert response.status_code == 201, response.content
     record = HoursRecord.objects.get(pk=response.json()["id"])
     assert record.hours == Decimal("12.5") and record.source == HoursSource.API and record.declared_by == world.owner
-    # Same month again: an update, not a duplicate.
+    # Same month again, with the version read: an update, not a duplicate.
     response = api.post(
-        f"{V1}/hours/", {"placement": world.placement.pk, "month": "2025-04-15", "hours": "13"}, format="json"
+        f"{V1}/hours/",
+        {"placement": world.placement.pk, "month": "2025-04-15", "hours": "13", "version": record.version},
+        format="json",
     )
     assert response.status_code == 200
     assert HoursRecord.objects.filter(placement=world.placement, month=date(2025, 4, 1)).count() == 1
@@ -157,13 +159,19 @@ def test_hours_declared_validated_and_rejected_through_the_services(world, api):
     )
     assert "hors de la période du contrat" in str(response.json())
     # Validation and rejection.
-    response = api.post(f"{V1}/hours/{record.pk}/validate/")
+    record.refresh_from_db()
+    response = api.post(f"{V1}/hours/{record.pk}/validate/", {"version": record.version}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "validated"
-    assert api.post(f"{V1}/hours/{record.pk}/validate/").status_code == 400
-    response = api.patch(f"{V1}/hours/{record.pk}/", {"hours": "20"}, format="json")
+    version = response.json()["version"]
+    assert api.post(f"{V1}/hours/{record.pk}/validate/", {"version": version}, format="json").status_code == 400
+    response = api.patch(f"{V1}/hours/{record.pk}/", {"hours": "20", "version": version}, format="json")
     assert response.json()["status"] == "declared" and response.json()["hours"] == "20.00"
-    assert api.post(f"{V1}/hours/{record.pk}/reject/", {"reason": " "}, format="json").status_code == 400
-    response = api.post(f"{V1}/hours/{record.pk}/reject/", {"reason": "Feuille non signée"}, format="json")
+    version = response.json()["version"]
+    response = api.post(f"{V1}/hours/{record.pk}/reject/", {"reason": " ", "version": version}, format="json")
+    assert response.status_code == 400
+    response = api.post(
+        f"{V1}/hours/{record.pk}/reject/", {"reason": "Feuille non signée", "version": version}, format="json"
+    )
     assert response.json()["status"] == "rejected"
     assert response.json()["rejection_reason"] == "Feuille non signée"
 

@@ -37,11 +37,17 @@ def test_hours_history_records_who_when_before_after(world):
     # A correction, then a rejection with its reason.
     services.declare_hours(
         entry=services.HoursEntry(
-            placement=a.placement, month=datetime.date(2025, 4, 1), hours=Decimal("70"), training_hours=Decimal("5")
+            placement=a.placement,
+            month=datetime.date(2025, 4, 1),
+            hours=Decimal("70"),
+            training_hours=Decimal("5"),
+            expected_version=services.UNCHECKED,
         ),
         user=world.users["fac_a"],
     )
-    services.reject_hours(records=[a.declared], user=world.users["fac_a"], reason="Relevé illisible")
+    services.reject_hours(
+        records=[a.declared], user=world.users["fac_a"], reason="Relevé illisible", versions=services.UNCHECKED
+    )
     last = list(HoursChange.objects.filter(record=a.declared).order_by("at", "pk"))[-2:]
     assert (last[0].hours_before, last[0].hours_after, last[0].training_hours_after) == (
         Decimal("60"),
@@ -57,7 +63,11 @@ def test_hours_history_records_who_when_before_after(world):
     count = HoursChange.objects.count()
     services.declare_hours(
         entry=services.HoursEntry(
-            placement=a.placement, month=datetime.date(2025, 4, 1), hours=Decimal("70"), training_hours=Decimal("5")
+            placement=a.placement,
+            month=datetime.date(2025, 4, 1),
+            hours=Decimal("70"),
+            training_hours=Decimal("5"),
+            expected_version=services.UNCHECKED,
         ),
         user=world.users["fac_a"],
     )

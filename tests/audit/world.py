@@ -81,12 +81,22 @@ def _tenant(key, *, structure, buyer, company, commune, qpv, validator):
         end_date=datetime.date(2025, 12, 31),
     )
     record = services.declare_hours(
-        entry=services.HoursEntry(placement=placement, month=datetime.date(2025, 3, 1), hours=Decimal("100")),
+        entry=services.HoursEntry(
+            placement=placement,
+            month=datetime.date(2025, 3, 1),
+            hours=Decimal("100"),
+            expected_version=services.UNCHECKED,
+        ),
         user=validator,
     ).record
-    services.validate_hours(records=[record], user=validator)
+    services.validate_hours(records=[record], user=validator, versions=services.UNCHECKED)
     declared = services.declare_hours(
-        entry=services.HoursEntry(placement=placement, month=datetime.date(2025, 4, 1), hours=Decimal("60")),
+        entry=services.HoursEntry(
+            placement=placement,
+            month=datetime.date(2025, 4, 1),
+            hours=Decimal("60"),
+            expected_version=services.UNCHECKED,
+        ),
         user=validator,
     ).record
     outcome = OutcomeFactory(placement=placement, observed_on=datetime.date(2026, 1, 5))

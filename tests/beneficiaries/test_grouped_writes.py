@@ -56,9 +56,23 @@ def world():
 
 def entries_of(new, changed, same, versioned, *, version=2):
     return [
-        HoursEntry(placement=new, month=MARCH, hours=Decimal("35.5"), training_hours=Decimal("4")),
-        HoursEntry(placement=changed, month=date(2025, 3, 17), hours=Decimal("60")),
-        HoursEntry(placement=same, month=MARCH, hours=Decimal("70"), training_hours=Decimal("5")),
+        HoursEntry(
+            placement=new,
+            month=MARCH,
+            hours=Decimal("35.5"),
+            training_hours=Decimal("4"),
+            expected_version=services.UNCHECKED,
+        ),
+        HoursEntry(
+            placement=changed, month=date(2025, 3, 17), hours=Decimal("60"), expected_version=services.UNCHECKED
+        ),
+        HoursEntry(
+            placement=same,
+            month=MARCH,
+            hours=Decimal("70"),
+            training_hours=Decimal("5"),
+            expected_version=services.UNCHECKED,
+        ),
         HoursEntry(placement=versioned, month=MARCH, hours=Decimal("12"), expected_version=version),
     ]
 
@@ -233,7 +247,12 @@ def batch(size: int):
             version = HoursRecordFactory(placement=placement, month=MARCH, hours=Decimal("20")).version
         hours = Decimal("20") if index % 3 == 2 else Decimal("30")
         entries.append(
-            HoursEntry(placement=placement, month=MARCH, hours=hours, expected_version=version if ai_row else None)
+            HoursEntry(
+                placement=placement,
+                month=MARCH,
+                hours=hours,
+                expected_version=version if ai_row else services.UNCHECKED,
+            )
         )
     return entries
 
@@ -261,7 +280,9 @@ def test_checking_a_batch_without_writing_tells_what_each_entry_alone_would_and_
         entries = batch(size)
         # A stale version on the first AI row, and an excess on the second row.
         entries[0] = HoursEntry(placement=entries[0].placement, month=MARCH, hours=Decimal("1"), expected_version=7)
-        entries[1] = HoursEntry(placement=entries[1].placement, month=MARCH, hours=Decimal("300"))
+        entries[1] = HoursEntry(
+            placement=entries[1].placement, month=MARCH, hours=Decimal("300"), expected_version=services.UNCHECKED
+        )
         with CaptureQueriesContext(connection) as captured:
             refusals = services.check_hours_entries(entries)
         counts.append(len(captured.captured_queries))

@@ -361,6 +361,7 @@ def test_add_criterion_refuses_a_future_date():
 
 
 def declare(placement, month=date(2025, 3, 1), hours="100", user=None, **fields):
+    fields.setdefault("expected_version", services.UNCHECKED)
     entry = HoursEntry(placement=placement, month=month, hours=Decimal(hours), **fields)
     return services.declare_hours(entry=entry, user=user or UserFactory())
 
@@ -492,7 +493,7 @@ def test_an_amount_is_refused_for_other_modalities():
 def test_redeclaring_updates_the_record_and_sends_it_back_to_review():
     placement = place()
     first = declare(placement).record
-    services.validate_hours(records=[first], user=UserFactory())
+    services.validate_hours(records=[first], user=UserFactory(), versions=services.UNCHECKED)
     first.refresh_from_db()
     assert (first.status, first.version) == (HoursStatus.VALIDATED, 2)
     other_user = UserFactory()
@@ -511,7 +512,7 @@ def test_redeclaring_updates_the_record_and_sends_it_back_to_review():
 def test_redeclaring_identical_values_writes_nothing():
     placement = place()
     first = declare(placement, hours="100", training_hours=Decimal("5")).record
-    services.validate_hours(records=[first], user=UserFactory())
+    services.validate_hours(records=[first], user=UserFactory(), versions=services.UNCHECKED)
     first.refresh_from_db()
     result = declare(placement, hours="100.00", training_hours=Decimal("5.0"))
     assert (result.created, result.changed) == (False, False)
@@ -555,9 +556,18 @@ def test_a_concurrent_insert_is_translated_into_a_french_refusal(monkeypatch):
 
 def test_check_hours_entry_writes_nothing():
     placement = place()
-    entry = HoursEntry(placement=placement, month=date(2025, 3, 1), hours=Decimal("300"))
+    entry = HoursEntry(
+        placement=placement, month=date(2025, 3, 1), hours=Decimal("300"), expected_version=services.UNCHECKED
+    )
     assert services.check_hours_entry(entry) == ["300 h dépasse le maximum légal de 220 h par mois pour un contrat."]
-    assert services.check_hours_entry(HoursEntry(placement=placement, month=date(2025, 3, 1), hours=Decimal("1"))) == []
+    assert (
+        services.check_hours_entry(
+            HoursEntry(
+                placement=placement, month=date(2025, 3, 1), hours=Decimal("1"), expected_version=services.UNCHECKED
+            )
+        )
+        == []
+    )
     assert not HoursRecord.objects.exists()
 
 
@@ -653,9 +663,9 @@ def test_ai_cap_when_correcting_a_month_counts_the_new_value_only():
 def test_declare_month_is_all_or_nothing_with_the_row_index():
     one, two, three = place(), place(), place()
     entries = [
-        HoursEntry(placement=one, month=date(2025, 3, 1), hours=Decimal("100")),
-        HoursEntry(placement=two, month=date(2025, 3, 1), hours=Decimal("300")),
-        HoursEntry(placement=three, month=date(2025, 3, 1), hours=Decimal("-2")),
+        HoursEntry(placement=one, month=date(2025, 3, 1), hours=Decimal("100"), expected_version=services.UNCHECKED),
+        HoursEntry(placement=two, month=date(2025, 3, 1), hours=Decimal("300"), expected_version=services.UNCHECKED),
+        HoursEntry(placement=three, month=date(2025, 3, 1), hours=Decimal("-2"), expected_version=services.UNCHECKED),
     ]
     with pytest.raises(HoursBatchError) as excinfo:
         services.declare_month(entries=entries, user=UserFactory())
@@ -675,8 +685,8 @@ def test_declare_month_writes_every_row_then_is_idempotent():
     one, two = place(), place()
     user = UserFactory()
     entries = [
-        HoursEntry(placement=one, month=date(2025, 3, 1), hours=Decimal("100")),
-        HoursEntry(placement=two, month=date(2025, 3, 1), hours=Decimal("160")),
+        HoursEntry(placement=one, month=date(2025, 3, 1), hours=Decimal("100"), expected_version=services.UNCHECKED),
+        HoursEntry(placement=two, month=date(2025, 3, 1), hours=Decimal("160"), expected_version=services.UNCHECKED),
     ]
     results = services.declare_month(entries=entries, user=user, source=HoursSource.IMPORT)
     assert [result.created for result in results] == [True, True]
@@ -691,8 +701,12 @@ def test_declare_month_writes_every_row_then_is_idempotent():
 def test_declare_month_refuses_the_same_placement_and_month_twice():
     placement = place()
     entries = [
-        HoursEntry(placement=placement, month=date(2025, 3, 1), hours=Decimal("10")),
-        HoursEntry(placement=placement, month=date(2025, 3, 20), hours=Decimal("20")),
+        HoursEntry(
+            placement=placement, month=date(2025, 3, 1), hours=Decimal("10"), expected_version=services.UNCHECKED
+        ),
+        HoursEntry(
+            placement=placement, month=date(2025, 3, 20), hours=Decimal("20"), expected_version=services.UNCHECKED
+        ),
     ]
     with pytest.raises(HoursBatchError) as excinfo:
         services.declare_month(entries=entries, user=UserFactory())
@@ -704,8 +718,8 @@ def test_declare_month_counts_the_other_rows_of_the_batch_against_the_ai_cap():
     first, second = ai_placement(), ai_placement()
     fill(first, date(2024, 1, 1), 22, "20")  # 440 h up to 10/2025
     ok = [
-        HoursEntry(placement=first, month=date(2025, 11, 1), hours=Decimal("20")),
-        HoursEntry(placement=second, month=date(2025, 12, 1), hours=Decimal("21")),
+        HoursEntry(placement=first, month=date(2025, 11, 1), hours=Decimal("20"), expected_version=services.UNCHECKED),
+        HoursEntry(placement=second, month=date(2025, 12, 1), hours=Decimal("21"), expected_version=services.UNCHECKED),
     ]
     # Each row alone fits (460 h, 461 h), together they reach 481 h.
     assert services.check_hours_entry(ok[0]) == []
@@ -714,7 +728,9 @@ def test_declare_month_counts_the_other_rows_of_the_batch_against_the_ai_cap():
         services.declare_month(entries=ok, user=UserFactory())
     assert excinfo.value.row_errors == {0: [AI_CAP_MESSAGE.format("1")], 1: [AI_CAP_MESSAGE.format("1")]}
     assert HoursRecord.objects.count() == 22
-    ok[1] = HoursEntry(placement=second, month=date(2025, 12, 1), hours=Decimal("20"))
+    ok[1] = HoursEntry(
+        placement=second, month=date(2025, 12, 1), hours=Decimal("20"), expected_version=services.UNCHECKED
+    )
     assert len(services.declare_month(entries=ok, user=UserFactory())) == 2
 
 
@@ -747,7 +763,7 @@ def test_validate_hours_validates_declared_and_rejected_records():
     )
     validated = HoursRecordFactory(placement=placement, month=date(2025, 3, 1), status=HoursStatus.VALIDATED)
     reviewer = UserFactory()
-    count = services.validate_hours(records=[declared, rejected, validated], user=reviewer)
+    count = services.validate_hours(records=[declared, rejected, validated], user=reviewer, versions=services.UNCHECKED)
     assert count == 2
     for record in (declared, rejected):
         record.refresh_from_db()
@@ -766,12 +782,15 @@ def test_reject_hours_requires_a_reason_and_only_rejects_declared_records():
     validated = HoursRecordFactory(placement=placement, month=date(2025, 2, 1), status=HoursStatus.VALIDATED)
     reviewer = UserFactory()
     with pytest.raises(ValidationError) as excinfo:
-        services.reject_hours(records=[declared], user=reviewer, reason="   ")
+        services.reject_hours(records=[declared], user=reviewer, reason="   ", versions=services.UNCHECKED)
     assert refusal(excinfo) == ["Indiquez le motif du rejet."]
     declared.refresh_from_db()
     assert declared.status == HoursStatus.DECLARED
     count = services.reject_hours(
-        records=HoursRecord.objects.filter(placement=placement), user=reviewer, reason=" Heures en double "
+        records=HoursRecord.objects.filter(placement=placement),
+        user=reviewer,
+        reason=" Heures en double ",
+        versions=services.UNCHECKED,
     )
     assert count == 1
     declared.refresh_from_db()
@@ -787,7 +806,7 @@ def test_reject_hours_requires_a_reason_and_only_rejects_declared_records():
 def test_a_rejected_record_corrected_by_the_declarant_goes_back_to_declared():
     placement = place()
     record = declare(placement).record
-    services.reject_hours(records=[record], user=UserFactory(), reason="Trop d'heures")
+    services.reject_hours(records=[record], user=UserFactory(), reason="Trop d'heures", versions=services.UNCHECKED)
     result = declare(placement, hours="90")
     result.record.refresh_from_db()
     assert (result.record.status, result.record.rejection_reason) == (HoursStatus.DECLARED, "")
@@ -795,10 +814,16 @@ def test_a_rejected_record_corrected_by_the_declarant_goes_back_to_declared():
 
 def test_missing_hours_are_refused_and_missing_training_means_zero():
     placement = place()
-    entry = HoursEntry(placement=placement, month=date(2025, 3, 1), hours=None)
+    entry = HoursEntry(placement=placement, month=date(2025, 3, 1), hours=None, expected_version=services.UNCHECKED)
     assert services.check_hours_entry(entry) == ["Indiquez le nombre d'heures."]
     result = services.declare_hours(
-        entry=HoursEntry(placement=placement, month=date(2025, 3, 1), hours=Decimal("7"), training_hours=None),
+        entry=HoursEntry(
+            placement=placement,
+            month=date(2025, 3, 1),
+            hours=Decimal("7"),
+            training_hours=None,
+            expected_version=services.UNCHECKED,
+        ),
         user=None,
     )
     assert result.record.training_hours == 0

@@ -109,14 +109,15 @@ def test_no_activity_for_one_row_and_for_all_empty_rows(owner_client, structure,
 def test_validate_and_reject_with_a_reason(owner_client, reader_client, rows):
     first = HoursRecordFactory(placement=rows[0], status=HoursStatus.DECLARED)
     second = HoursRecordFactory(placement=rows[1], status=HoursStatus.DECLARED)
-    assert reader_client.post(GRID, {"action": "validate", "review": [first.pk]}).status_code == 403
-    owner_client.post(GRID, {"action": "validate", "review": [first.pk]})
+    ticked_first, ticked_second = f"{first.pk}:{first.version}", f"{second.pk}:{second.version}"
+    assert reader_client.post(GRID, {"action": "validate", "review": [ticked_first]}).status_code == 403
+    owner_client.post(GRID, {"action": "validate", "review": [ticked_first]})
     first.refresh_from_db()
     assert first.status == HoursStatus.VALIDATED
-    response = owner_client.post(GRID, {"action": "reject", "review": [second.pk], "reject_reason": " "})
+    response = owner_client.post(GRID, {"action": "reject", "review": [ticked_second], "reject_reason": " "})
     assert response.status_code == 422
     assert 'aria-describedby="reject-reason-error"' in response.text and "Indiquez le motif du rejet." in response.text
-    owner_client.post(GRID, {"action": "reject", "review": [second.pk], "reject_reason": "Relevé non signé"})
+    owner_client.post(GRID, {"action": "reject", "review": [ticked_second], "reject_reason": "Relevé non signé"})
     second.refresh_from_db()
     assert (second.status, second.rejection_reason) == (HoursStatus.REJECTED, "Relevé non signé")
 
@@ -184,8 +185,8 @@ def test_ids_above_999_are_rendered_without_thousands_separator(owner_client, st
     )
     HoursRecordFactory(pk=34567, placement=other, month=datetime.date(2025, 3, 1), status=HoursStatus.DECLARED)
     page = owner_client.get(GRID).text
-    assert 'name="review" value="34567"' in page
-    owner_client.post(GRID, {"action": "validate", "review": ["34567"]})
+    assert 'name="review" value="34567:1"' in page
+    owner_client.post(GRID, {"action": "validate", "review": ["34567:1"]})
     assert HoursRecord.objects.get(pk=34567).status == HoursStatus.VALIDATED
     detail = owner_client.get("/participants/23456/").text
     assert "?beneficiary=23456" in detail

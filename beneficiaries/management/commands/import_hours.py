@@ -37,7 +37,14 @@ class Command(BaseCommand):
             # Progress lines every thousand rows, on the error output (the result stays alone on stdout).
             rows = imports.parse_file(data, filename=path, progress=self._reading)
             self.stderr.write(f"{len(rows)} lignes lues, vérification…")
-            report = imports.process(rows, user=user, commit=not options["dry_run"], progress=self._progress)
+            # Checked and written in one transaction, with no preview shown to anybody: no version to expect.
+            report = imports.process(
+                rows,
+                user=user,
+                commit=not options["dry_run"],
+                expected_versions=imports.UNCHECKED,
+                progress=self._progress,
+            )
         except OSError as error:
             raise CommandError(f"Impossible de lire {path} : {error.strerror}.") from error
         except imports.FileRefused as error:
