@@ -204,7 +204,12 @@ def fill(world, key: str, superuser) -> None:
         evidence_type=EvidenceType.OTHER,
         derogation_reason=secrets["derogation"],
     )
-    assert services.reject_hours(records=[tenant.declared], user=superuser, reason=secrets["rejection"]) == 1
+    assert (
+        services.reject_hours(
+            records=[tenant.declared], user=superuser, reason=secrets["rejection"], versions=services.UNCHECKED
+        )
+        == 1
+    )
     person.refresh_from_db()
     placement = Placement.objects.select_related("beneficiary", "lot").get(pk=tenant.placement.pk)
     record = HoursRecord.objects.get(pk=tenant.declared.pk)
