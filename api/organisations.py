@@ -5,7 +5,7 @@ import django_filters
 from django.db.models import Q
 from rest_framework import serializers
 
-from api.base import CleanModelSerializer, ReadCreateUpdateViewSet
+from api.base import CleanModelSerializer, FilterSet, ReadCreateUpdateViewSet
 from organisations.models import SHARED_KINDS, Organisation
 from organisations.scoping import scope_of
 
@@ -26,7 +26,7 @@ class OrganisationSerializer(CleanModelSerializer):
         return value
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class OrganisationFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Recherche sur le nom ou le SIRET")
     department = django_filters.CharFilter(field_name="commune__department", label="Département (code INSEE)")
 

@@ -1,9 +1,9 @@
 """Outcomes of placements (sorties), written through beneficiaries.services.record_outcome."""
 
-import django_filters
 from rest_framework import serializers
 
-from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
+from api.base import FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
+from api.placements import placement_label
 from audit.models import AccessAction, Channel
 from audit.services import log_access
 from beneficiaries.models import Outcome, Placement
@@ -12,7 +12,9 @@ from organisations.permissions import can_edit
 
 
 class OutcomeSerializer(serializers.ModelSerializer):
-    placement = VisibleRelatedField(queryset=Placement.objects.all(), label="contrat / mission")
+    placement = VisibleRelatedField(
+        queryset=Placement.objects.all(), label="contrat / mission", display=placement_label
+    )
 
     class Meta:
         model = Outcome
@@ -52,7 +54,7 @@ class OutcomeSerializer(serializers.ModelSerializer):
         return self._record(instance.placement, values)
 
 
-class OutcomeFilter(django_filters.FilterSet):
+class OutcomeFilter(FilterSet):
     year = YearFilter(field_name="observed_on__year", label="Année de constat")
     lot = IdFilter(field_name="placement__lot", label="Lot")
     market = IdFilter(field_name="placement__lot__market", label="Marché")

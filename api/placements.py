@@ -7,7 +7,7 @@ another one follows the person) gets the placement without any identity: no pers
 import django_filters
 from rest_framework import serializers
 
-from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
+from api.base import FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
 from audit.models import AccessAction, Channel
 from audit.services import log_access
 from beneficiaries.models import Beneficiary, Placement
@@ -30,6 +30,11 @@ IDENTITY_FIELDS = (
     "is_rsa",
     "qpv_at_start",
 )
+
+
+def placement_label(placement) -> str:
+    """A placement in the browsable API's <select>: its number only, never the person (who may be hidden)."""
+    return f"Contrat n° {placement.pk}"
 
 
 def nullable_flag(label):
@@ -103,7 +108,7 @@ class PlacementSerializer(serializers.ModelSerializer):
         return update_placement(placement=instance, **changes)
 
 
-class PlacementFilter(django_filters.FilterSet):
+class PlacementFilter(FilterSet):
     market = IdFilter(field_name="lot__market", label="Marché")
     buyer = IdFilter(field_name="lot__market__buyer", label="Acheteur")
     facilitator = IdFilter(field_name="lot__market__facilitator", label="Structure du marché")
