@@ -8,12 +8,21 @@ from audit.models import AccessAction, Channel
 from audit.services import log_access
 from beneficiaries.models import Outcome, Placement
 from beneficiaries.services import record_outcome
-from organisations.permissions import can_edit
+from organisations.permissions import can_edit, can_see_identity
+
+NOTES_REFUSED = "Seule la structure qui accompagne la personne renseigne les observations."
 
 
 class OutcomeSerializer(serializers.ModelSerializer):
     placement = VisibleRelatedField(
         queryset=Placement.objects.all(), label="contrat / mission", display=placement_label
+    )
+    notes = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        label="observations",
+        help_text="Nul pour qui ne suit pas la personne (acheteur, coordination, autre structure).",
     )
 
     class Meta:
@@ -21,7 +30,21 @@ class OutcomeSerializer(serializers.ModelSerializer):
         fields = ["id", "placement", "stage", "result", "observed_on", "notes"]
         validators = []  # one outcome per placement and stage: record_outcome updates it
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not can_see_identity(self.context["request"].user, instance.placement.beneficiary):
+            data["notes"] = None  # free text about the person (health, family): their structure only
+        return data
+
     def validate(self, attrs):
+        placement = attrs.get("placement", getattr(self.instance, "placement", None))
+        user = self.context["request"].user
+        if placement is not None and "notes" in attrs and not can_see_identity(user, placement.beneficiary):
+            if attrs["notes"]:
+                raise serializers.ValidationError({"notes": [NOTES_REFUSED]})
+            attrs.pop("notes")  # an empty value from whoever cannot read them keeps what is written
+        if "notes" in attrs and attrs["notes"] is None:
+            attrs.pop("notes")
         if self.instance is not None:
             for name in ("placement", "stage"):
                 if name in attrs and attrs[name] != getattr(self.instance, name):
@@ -37,7 +60,7 @@ class OutcomeSerializer(serializers.ModelSerializer):
             stage=values["stage"],
             result=values["result"],
             observed_on=values["observed_on"],
-            notes=values.get("notes", ""),
+            notes=values.get("notes"),
         )
 
     def create(self, validated_data):
@@ -48,7 +71,6 @@ class OutcomeSerializer(serializers.ModelSerializer):
             "stage": instance.stage,
             "result": instance.result,
             "observed_on": instance.observed_on,
-            "notes": instance.notes,
             **validated_data,
         }
         return self._record(instance.placement, values)

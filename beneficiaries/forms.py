@@ -239,6 +239,12 @@ class OutcomeForm(forms.Form):
     observed_on = french_date_field("Constatée le")
     notes = forms.CharField(label="Observations", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, with_notes: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_notes:
+            # Free text about the person: only their structure reads and writes it (record_outcome keeps it).
+            del self.fields["notes"]
+
 
 # Monthly hours grid ----------------------------------------------------------------------------------------
 

@@ -209,8 +209,11 @@ def update_placement(*, placement: Placement, **changes) -> Placement:
 
 
 @transaction.atomic
-def record_outcome(*, placement: Placement, stage: str, result: str, observed_on: date, notes: str = "") -> Outcome:
-    """Create or update the outcome of a placement at one stage (end, six months later)."""
+def record_outcome(
+    *, placement: Placement, stage: str, result: str, observed_on: date, notes: str | None = None
+) -> Outcome:
+    """Create or update the outcome of a placement at one stage (end, six months later). `notes` None keeps the
+    notes already written (whoever may not read them, e.g. the market's structure, never erases them)."""
     errors = []
     if stage not in OutcomeStage.values:
         errors.append("Moment de sortie inconnu.")
@@ -227,7 +230,7 @@ def record_outcome(*, placement: Placement, stage: str, result: str, observed_on
             outcome, _ = Outcome.objects.update_or_create(
                 placement=placement,
                 stage=stage,
-                defaults={"result": result, "observed_on": observed_on, "notes": notes},
+                defaults={"result": result, "observed_on": observed_on, **({} if notes is None else {"notes": notes})},
             )
     except IntegrityError as error:
         raise ValidationError("Une sortie est déjà enregistrée pour ce contrat à ce moment.") from error
