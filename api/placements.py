@@ -14,7 +14,9 @@ from beneficiaries.models import Beneficiary, Placement
 from beneficiaries.services import PLACEMENT_FIELDS, start_placement, update_placement
 from markets.models import Lot
 from organisations.models import Organisation
-from organisations.permissions import can_edit, can_see_identity, can_see_sensitive_criteria
+from organisations.permissions import can_change_person, can_edit, can_see_identity, can_see_sensitive_criteria
+
+PERSON_CHANGE_REFUSED = "Seule la structure qui suit la personne du contrat peut en changer la personne."
 
 # Fields about the person, emptied (null) for whoever may not see who they are.
 IDENTITY_FIELDS = (
@@ -99,13 +101,16 @@ class PlacementSerializer(serializers.ModelSerializer):
         return start_placement(**{name: value for name, value in validated_data.items() if name in PLACEMENT_FIELDS})
 
     def update(self, instance, validated_data):
+        user = self.context["request"].user
         changes = {name: value for name, value in validated_data.items() if name in PLACEMENT_FIELDS}
+        if changes.get("beneficiary", instance.beneficiary) != instance.beneficiary:
+            require(can_change_person(user, instance), PERSON_CHANGE_REFUSED)
         if "beneficiary" in changes or "lot" in changes:
             candidate = Placement(
                 beneficiary=changes.get("beneficiary", instance.beneficiary), lot=changes.get("lot", instance.lot)
             )
-            require(can_edit(self.context["request"].user, candidate))
-        return update_placement(placement=instance, **changes)
+            require(can_edit(user, candidate))
+        return update_placement(placement=instance, user=user, channel=Channel.API, **changes)
 
 
 class PlacementFilter(FilterSet):

@@ -35,6 +35,11 @@ def french_date_field(label: str, *, required: bool = True, help_text: str = DAT
 def add_service_errors(form: forms.Form, error: ValidationError, fields_by_message: dict[str, str] | None = None):
     """Put a service refusal back on the form: on a field when its message is known to concern one."""
     fields_by_message = fields_by_message or {}
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for message in ValidationError(errors).messages:
+                form.add_error(field if field in form.fields else None, message)
+        return
     for message in error.messages:
         field = fields_by_message.get(message)
         form.add_error(field if field in form.fields else None, message)

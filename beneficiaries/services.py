@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit import services as audit_services
+from audit.models import AccessAction, Channel
 from beneficiaries import bulk, calculations
 from beneficiaries.choices import (
     Criterion,
@@ -48,6 +49,9 @@ CONFLICT_MESSAGE = (
 # Rows per query when a batch reads (ids in one IN list) and writes (one INSERT, one UPDATE, one history insert).
 BATCH_SIZE = 5000
 WRITE_BATCH_SIZE = 2000
+PERSON_CHANGE_REFUSED = (
+    "Seule une personne suivie par la même structure que la personne actuelle peut reprendre ce contrat."
+)
 PLACEMENT_FIELDS = frozenset({"beneficiary", "lot", "employer", "modality", "start_date", "end_date", "job_title"})
 
 
@@ -155,9 +159,17 @@ def start_placement(
     return placement
 
 
+def check_person_change(*, placement: Placement, beneficiary: Beneficiary) -> None:
+    """A contract changes person only within the structure that follows its current person: another structure
+    (the market's, say) never takes the contract, its hours and its history away from it."""
+    if beneficiary.pk != placement.beneficiary_id and beneficiary.structure_id != placement.beneficiary.structure_id:
+        raise ValidationError({"beneficiary": PERSON_CHANGE_REFUSED}, code="other_structure")
+
+
 @transaction.atomic
-def update_placement(*, placement: Placement, **changes) -> Placement:
-    """Change a placement. Publics are frozen again only when the start date or the person changes."""
+def update_placement(*, placement: Placement, user=None, channel: str = Channel.WEB, **changes) -> Placement:
+    """Change a placement. Publics are frozen again only when the start date or the person changes; a change of
+    person is written in the access journal of both people (by `user`)."""
     unknown = set(changes) - PLACEMENT_FIELDS
     if unknown:
         raise TypeError(f"Champs inconnus : {', '.join(sorted(unknown))}")
@@ -165,6 +177,9 @@ def update_placement(*, placement: Placement, **changes) -> Placement:
     changed = {name for name, value in changes.items() if getattr(placement, name) != value}
     if not changed:
         return placement
+    previous_person = placement.beneficiary
+    if "beneficiary" in changed:
+        check_person_change(placement=placement, beneficiary=changes["beneficiary"])
     for name in changed:
         setattr(placement, name, changes[name])
     checks = set()
@@ -202,6 +217,20 @@ def update_placement(*, placement: Placement, **changes) -> Placement:
     except IntegrityError as error:
         raise ValidationError("Le contrat n'a pas pu être enregistré : ses données sont incohérentes.") from error
     summary.refresh([placement.pk])  # the summary copies the person, lot, modality and publics
+    if "beneficiary" in changed:
+        for person, detail in (
+            (
+                previous_person,
+                f"Contrat n° {placement.pk} retiré : attribué à la personne n° {placement.beneficiary_id}",
+            ),
+            (
+                placement.beneficiary,
+                f"Contrat n° {placement.pk} attribué (auparavant personne n° {previous_person.pk})",
+            ),
+        ):
+            audit_services.log_access(
+                user=user, beneficiary=person, action=AccessAction.CHANGED, channel=channel, detail=detail
+            )
     return placement
 
 

@@ -97,9 +97,15 @@ def placement_update(request, pk):
         "job_title": placement.job_title,
     }
     form = _placement_form(request, request.POST or None, initial=initial)
+    if permissions.can_change_person(request.user, placement):
+        # Another person of the same structure only (services.check_person_change).
+        field = form.fields["beneficiary"]
+        field.queryset = field.queryset.filter(structure=placement.beneficiary.structure_id)
+    else:
+        del form.fields["beneficiary"]  # the market's structure edits the contract, never who holds it
     if request.method == "POST" and form.is_valid():
         try:
-            updated = services.update_placement(placement=placement, **form.cleaned_data)
+            updated = services.update_placement(placement=placement, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error, PlacementForm.FIELDS_BY_MESSAGE)
         else:
