@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
+from django.utils.text import capfirst
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
@@ -109,7 +110,7 @@ class FilterSet(django_filters.FilterSet):
     def filter_for_field(cls, field, field_name, lookup_expr=None):
         if field.is_relation and lookup_expr in (None, "exact"):
             target = field.target_field
-            label = field.verbose_name[:1].upper() + field.verbose_name[1:]
+            label = capfirst(field.verbose_name)
             if isinstance(target, models.IntegerField):
                 return IdFilter(field_name=field_name, label=label)
             return django_filters.CharFilter(field_name=field_name, label=label, max_length=target.max_length)
