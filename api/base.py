@@ -3,7 +3,8 @@
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.utils.text import capfirst
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
@@ -20,7 +21,18 @@ def request_user(serializer):
 
 
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
-    """A primary key among the objects the user sees (`Model.objects.visible_to(user)`)."""
+    """A primary key among the objects the user sees (`Model.objects.visible_to(user)`).
+
+    In the browsable API's HTML forms, the <select> lists at most REST_FRAMEWORK["HTML_SELECT_CUTOFF"] of them,
+    labelled by `display` (default: the object's name): a label must never say more than the user may read
+    (api.placements.placement_label)."""
+
+    def __init__(self, *, display=None, **kwargs):
+        self.display = display
+        super().__init__(**kwargs)
+
+    def display_value(self, instance):
+        return self.display(instance) if self.display else super().display_value(instance)
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -115,3 +127,19 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(*args, **kwargs)
+
+
+class FilterSet(django_filters.FilterSet):
+    """The API's filtersets: a relation named in `Meta.fields` filters on the related object's key (an id, or a
+    code for territories), never on a `<select>` of every row of the related table, which the browsable API
+    would render for anyone (tests/security/test_related_choices.py)."""
+
+    @classmethod
+    def filter_for_field(cls, field, field_name, lookup_expr=None):
+        if field.is_relation and lookup_expr in (None, "exact"):
+            target = field.target_field
+            label = capfirst(field.verbose_name)
+            if isinstance(target, models.IntegerField):
+                return IdFilter(field_name=field_name, label=label)
+            return django_filters.CharFilter(field_name=field_name, label=label, max_length=target.max_length)
+        return super().filter_for_field(field, field_name, lookup_expr)

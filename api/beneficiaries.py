@@ -11,7 +11,15 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.base import CleanModelSerializer, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, require, shown
+from api.base import (
+    CleanModelSerializer,
+    FilterSet,
+    IdFilter,
+    ReadCreateUpdateViewSet,
+    VisibleRelatedField,
+    require,
+    shown,
+)
 from audit.models import AccessAction, Channel
 from audit.services import log_access
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion
@@ -71,7 +79,7 @@ class BeneficiarySerializer(CleanModelSerializer):
         return CriterionSerializer(criteria, many=True).data
 
 
-class BeneficiaryFilter(django_filters.FilterSet):
+class BeneficiaryFilter(FilterSet):
     q = django_filters.CharFilter(field_name="last_name", lookup_expr="icontains", label="Nom (recherche)")
     criterion = django_filters.CharFilter(field_name="criteria__criterion", label="Critère détenu", distinct=True)
     lot = IdFilter(field_name="placements__lot", label="Lot d'un de ses contrats", distinct=True)

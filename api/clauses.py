@@ -4,7 +4,7 @@ import django_filters
 from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
-from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter
+from api.base import FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter
 from beneficiaries.choices import Criterion, Modality
 from clauses.models import Clause
 from clauses.services import CLAUSE_FIELDS, save_clause
@@ -89,7 +89,7 @@ class ClauseSerializer(serializers.ModelSerializer):
         return {name: value for name, value in validated_data.items() if name in CLAUSE_FIELDS}
 
 
-class ClauseFilter(django_filters.FilterSet):
+class ClauseFilter(FilterSet):
     market = IdFilter(field_name="lot__market", label="Marché")
     market_type = django_filters.CharFilter(field_name="lot__market__market_type", label="Type de marché")
     buyer = IdFilter(field_name="lot__market__buyer", label="Acheteur")

@@ -12,7 +12,8 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
+from api.base import FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
+from api.placements import placement_label
 from beneficiaries.calculations import first_of_month
 from beneficiaries.choices import HoursSource
 from beneficiaries.models import HoursRecord, Placement
@@ -46,7 +47,9 @@ CONFLICT_RESPONSE = OpenApiResponse(
 
 
 class HoursRecordSerializer(serializers.ModelSerializer):
-    placement = VisibleRelatedField(queryset=Placement.objects.all(), label="contrat / mission")
+    placement = VisibleRelatedField(
+        queryset=Placement.objects.all(), label="contrat / mission", display=placement_label
+    )
     lot = serializers.IntegerField(source="placement.lot_id", read_only=True, label="lot")
     # No bounds here: the service refuses negative hours and the monthly ceiling with its own messages.
     hours = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, label="heures d'insertion")
@@ -128,7 +131,7 @@ class RejectionSerializer(ReviewSerializer):
     reason = serializers.CharField(label="motif du rejet")
 
 
-class HoursFilter(django_filters.FilterSet):
+class HoursFilter(FilterSet):
     year = YearFilter(field_name="month__year", label="Année")
     month_from = django_filters.DateFilter(field_name="month", lookup_expr="gte", label="À partir du mois (AAAA-MM-01)")
     month_to = django_filters.DateFilter(field_name="month", lookup_expr="lte", label="Jusqu'au mois (AAAA-MM-01)")

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from rest_framework import serializers
 
-from api.base import CleanModelSerializer, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter
+from api.base import CleanModelSerializer, FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter
 from clauses.models import Clause
 from markets.models import Lot, Market, Operation
 from organisations.models import Organisation
@@ -36,7 +36,7 @@ class OperationSerializer(CleanModelSerializer):
         return validate_own_structure(self, value)
 
 
-class OperationFilter(django_filters.FilterSet):
+class OperationFilter(FilterSet):
     department = django_filters.CharFilter(field_name="commune__department", label="Département (code INSEE)")
 
     class Meta:
@@ -94,7 +94,7 @@ class YearFilterMixin:
         return queryset.filter(start_date__year__lte=value, end_date__year__gte=value)
 
 
-class MarketFilter(YearFilterMixin, django_filters.FilterSet):
+class MarketFilter(YearFilterMixin, FilterSet):
     year = YearFilter(method="overlapping_year", label="Année d'exécution")
     notified_year = YearFilter(field_name="notified_on__year", label="Année de notification")
     buyer_type = django_filters.CharFilter(field_name="buyer__buyer_type", label="Type d'acheteur")
@@ -165,7 +165,7 @@ class LotSerializer(CleanModelSerializer):
         return super().to_representation(instance)
 
 
-class LotFilter(YearFilterMixin, django_filters.FilterSet):
+class LotFilter(YearFilterMixin, FilterSet):
     year = YearFilter(method="overlapping_year", label="Année d'exécution")
     market_type = django_filters.CharFilter(field_name="market__market_type", label="Type de marché")
     buyer = IdFilter(field_name="market__buyer", label="Acheteur")

@@ -5,9 +5,10 @@ import django_filters
 from django.db.models import Q
 from rest_framework import serializers
 
-from api.base import CleanModelSerializer, ReadCreateUpdateViewSet
+from api.base import CleanModelSerializer, FilterSet, ReadCreateUpdateViewSet
 from organisations.models import SHARED_KINDS, Organisation
 from organisations.scoping import scope_of
+from organisations.services import update_organisation
 
 
 class OrganisationSerializer(CleanModelSerializer):
@@ -17,16 +18,18 @@ class OrganisationSerializer(CleanModelSerializer):
 
     def validate_kind(self, value):
         user = self.context["request"].user
-        if self.instance is not None and value != self.instance.kind:
-            raise serializers.ValidationError("La nature d'une organisation ne se change pas.")
         if self.instance is None and value not in SHARED_KINDS and not scope_of(user).is_superuser:
             raise serializers.ValidationError(
                 "Seuls les acheteurs, les entreprises et les structures d'insertion se créent par l'API."
             )
         return value
 
+    def update(self, instance, validated_data):
+        # The same rules and history as the web form (a change of nature is refused there).
+        return update_organisation(organisation=instance, user=self.context["request"].user, **validated_data)
 
-class OrganisationFilter(django_filters.FilterSet):
+
+class OrganisationFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Recherche sur le nom ou le SIRET")
     department = django_filters.CharFilter(field_name="commune__department", label="Département (code INSEE)")
 

@@ -1,18 +1,29 @@
 """Outcomes of placements (sorties), written through beneficiaries.services.record_outcome."""
 
-import django_filters
 from rest_framework import serializers
 
-from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require, shown
+from api.base import FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require, shown
+from api.placements import placement_label
 from audit.models import AccessAction, Channel
 from audit.services import log_access
 from beneficiaries.models import Outcome, Placement
 from beneficiaries.services import record_outcome
-from organisations.permissions import can_edit
+from organisations.permissions import can_edit, can_see_identity
+
+NOTES_REFUSED = "Seule la structure qui accompagne la personne renseigne les observations."
 
 
 class OutcomeSerializer(serializers.ModelSerializer):
-    placement = VisibleRelatedField(queryset=Placement.objects.all(), label="contrat / mission")
+    placement = VisibleRelatedField(
+        queryset=Placement.objects.all(), label="contrat / mission", display=placement_label
+    )
+    notes = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        label="observations",
+        help_text="Nul pour qui ne suit pas la personne (acheteur, coordination, autre structure).",
+    )
 
     class Meta:
         model = Outcome
@@ -21,11 +32,21 @@ class OutcomeSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if data.get("notes"):  # free text about the person
+        if not can_see_identity(self.context["request"].user, instance.placement.beneficiary):
+            data["notes"] = None  # free text about the person (health, family): their structure only
+        elif data.get("notes"):  # free text about the person
             shown(self, instance.placement.beneficiary)
         return data
 
     def validate(self, attrs):
+        placement = attrs.get("placement", getattr(self.instance, "placement", None))
+        user = self.context["request"].user
+        if placement is not None and "notes" in attrs and not can_see_identity(user, placement.beneficiary):
+            if attrs["notes"]:
+                raise serializers.ValidationError({"notes": [NOTES_REFUSED]})
+            attrs.pop("notes")  # an empty value from whoever cannot read them keeps what is written
+        if "notes" in attrs and attrs["notes"] is None:
+            attrs.pop("notes")
         if self.instance is not None:
             for name in ("placement", "stage"):
                 if name in attrs and attrs[name] != getattr(self.instance, name):
@@ -41,7 +62,7 @@ class OutcomeSerializer(serializers.ModelSerializer):
             stage=values["stage"],
             result=values["result"],
             observed_on=values["observed_on"],
-            notes=values.get("notes", ""),
+            notes=values.get("notes"),
         )
 
     def create(self, validated_data):
@@ -52,13 +73,12 @@ class OutcomeSerializer(serializers.ModelSerializer):
             "stage": instance.stage,
             "result": instance.result,
             "observed_on": instance.observed_on,
-            "notes": instance.notes,
             **validated_data,
         }
         return self._record(instance.placement, values)
 
 
-class OutcomeFilter(django_filters.FilterSet):
+class OutcomeFilter(FilterSet):
     year = YearFilter(field_name="observed_on__year", label="Année de constat")
     lot = IdFilter(field_name="placement__lot", label="Lot")
     market = IdFilter(field_name="placement__lot__market", label="Marché")

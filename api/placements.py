@@ -7,14 +7,16 @@ another one follows the person) gets the placement without any identity: no pers
 import django_filters
 from rest_framework import serializers
 
-from api.base import IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require, shown
+from api.base import FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require, shown
 from audit.models import AccessAction, Channel
 from audit.services import log_access
 from beneficiaries.models import Beneficiary, Placement
 from beneficiaries.services import PLACEMENT_FIELDS, start_placement, update_placement
 from markets.models import Lot
 from organisations.models import Organisation
-from organisations.permissions import can_edit, can_see_identity, can_see_sensitive_criteria
+from organisations.permissions import can_change_person, can_edit, can_see_identity, can_see_sensitive_criteria
+
+PERSON_CHANGE_REFUSED = "Seule la structure qui suit la personne du contrat peut en changer la personne."
 
 # Fields about the person, emptied (null) for whoever may not see who they are.
 IDENTITY_FIELDS = (
@@ -30,6 +32,11 @@ IDENTITY_FIELDS = (
     "is_rsa",
     "qpv_at_start",
 )
+
+
+def placement_label(placement) -> str:
+    """A placement in the browsable API's <select>: its number only, never the person (who may be hidden)."""
+    return f"Contrat n° {placement.pk}"
 
 
 def nullable_flag(label):
@@ -96,16 +103,19 @@ class PlacementSerializer(serializers.ModelSerializer):
         return start_placement(**{name: value for name, value in validated_data.items() if name in PLACEMENT_FIELDS})
 
     def update(self, instance, validated_data):
+        user = self.context["request"].user
         changes = {name: value for name, value in validated_data.items() if name in PLACEMENT_FIELDS}
+        if changes.get("beneficiary", instance.beneficiary) != instance.beneficiary:
+            require(can_change_person(user, instance), PERSON_CHANGE_REFUSED)
         if "beneficiary" in changes or "lot" in changes:
             candidate = Placement(
                 beneficiary=changes.get("beneficiary", instance.beneficiary), lot=changes.get("lot", instance.lot)
             )
-            require(can_edit(self.context["request"].user, candidate))
-        return update_placement(placement=instance, **changes)
+            require(can_edit(user, candidate))
+        return update_placement(placement=instance, user=user, channel=Channel.API, **changes)
 
 
-class PlacementFilter(django_filters.FilterSet):
+class PlacementFilter(FilterSet):
     market = IdFilter(field_name="lot__market", label="Marché")
     buyer = IdFilter(field_name="lot__market__buyer", label="Acheteur")
     facilitator = IdFilter(field_name="lot__market__facilitator", label="Structure du marché")

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from rest_framework import serializers, viewsets
 
+from api.base import FilterSet
 from territories.models import Commune, Department, Epci, Qpv, Region
 
 
@@ -37,7 +38,7 @@ class QpvSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "communes"]
 
 
-class SearchFilterSet(django_filters.FilterSet):
+class SearchFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label="Recherche sur le nom ou le code")
 
     def search(self, queryset, name, value):

@@ -127,3 +127,58 @@ class HoursChange(models.Model):
         from beneficiaries.choices import HoursStatus
 
         return HoursStatus(self.status_after).label
+
+
+class OrganisationChangeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Changes of the organisations the user administers."""
+        from organisations.scoping import scope_of
+
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(organisation__in=scope.admin_ids)
+
+
+class OrganisationChange(models.Model):
+    """One change of an organisation's details (a rename, a new type...): who, when, each field before and after.
+    Written by organisations.services.update_organisation, whatever the route (web form, API)."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="changes", verbose_name="organisation"
+    )
+    at = models.DateTimeField("le", default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="par",
+    )
+    user_email = models.EmailField("e-mail de l'auteur·rice", blank=True)
+    # {field name: [value before, value after]}, values as stored (choices as their code).
+    fields = models.JSONField("champs modifiés")
+
+    objects = OrganisationChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "modification d'une organisation"
+        verbose_name_plural = "historique des organisations"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"Organisation n° {self.organisation_id} modifiée le {self.at:%d/%m/%Y}"
+
+    def lines(self) -> list[tuple[str, str, str]]:
+        """(field label, before, after) with choices shown by their label, for the organisation's page."""
+        from organisations.models import Organisation
+
+        lines = []
+        for name, (before, after) in self.fields.items():
+            field = Organisation._meta.get_field(name)
+            labels = dict(field.choices or ())
+            lines.append(
+                (str(field.verbose_name), str(labels.get(before, before) or "—"), str(labels.get(after, after) or "—"))
+            )
+        return lines

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.models import AccessAction, AccessLog, Channel, HoursChange
+from audit.models import AccessAction, AccessLog, Channel, HoursChange, OrganisationChange
 from beneficiaries import bulk
 from beneficiaries.choices import HoursSource, HoursStatus
 from config.formatting import french_month
@@ -254,3 +254,16 @@ def track_hours(*, record_ids: Iterable[int], user, reason: str = ""):
     changes, logs = _changes(list(queryset.all()), before, user, reason)
     HoursChange.objects.bulk_create(changes)
     AccessLog.objects.bulk_create(logs)
+
+
+def record_organisation_change(*, organisation, user, fields: dict[str, tuple]) -> OrganisationChange | None:
+    """History of an organisation's details: `fields` maps each changed field to (before, after)."""
+    if not fields:
+        return None
+    author, email = _author(user)
+    return OrganisationChange.objects.create(
+        organisation=organisation,
+        user=author,
+        user_email=email,
+        fields={name: [before, after] for name, (before, after) in fields.items()},
+    )

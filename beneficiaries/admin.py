@@ -114,6 +114,12 @@ class PlacementAdmin(JournalledAdmin):
     list_select_related = ["beneficiary", "lot__market", "employer"]
     inlines = [HoursRecordInline, OutcomeInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The person of a contract changes through beneficiaries.services.update_placement only (same structure,
+        # written in both people's journal): the web form or the API.
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "beneficiary"] if obj is not None else readonly
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         summary.refresh([form.instance.pk])  # the placement may have changed (its hours are read-only here)

@@ -35,6 +35,11 @@ def french_date_field(label: str, *, required: bool = True, help_text: str = DAT
 def add_service_errors(form: forms.Form, error: ValidationError, fields_by_message: dict[str, str] | None = None):
     """Put a service refusal back on the form: on a field when its message is known to concern one."""
     fields_by_message = fields_by_message or {}
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for message in ValidationError(errors).messages:
+                form.add_error(field if field in form.fields else None, message)
+        return
     for message in error.messages:
         field = fields_by_message.get(message)
         form.add_error(field if field in form.fields else None, message)
@@ -238,6 +243,12 @@ class OutcomeForm(forms.Form):
     result = forms.ChoiceField(label="Situation", choices=[("", "Choisir"), *OutcomeResult.choices])
     observed_on = french_date_field("Constatée le")
     notes = forms.CharField(label="Observations", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, with_notes: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_notes:
+            # Free text about the person: only their structure reads and writes it (record_outcome keeps it).
+            del self.fields["notes"]
 
 
 # Monthly hours grid ----------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit import services as audit_services
+from audit.models import AccessAction, Channel
 from beneficiaries import bulk, calculations
 from beneficiaries.choices import (
     Criterion,
@@ -53,6 +54,9 @@ REVIEW_CONFLICT_MESSAGE = (
 # Rows per query when a batch reads (ids in one IN list) and writes (one INSERT, one UPDATE, one history insert).
 BATCH_SIZE = 5000
 WRITE_BATCH_SIZE = 2000
+PERSON_CHANGE_REFUSED = (
+    "Seule une personne suivie par la même structure que la personne actuelle peut reprendre ce contrat."
+)
 PLACEMENT_FIELDS = frozenset({"beneficiary", "lot", "employer", "modality", "start_date", "end_date", "job_title"})
 
 
@@ -160,9 +164,17 @@ def start_placement(
     return placement
 
 
+def check_person_change(*, placement: Placement, beneficiary: Beneficiary) -> None:
+    """A contract changes person only within the structure that follows its current person: another structure
+    (the market's, say) never takes the contract, its hours and its history away from it."""
+    if beneficiary.pk != placement.beneficiary_id and beneficiary.structure_id != placement.beneficiary.structure_id:
+        raise ValidationError({"beneficiary": PERSON_CHANGE_REFUSED}, code="other_structure")
+
+
 @transaction.atomic
-def update_placement(*, placement: Placement, **changes) -> Placement:
-    """Change a placement. Publics are frozen again only when the start date or the person changes."""
+def update_placement(*, placement: Placement, user=None, channel: str = Channel.WEB, **changes) -> Placement:
+    """Change a placement. Publics are frozen again only when the start date or the person changes; a change of
+    person is written in the access journal of both people (by `user`)."""
     unknown = set(changes) - PLACEMENT_FIELDS
     if unknown:
         raise TypeError(f"Champs inconnus : {', '.join(sorted(unknown))}")
@@ -170,6 +182,9 @@ def update_placement(*, placement: Placement, **changes) -> Placement:
     changed = {name for name, value in changes.items() if getattr(placement, name) != value}
     if not changed:
         return placement
+    previous_person = placement.beneficiary
+    if "beneficiary" in changed:
+        check_person_change(placement=placement, beneficiary=changes["beneficiary"])
     for name in changed:
         setattr(placement, name, changes[name])
     checks = set()
@@ -207,6 +222,20 @@ def update_placement(*, placement: Placement, **changes) -> Placement:
     except IntegrityError as error:
         raise ValidationError("Le contrat n'a pas pu être enregistré : ses données sont incohérentes.") from error
     summary.refresh([placement.pk])  # the summary copies the person, lot, modality and publics
+    if "beneficiary" in changed:
+        for person, detail in (
+            (
+                previous_person,
+                f"Contrat n° {placement.pk} retiré : attribué à la personne n° {placement.beneficiary_id}",
+            ),
+            (
+                placement.beneficiary,
+                f"Contrat n° {placement.pk} attribué (auparavant personne n° {previous_person.pk})",
+            ),
+        ):
+            audit_services.log_access(
+                user=user, beneficiary=person, action=AccessAction.CHANGED, channel=channel, detail=detail
+            )
     return placement
 
 
@@ -214,8 +243,11 @@ def update_placement(*, placement: Placement, **changes) -> Placement:
 
 
 @transaction.atomic
-def record_outcome(*, placement: Placement, stage: str, result: str, observed_on: date, notes: str = "") -> Outcome:
-    """Create or update the outcome of a placement at one stage (end, six months later)."""
+def record_outcome(
+    *, placement: Placement, stage: str, result: str, observed_on: date, notes: str | None = None
+) -> Outcome:
+    """Create or update the outcome of a placement at one stage (end, six months later). `notes` None keeps the
+    notes already written (whoever may not read them, e.g. the market's structure, never erases them)."""
     errors = []
     if stage not in OutcomeStage.values:
         errors.append("Moment de sortie inconnu.")
@@ -232,7 +264,7 @@ def record_outcome(*, placement: Placement, stage: str, result: str, observed_on
             outcome, _ = Outcome.objects.update_or_create(
                 placement=placement,
                 stage=stage,
-                defaults={"result": result, "observed_on": observed_on, "notes": notes},
+                defaults={"result": result, "observed_on": observed_on, **({} if notes is None else {"notes": notes})},
             )
     except IntegrityError as error:
         raise ValidationError("Une sortie est déjà enregistrée pour ce contrat à ce moment.") from error

@@ -110,9 +110,15 @@ def placement_update(request, pk):
         "job_title": placement.job_title,
     }
     form = _placement_form(request, request.POST or None, initial=initial)
+    if permissions.can_change_person(request.user, placement):
+        # Another person of the same structure only (services.check_person_change).
+        field = form.fields["beneficiary"]
+        field.queryset = field.queryset.filter(structure=placement.beneficiary.structure_id)
+    else:
+        del form.fields["beneficiary"]  # the market's structure edits the contract, never who holds it
     if request.method == "POST" and form.is_valid():
         try:
-            updated = services.update_placement(placement=placement, **form.cleaned_data)
+            updated = services.update_placement(placement=placement, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error, PlacementForm.FIELDS_BY_MESSAGE)
         else:
@@ -128,8 +134,9 @@ def placement_update(request, pk):
     return render(request, "placements/placement_form.html", {"form": form, "placement": placement})
 
 
-def _outcome_forms(placement, bound_form=None):
-    """One form per stage (at the end, six months later), prefixed by the stage so ids stay unique."""
+def _outcome_forms(placement, bound_form=None, *, with_notes: bool):
+    """One form per stage (at the end, six months later), prefixed by the stage so ids stay unique. The notes
+    are shown only to the structure following the person (`with_notes`)."""
     outcomes = {outcome.stage: outcome for outcome in placement.outcomes.all()}
     forms = []
     for stage, label in OutcomeStage.choices:
@@ -139,8 +146,10 @@ def _outcome_forms(placement, bound_form=None):
             outcome = outcomes.get(stage)
             initial = {}
             if outcome is not None:
-                initial.update(result=outcome.result, observed_on=outcome.observed_on, notes=outcome.notes)
-            form = OutcomeForm(initial=initial, prefix=stage)
+                initial.update(result=outcome.result, observed_on=outcome.observed_on)
+                if with_notes:
+                    initial["notes"] = outcome.notes
+            form = OutcomeForm(initial=initial, prefix=stage, with_notes=with_notes)
         forms.append({"stage": stage, "label": label, "form": form, "outcome": outcomes.get(stage)})
     return forms
 
@@ -152,7 +161,9 @@ def _detail_context(request, placement, outcome_form=None):
         "can_edit": permissions.can_edit(user, placement),
         "can_see_identity": permissions.can_see_identity(user, placement.beneficiary),
         "records": placement.hours_records.order_by("-month").select_related("declared_by", "reviewed_by"),
-        "outcome_forms": _outcome_forms(placement, outcome_form),
+        "outcome_forms": _outcome_forms(
+            placement, outcome_form, with_notes=permissions.can_see_identity(user, placement.beneficiary)
+        ),
         "hours_changes": HoursChange.objects.filter(record__placement=placement).select_related("record"),
     }
 
@@ -175,7 +186,8 @@ def outcome_record(request, pk):
     if stage not in OutcomeStage.values:
         messages.error(request, "Moment de sortie inconnu.")
         return redirect("placements:detail", pk=placement.pk)
-    form = OutcomeForm(request.POST, prefix=stage)
+    with_notes = permissions.can_see_identity(request.user, placement.beneficiary)
+    form = OutcomeForm(request.POST, prefix=stage, with_notes=with_notes)
     if form.is_valid():
         try:
             outcome = services.record_outcome(placement=placement, stage=stage, **form.cleaned_data)

@@ -224,6 +224,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    # The browsable API stays on (integrators use it): its HTML forms list at most this many related objects,
+    # all within what the user sees (tests/security/test_related_choices.py).
+    "HTML_SELECT_CUTOFF": 50,
+    "HTML_SELECT_CUTOFF_TEXT": "Plus de {count} choix : saisissez l'identifiant.",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API Clausier",

@@ -59,6 +59,13 @@ def can_edit(user, obj) -> bool:
     return bool(owning_structure_ids(obj) & scope.facilitation_editor_ids)
 
 
+def can_change_person(user, placement) -> bool:
+    """Give a contract to another person: admins and members of the structure following its current person (the
+    market's structure edits the contract, but never takes it over: beneficiaries.services.check_person_change)."""
+    scope = scope_of(user)
+    return scope.is_superuser or placement.beneficiary.structure_id in scope.facilitation_editor_ids
+
+
 def can_manage_members(user, organisation) -> bool:
     scope = scope_of(user)
     return scope.is_superuser or scope.roles.get(organisation.pk) == Role.ADMIN

@@ -1,11 +1,54 @@
-"""Membership management (writes spanning users and memberships)."""
+"""Writes on organisations: their details (with their history) and their members."""
 
 import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from organisations.models import Membership, Role, User
+from audit.services import record_organisation_change
+from organisations.models import Membership, Organisation, Role, User
+from reporting import summary
+
+KIND_UNCHANGEABLE = "La nature d'une organisation ne se change pas."
+# Details an organisation's page edits (the form, the API); `kind` is given only to be refused when it changes.
+ORGANISATION_FIELDS = frozenset(
+    {"name", "kind", "buyer_type", "insertion_type", "siret", "commune", "region", "email", "phone"}
+)
+
+
+@transaction.atomic
+def update_organisation(*, organisation: Organisation, user, **changes) -> Organisation:
+    """Change an organisation's details, from the web form or the API alike.
+
+    Its nature never changes (a buyer turned into a company would lose its markets, a structure turned into a
+    buyer would lock its members out); every other change is kept in its history (audit.OrganisationChange),
+    which its admins read on its page. Refusals are French ValidationErrors on the field at fault."""
+    unknown = set(changes) - ORGANISATION_FIELDS
+    if unknown:
+        raise TypeError(f"Champs inconnus : {', '.join(sorted(unknown))}")
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if "kind" in changes and changes["kind"] != organisation.kind:
+        raise ValidationError({"kind": KIND_UNCHANGEABLE}, code="kind_unchangeable")
+    before = {name: getattr(organisation, _attname(name)) for name in changes}
+    for name, value in changes.items():
+        setattr(organisation, name, value)
+    organisation.full_clean()
+    fields = {
+        name: (before[name], getattr(organisation, _attname(name)))
+        for name in changes
+        if before[name] != getattr(organisation, _attname(name))
+    }
+    if not fields:
+        return organisation
+    organisation.save()
+    record_organisation_change(organisation=organisation, user=user, fields=fields)
+    summary.refresh_after_edit(organisation)  # reports copy the type of a buyer
+    return organisation
+
+
+def _attname(name: str) -> str:
+    """The stored column of a field (`commune_id` for `commune`), so the history holds plain values."""
+    return Organisation._meta.get_field(name).attname
 
 
 def _other_admins(membership: Membership):

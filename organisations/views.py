@@ -1,9 +1,10 @@
+import copy
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,13 +12,13 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from audit.models import OrganisationChange
 from markets.models import Lot, Market
 from organisations import permissions, scoping, services
 from organisations.filters import OrganisationFilter
 from organisations.forms import EmailAuthenticationForm, MemberAddForm, MemberRoleForm, OrganisationForm
 from organisations.models import Membership, Organisation
 from organisations.web import paginate, render_list, require
-from reporting import summary
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -82,6 +83,12 @@ def organisation_detail(request, pk):
         "members": members,
         "can_edit": permissions.can_edit(user, organisation),
         "can_manage_members": permissions.can_manage_members(user, organisation),
+        # Renames and other changes: for the organisation's admins (audit.OrganisationChange.visible_to).
+        "changes": (
+            OrganisationChange.objects.visible_to(user).filter(organisation=organisation)[:100]
+            if permissions.can_manage_members(user, organisation)
+            else None
+        ),
     }
     return render(request, "organisations/organisation_detail.html", context)
 
@@ -105,16 +112,17 @@ def organisation_create(request):
 def organisation_update(request, pk):
     organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
     require(permissions.can_edit(request.user, organisation))
-    allowed = _allowed_kinds(request.user)
-    if allowed is not None:
-        allowed = (*allowed, organisation.kind)
-    form = OrganisationForm(request.POST or None, instance=organisation, allowed_kinds=allowed)
+    # Its nature never changes (services.update_organisation): the form offers only the current one.
+    # The form works on a copy: the service reads the stored values (its history's "before") and writes them.
+    form = OrganisationForm(request.POST or None, instance=copy.copy(organisation), allowed_kinds=(organisation.kind,))
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            summary.refresh_after_edit(organisation)  # reports copy the type of a buyer
-        messages.success(request, "Les modifications ont été enregistrées.")
-        return redirect("organisations:detail", pk=organisation.pk)
+        try:
+            services.update_organisation(organisation=organisation, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Les modifications ont été enregistrées.")
+            return redirect("organisations:detail", pk=organisation.pk)
     return render(request, "organisations/organisation_form.html", {"form": form, "organisation": organisation})
 
 

@@ -245,7 +245,9 @@ def test_update_placement_refreezes_publics_when_the_start_date_changes():
 
 def test_update_placement_refreezes_publics_when_the_person_changes():
     placement = place(beneficiary=BeneficiaryFactory(sex=Sex.MALE))
-    woman = BeneficiaryFactory(sex=Sex.FEMALE, birth_date=date(1970, 1, 1))
+    woman = BeneficiaryFactory(
+        sex=Sex.FEMALE, birth_date=date(1970, 1, 1), structure=placement.beneficiary.structure
+    )  # a person of the same structure (services.check_person_change)
     placement = services.update_placement(placement=placement, beneficiary=woman)
     placement.refresh_from_db()
     assert placement.beneficiary == woman
