@@ -11,28 +11,31 @@ limit was hit and what to do:
   than `MAX_MEMBER_SIZE` decompressed, `MAX_TOTAL_SIZE` in all, no part compressed more than `MAX_RATIO` to
   one, no encrypted part; the small parts that openpyxl parses whole (manifest, workbook, styles) at most
   `MAX_SMALL_PART_SIZE`, the shared-strings table at most `MAX_SHARED_STRINGS_SIZE`;
-- XLSX while streaming (never a whole part in memory): no DTD and no entity (defusedxml), at most
+- XLSX while streaming (never a whole part in memory): no DTD, hence no entity (checked in each part's prolog
+  before ElementTree's C parser reads it; openpyxl parses its few small parts through defusedxml), at most
   `MAX_SHARED_STRINGS` shared strings, a declared dimension within `MAX_ROWS` + 1 rows and
   `MAX_DECLARED_COLUMNS` columns, at most `MAX_ROWS` + 1 row elements, none numbered beyond, at most
-  `MAX_CELLS_PER_ROW` cells in a row and `MAX_CELLS` in the sheet, values only in the first `MAX_COLUMNS`
-  columns, no cell longer than `MAX_CELL_LENGTH` characters. Empty rows are never materialised: only the
-  rows present in the file are read, and reading stops at the end of the sheet's data.
+  `MAX_CELLS_PER_ROW` cells and `MAX_ROW_BYTES` of XML in a row and `MAX_CELLS` in the sheet, values only in
+  the first `MAX_COLUMNS` columns, no cell longer than `MAX_CELL_LENGTH` characters. Empty rows are never
+  materialised: only the rows present in the file are read, and reading stops at the end of the sheet's data.
 
-openpyxl does the XLSX plumbing (manifest, workbook, relationships, styles for dates, cell conversion); this
-module drives its worksheet parser itself instead of `iter_rows`, which pads every row to the declared width
-and walks every missing row up to the declared height.
+openpyxl does the XLSX plumbing (manifest, workbook, relationships, styles that mark dates); this module
+streams the first worksheet and the shared strings itself rather than through `iter_rows`, which pads every
+row to the declared width, walks every missing row up to the declared height, loads every shared string
+first, and parses through defusedxml's pure-Python parser (about ten times slower) when it is installed.
 """
 
 import csv
 import io
 import re
+import xml.parsers.expat
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError
+from datetime import datetime
+from xml.etree import ElementTree
 
-import defusedxml
-from defusedxml.ElementTree import iterparse
+from defusedxml import DefusedXmlException, DTDForbidden
 from django.core.exceptions import ValidationError
 
 from config.formatting import french_number
@@ -49,12 +52,14 @@ MAX_TOTAL_SIZE = 80 * 1024 * 1024
 MAX_RATIO = 100
 MAX_SMALL_PART_SIZE = 4 * 1024 * 1024
 MAX_SHARED_STRINGS_SIZE = 16 * 1024 * 1024
-MAX_SHARED_STRINGS = 500_000
+MAX_SHARED_STRINGS = 300_000  # three distinct texts a row (names, reference) for the largest file
 MAX_DECLARED_COLUMNS = 1_024  # AMJ, LibreOffice's former last column: a whole row selected there still passes
 MAX_CELLS_PER_ROW = 1_024
 MAX_CELLS = 1_200_000
-MAX_ELEMENTS_OUTSIDE_ROWS = 10_000  # column widths, views, merged cells... everything but the rows
-MAX_ELEMENTS_PER_CELL = 64  # a value, a formula, a rich text of a few runs
+MAX_ELEMENTS_OUTSIDE_ROWS = 10_000  # column widths, views, selections... everything before the data but rows
+MAX_ROW_BYTES = 256 * 1024  # of XML for one row: 64 cells of 1,000 characters fit four times over
+MAX_ELEMENTS_PER_STRING = 256  # a shared string: its text, or rich-text runs with their formatting
+CHUNK_SIZE = 64 * 1024
 
 NOT_A_TABLE = "Ce fichier n'est pas un tableau lisible : envoyez un fichier CSV (UTF-8 ou Windows-1252) ou XLSX."
 NOT_XLSX = "Ce fichier n'est pas un classeur XLSX lisible : enregistrez-le au format XLSX ou CSV."
@@ -66,9 +71,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 CENTRAL_DIRECTORY_ENTRY = b"PK\x01\x02"
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 
-# Imported by name so that a missing package fails at start-up rather than on a hostile file; openpyxl then
-# parses its own parts through defusedxml too (openpyxl.xml.DEFUSEDXML).
-assert defusedxml
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+ROW_TAG, CELL_TAG, VALUE_TAG, FORMULA_TAG = f"{MAIN}row", f"{MAIN}c", f"{MAIN}v", f"{MAIN}f"
+INLINE_TAG, STRING_TAG, T_TAG, RUN_TAG = f"{MAIN}is", f"{MAIN}si", f"{MAIN}t", f"{MAIN}r"
+DATA_TAG, DIMENSION_TAG = f"{MAIN}sheetData", f"{MAIN}dimension"
 
 
 class FileRefused(ValidationError):
@@ -213,12 +219,12 @@ def _check_cells(number: int, cells: list) -> None:
 def xlsx_rows(data: bytes, stats: ReadStats) -> Iterator[tuple[int, list]]:
     archive = _open_archive(data)
     try:
-        sheet_path, cell_parser = _open_workbook(data, archive, stats)
+        workbook = _open_workbook(data, archive, stats)
     except FileRefused:
         raise
     except Exception as error:  # openpyxl raises anything on a damaged file
         raise _xml_refusal(error, "") from error
-    return _sheet_rows(archive, sheet_path, cell_parser, stats)
+    return _sheet_rows(archive, workbook, stats)
 
 
 def _open_archive(data: bytes) -> zipfile.ZipFile:
@@ -271,19 +277,35 @@ def _check_part(archive: zipfile.ZipFile, name: str, limit: int, what: str) -> b
         return False
     if size > limit:
         raise FileRefused(
-            f"{what} de ce classeur dépasse {mebibytes(limit)} décompressée ({mebibytes(size)}) : {SPLIT}"
+            f"{what} de ce classeur dépasse {mebibytes(limit)} une fois décompressé ({mebibytes(size)}) : {SPLIT}"
         )
+    try:
+        _check_prolog(archive, name)
+    except FileRefused:
+        raise
+    except Exception as error:
+        raise _xml_refusal(error, name) from error
     return True
 
 
-def _open_workbook(data: bytes, archive: zipfile.ZipFile, stats: ReadStats):
-    """Path of the first worksheet, the shared strings, and openpyxl's cell parser set up with the styles."""
+@dataclass
+class _Workbook:
+    """What reading the first worksheet needs: its part, the shared strings, the styles that hold dates."""
+
+    sheet_path: str
+    strings: list[str]
+    epoch: datetime
+    date_styles: set[int]
+    timedelta_styles: set[int]
+
+
+def _open_workbook(data: bytes, archive: zipfile.ZipFile, stats: ReadStats) -> _Workbook:
     from openpyxl.packaging.relationship import get_rels_path
     from openpyxl.reader.excel import ARC_CONTENT_TYPES, ExcelReader, _find_workbook_part
     from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.worksheet._reader import WorkSheetParser
     from openpyxl.xml.constants import ARC_STYLE, SHARED_STRINGS
 
+    # The small parts that openpyxl parses whole (through defusedxml, pinned): size and prolog checked first.
     if not _check_part(archive, ARC_CONTENT_TYPES, MAX_SMALL_PART_SIZE, "La liste des parties"):
         raise FileRefused(NOT_XLSX)
     reader = ExcelReader(io.BytesIO(data), read_only=True, keep_links=False)
@@ -299,59 +321,100 @@ def _open_workbook(data: bytes, archive: zipfile.ZipFile, stats: ReadStats):
     )
     if sheet_path is None or sheet_path not in reader.valid_files:
         raise FileRefused("Ce classeur n'a aucune feuille de calcul : enregistrez-le au format XLSX ou CSV.")
-    strings: list = []
+    strings: list[str] = []
     part = reader.package.find(SHARED_STRINGS)
     if part is not None and _check_part(archive, part.PartName[1:], MAX_SHARED_STRINGS_SIZE, "La table des textes"):
         strings = _shared_strings(archive, part.PartName[1:], stats)
     workbook = reader.wb
-    cell_parser = WorkSheetParser(
-        None,
-        strings,
-        data_only=False,
+    return _Workbook(
+        sheet_path=sheet_path,
+        strings=strings,
         epoch=workbook.epoch,
-        date_formats=workbook._date_formats,  # filled by apply_stylesheet
-        timedelta_formats=workbook._timedelta_formats,
+        date_styles=set(workbook._date_formats),  # filled by apply_stylesheet
+        timedelta_styles=set(workbook._timedelta_formats),
     )
-    return sheet_path, cell_parser
+
+
+class _RootReached(Exception):
+    pass
+
+
+def _check_prolog(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse a part whose prolog declares a DTD: the only way to declare entities (billion laughs, XXE).
+
+    Read up to the root element only, by expat itself, so any encoding it accepts is covered. The part is then
+    parsed by ElementTree's C parser, many times faster than defusedxml's pure-Python one."""
+    parser = xml.parsers.expat.ParserCreate()
+
+    def doctype(*_args):
+        raise DTDForbidden(None, None, None)
+
+    def root(*_args):
+        raise _RootReached
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = root
+    try:
+        with archive.open(name) as source:
+            while chunk := source.read(4096):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _RootReached:
+        return
 
 
 def _events(archive: zipfile.ZipFile, name: str):
-    """Start and end events of an XML part, decompressed and parsed a chunk at a time; no DTD, no entity."""
+    """Start and end events of an XML part without a DTD, decompressed and parsed a chunk at a time."""
+    _check_prolog(archive, name)
     with archive.open(name) as source:
-        yield from iterparse(source, events=("start", "end"), forbid_dtd=True)
+        # No DTD (checked just above), hence no entity to expand or fetch: the C parser is safe here.
+        yield from ElementTree.iterparse(source, events=("start", "end"))  # noqa: S314
+
+
+def _text_of(element) -> str:
+    """The text of a shared or inline string: its plain text, or its rich-text runs joined (phonetics left out)."""
+    parts = []
+    for child in element:
+        if child.tag == T_TAG:
+            parts.append(child.text or "")
+        elif child.tag == RUN_TAG:
+            text = child.find(T_TAG)
+            parts.append(text.text or "" if text is not None else "")
+    return "".join(parts).replace("x005F_", "")
 
 
 def _shared_strings(archive: zipfile.ZipFile, name: str, stats: ReadStats) -> list[str]:
-    from openpyxl.cell.text import Text
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-
-    string_tag = f"{{{SHEET_MAIN_NS}}}si"
     strings: list[str] = []
     root = None
     depth = inside = 0
-    for event, element in _events(archive, name):
-        if event == "start":
-            depth += 1
-            if root is None:
-                root = element
-                declared = element.get("uniqueCount") or ""
-                if declared.isdigit() and int(declared) > MAX_SHARED_STRINGS:
-                    raise FileRefused(_too_many_strings(int(declared)))
-            elif element.tag == string_tag:
-                inside = 0
-            else:
-                inside += 1
-                if inside > MAX_ELEMENTS_PER_CELL:
-                    raise FileRefused(_too_many_strings(None))
-            continue
-        depth -= 1
-        if element.tag == string_tag and depth == 1:
-            text = Text.from_tree(element).content.replace("x005F_", "")
-            strings.append(text)
-            stats.shared_strings += 1
-            if len(strings) > MAX_SHARED_STRINGS:
-                raise FileRefused(_too_many_strings(len(strings)))
-            root.clear()
+    try:
+        for event, element in _events(archive, name):
+            if event == "start":
+                depth += 1
+                if root is None:
+                    root = element
+                    declared = element.get("uniqueCount") or ""
+                    if declared.isdigit() and int(declared) > MAX_SHARED_STRINGS:
+                        raise FileRefused(_too_many_strings(int(declared)))
+                elif depth == 2:
+                    inside = 0
+                else:
+                    inside += 1
+                    if inside > MAX_ELEMENTS_PER_STRING:
+                        raise FileRefused(_too_many_strings(None))
+                continue
+            depth -= 1
+            if depth == 1:
+                if element.tag == STRING_TAG:
+                    strings.append(_text_of(element))
+                    stats.shared_strings += 1
+                    if len(strings) > MAX_SHARED_STRINGS:
+                        raise FileRefused(_too_many_strings(len(strings)))
+                root.clear()
+    except FileRefused:
+        raise
+    except Exception as error:  # XML and zip errors alike
+        raise _xml_refusal(error, name) from error
     return strings
 
 
@@ -363,122 +426,146 @@ def _too_many_strings(count: int | None) -> str:
     )
 
 
-def _sheet_rows(archive: zipfile.ZipFile, name: str, cell_parser, stats: ReadStats) -> Iterator[tuple[int, list]]:
-    """Rows present in the sheet, cells placed by their reference, stopping at the end of the sheet's data."""
-    from openpyxl.utils.cell import coordinate_to_tuple
-    from openpyxl.xml.constants import SHEET_MAIN_NS
+def _sheet_rows(archive: zipfile.ZipFile, workbook: _Workbook, stats: ReadStats) -> Iterator[tuple[int, list]]:
+    """Rows present in the sheet, cells placed by their reference, stopping at the end of the sheet's data.
 
-    row_tag, cell_tag = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}c"
-    data_tag, dimension_tag = f"{{{SHEET_MAIN_NS}}}sheetData", f"{{{SHEET_MAIN_NS}}}dimension"
-    formula_tag = f"{{{SHEET_MAIN_NS}}}f"
-    sheet_data = None
-    row_number = row_elements = outside = 0
-    in_row = in_cell = False
-    cell_elements = cells_in_row = 0
-    values: list = []
+    Only end events are listened to (half the cost of start and end): an element is whole when seen, so what
+    it may hold is bounded by the bytes read since the previous row (`MAX_ROW_BYTES`), and the elements left
+    between rows, which stay attached to the sheet, by their count (`MAX_ELEMENTS_OUTSIDE_ROWS`)."""
+    parser = ElementTree.XMLPullParser(events=("end",))  # no DTD (checked below), hence no entity
+    row_number = since_row = elements = outside = 0
     try:
-        for event, element in _events(archive, name):
-            tag = element.tag
-            if event == "start":
-                if tag == cell_tag and in_row:
-                    in_cell, cell_elements = True, 0
-                    cells_in_row += 1
-                    stats.cells += 1
-                    if cells_in_row > MAX_CELLS_PER_ROW:
-                        raise FileRefused(
-                            f"La ligne {n(row_number)} compte plus de {n(MAX_CELLS_PER_ROW)} cellules : supprimez "
-                            "les colonnes inutiles, ou enregistrez le classeur en CSV."
-                        )
-                    if stats.cells > MAX_CELLS:
-                        raise FileRefused(
-                            f"La feuille compte plus de {n(MAX_CELLS)} cellules : supprimez les colonnes "
-                            f"inutiles ou {SPLIT}"
-                        )
-                elif in_cell:
-                    cell_elements += 1
-                    if cell_elements > MAX_ELEMENTS_PER_CELL:
-                        raise FileRefused(f"Ligne {n(row_number)} : une cellule est démesurée. {RESAVE.capitalize()}")
-                elif tag == row_tag:
-                    row_elements += 1
-                    stats.rows += 1
-                    attribute = element.get("r")
-                    row_number = int(attribute) if attribute and attribute.isdigit() else row_number + 1
-                    if row_number > MAX_ROWS + 1 or row_elements > MAX_ROWS + 1:
-                        raise FileRefused(
-                            f"La feuille va au-delà de la ligne {n(MAX_ROWS + 1)} (ligne {n(row_number)}) : au "
-                            f"plus {n(MAX_ROWS)} lignes de relevé sous les en-têtes. Supprimez les lignes vides "
-                            f"en fin de feuille ou {SPLIT}"
-                        )
-                    in_row, values, cells_in_row = True, [], 0
-                    cell_parser.row_counter, cell_parser.col_counter = row_number, 0
-                elif tag == data_tag:
-                    sheet_data = element
-                else:
-                    outside += 1
-                    if outside > MAX_ELEMENTS_OUTSIDE_ROWS:
-                        raise FileRefused(f"La feuille contient trop d'éléments de mise en forme : {RESAVE}")
-                continue
-            if tag == cell_tag and in_row:
-                in_cell = False
-                column, value = _cell(element, cell_parser, coordinate_to_tuple, formula_tag)
-                element.clear()
-                if value is None or value == "":
-                    continue
-                if column > MAX_COLUMNS:
+        _check_prolog(archive, workbook.sheet_path)
+        with archive.open(workbook.sheet_path) as source:
+            while chunk := source.read(CHUNK_SIZE):
+                parser.feed(chunk)
+                since_row += len(chunk)
+                for _event, element in parser.read_events():
+                    elements += 1
+                    tag = element.tag
+                    if tag == ROW_TAG:
+                        inside = sum(1 for _ in element.iter())
+                        outside += elements - inside
+                        elements = since_row = 0
+                        if outside > MAX_ELEMENTS_OUTSIDE_ROWS:
+                            raise FileRefused(f"La feuille contient trop d'éléments hors des lignes : {RESAVE}")
+                        row_number, values = _row(element, row_number, workbook, stats)
+                        element.clear()  # its cells are freed; the empty row stays attached, counted by MAX_ROWS
+                        if values:
+                            yield row_number, values
+                    elif tag == DIMENSION_TAG:
+                        _check_dimension(element.get("ref") or "")
+                    elif tag == DATA_TAG:
+                        return  # what follows the data (merged cells, validations, drawings) is never parsed
+                if since_row > MAX_ROW_BYTES:
                     raise FileRefused(
-                        f"La ligne {n(row_number)} a des valeurs au-delà de la colonne {MAX_COLUMNS} : l'import "
-                        f"lit au plus {MAX_COLUMNS} colonnes. Supprimez les colonnes inutiles."
+                        f"La ligne {n(row_number + 1)} de la feuille est démesurée (plus de "
+                        f"{n(MAX_ROW_BYTES // 1024)} Ko de XML) : {RESAVE}"
                     )
-                if isinstance(value, str) and len(value) > MAX_CELL_LENGTH:
-                    raise FileRefused(
-                        f"Ligne {n(row_number)}, colonne {column} : la cellule compte {n(len(value))} caractères, "
-                        f"au plus {n(MAX_CELL_LENGTH)}. Ce n'est pas une valeur de relevé d'heures."
-                    )
-                if column > len(values):
-                    values.extend([None] * (column - len(values)))
-                values[column - 1] = value
-            elif tag == row_tag and in_row:
-                in_row = False
-                if sheet_data is not None:
-                    sheet_data.clear()  # the rows read so far are not kept
-                if values:
-                    yield row_number, values
-            elif tag == data_tag:
-                return  # what follows the data (merged cells, validations, drawings) is never parsed
-            elif not in_row:
-                if tag == dimension_tag:
-                    _check_dimension(element.get("ref") or "")
-                element.clear()
+            parser.close()
     except FileRefused:
         raise
-    except Exception as error:  # XML, zip, and openpyxl's conversion errors alike
-        raise _xml_refusal(error, name) from error
+    except Exception as error:  # XML, zip and conversion errors alike
+        raise _xml_refusal(error, workbook.sheet_path) from error
 
 
-def _cell(element, cell_parser, coordinate_to_tuple, formula_tag) -> tuple[int, object]:
-    """Column and value of a cell; a formula comes back as its text (refused later), a number too long as text."""
-    coordinate = element.get("r")
-    if coordinate:
-        column = coordinate_to_tuple(coordinate)[1]
-        cell_parser.col_counter = column
-    else:
-        cell_parser.col_counter += 1
-        column = cell_parser.col_counter
-    formula = element.find(formula_tag)
+def _row(element, previous: int, workbook: _Workbook, stats: ReadStats) -> tuple[int, list]:
+    """Number and values of a row element, checked against the limits."""
+    stats.rows += 1
+    attribute = element.get("r")
+    number = int(attribute) if attribute and _is_digits(attribute) else previous + 1
+    if number > MAX_ROWS + 1 or stats.rows > MAX_ROWS + 1:
+        raise FileRefused(
+            f"La feuille va au-delà de la ligne {n(MAX_ROWS + 1)} (ligne {n(number)}) : au plus {n(MAX_ROWS)} "
+            f"lignes de relevé sous les en-têtes. Supprimez les lignes vides en fin de feuille ou {SPLIT}"
+        )
+    if len(element) > MAX_CELLS_PER_ROW:
+        raise FileRefused(
+            f"La ligne {n(number)} compte plus de {n(MAX_CELLS_PER_ROW)} cellules : supprimez les colonnes "
+            "inutiles, ou enregistrez le classeur en CSV."
+        )
+    stats.cells += len(element)
+    if stats.cells > MAX_CELLS:
+        raise FileRefused(
+            f"La feuille compte plus de {n(MAX_CELLS)} cellules : supprimez les colonnes inutiles ou {SPLIT}"
+        )
+    values: list = []
+    column = 0
+    for cell in element:
+        if cell.tag != CELL_TAG:
+            continue
+        column, value = _cell(cell, column, workbook)
+        if value is None or value == "":
+            continue
+        if column > MAX_COLUMNS:
+            raise FileRefused(
+                f"La ligne {n(number)} a des valeurs au-delà de la colonne {MAX_COLUMNS} : l'import lit au plus "
+                f"{MAX_COLUMNS} colonnes. Supprimez les colonnes inutiles."
+            )
+        if isinstance(value, str) and len(value) > MAX_CELL_LENGTH:
+            raise FileRefused(
+                f"Ligne {n(number)}, colonne {column} : la cellule compte {n(len(value))} caractères, au plus "
+                f"{n(MAX_CELL_LENGTH)}. Ce n'est pas une valeur de relevé d'heures."
+            )
+        if column > len(values):
+            values.extend([None] * (column - len(values)))
+        values[column - 1] = value
+    return number, values
+
+
+def _cell(element, previous_column: int, workbook: _Workbook) -> tuple[int, object]:
+    """Column and value of a cell, as openpyxl would give them: numbers, dates by their style, texts.
+
+    A formula comes back as its text ("=..."), refused by the import; a number too long to convert, or a date
+    out of range, as the raw text, refused on its row and column."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    reference = element.get("r")
+    column = coordinate_to_tuple(reference)[1] if reference else previous_column + 1
+    kind = element.get("t", "n")
+    formula = element.find(FORMULA_TAG)
     if formula is not None:
         return column, "=" + (formula.text or "")
-    raw = "".join(element.itertext())
+    if kind == "inlineStr":
+        inline = element.find(INLINE_TAG)
+        return column, _text_of(inline) if inline is not None else None
+    raw = element.findtext(VALUE_TAG)
+    if not raw:
+        return column, None
     if len(raw) > MAX_CELL_LENGTH:
         return column, raw
-    if element.get("t", "n") == "n" and len(raw) > 30:
-        return column, raw  # int() of thousands of digits raises; the row parser refuses it as a number
-    try:
-        return column, cell_parser.parse_cell(element)["value"]
-    except (ValueError, OverflowError, TypeError, IndexError) as error:
-        if element.get("t") == "s":
-            message = f"Ce classeur XLSX est endommagé (texte partagé n° {raw[:20]} absent) : {RESAVE}"
-            raise FileRefused(message) from error
-        return column, raw  # an unreadable value is refused by the row parser, on its row and column
+    if kind == "s":
+        if not _is_digits(raw) or int(raw) >= len(workbook.strings):
+            raise FileRefused(f"Ce classeur XLSX est endommagé (texte partagé n° {raw[:20]} absent) : {RESAVE}")
+        return column, workbook.strings[int(raw)]
+    if kind == "n":
+        if len(raw) > 30:
+            return column, raw  # int() of thousands of digits raises; the row parser refuses it as a number
+        try:
+            number = int(raw) if raw.lstrip("-").isdigit() else float(raw)
+        except ValueError:
+            return column, raw
+        style = element.get("s")
+        style = int(style) if style and _is_digits(style) else 0
+        if style in workbook.date_styles:
+            try:
+                return column, from_excel(number, workbook.epoch, timedelta=style in workbook.timedelta_styles)
+            except (OverflowError, ValueError):
+                return column, raw
+        return column, number
+    if kind == "b":
+        return column, raw == "1"
+    if kind == "d":
+        try:
+            return column, from_ISO8601(raw)
+        except ValueError:
+            return column, raw
+    return column, raw  # "str" (a formula's text result) and "e" (an error such as #N/A)
+
+
+def _is_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def _check_dimension(reference: str) -> None:
@@ -497,18 +584,16 @@ def _check_dimension(reference: str) -> None:
 
 
 def _xml_refusal(error: Exception, part: str) -> FileRefused:
-    from defusedxml import DefusedXmlException
-
+    where = f" dans « {part} »" if part else ""
     if isinstance(error, DefusedXmlException):
-        where = f" (« {part} »)" if part else ""
         return FileRefused(
             f"Ce classeur contient des déclarations XML interdites{where} (DTD, entités ou références "
             f"externes) : {RESAVE}"
         )
-    if isinstance(error, ParseError):
-        where = f" dans « {part} »" if part else ""
-        line = f", ligne {n(error.position[0])}" if getattr(error, "position", None) else ""
-        return FileRefused(f"Ce classeur XLSX est endommagé (XML invalide{where}{line}) : {RESAVE}")
+    if isinstance(error, ElementTree.ParseError | xml.parsers.expat.ExpatError):
+        line = getattr(error, "lineno", None) or (getattr(error, "position", None) or (None,))[0]
+        shown = f", ligne {n(line)}" if line else ""
+        return FileRefused(f"Ce classeur XLSX est endommagé (XML invalide{where}{shown}) : {RESAVE}")
     if isinstance(error, zipfile.BadZipFile | KeyError | OSError | EOFError):
         return FileRefused(NOT_XLSX)
     return FileRefused(f"Ce classeur XLSX est endommagé ou illisible : {RESAVE}")
