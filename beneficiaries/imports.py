@@ -2,8 +2,10 @@
 
 Three steps, shared by the web flow (beneficiaries.import_views) and `manage.py import_hours`:
 
-1. `parse_file` reads the bytes (size limit, format and encoding detection, headers matched without case
-   or accents, formulas refused) into `ParsedRow`s, plain values that can be kept in a session;
+1. `parse_file` reads the bytes through `beneficiaries.spreadsheets` (format and encoding detection, every
+   cost capped: size, rows, columns, cells, zip and XML; any unreadable file a French `FileRefused`), matches
+   headers without case or accents, refuses formulas and numbers out of range on their row, and returns
+   `ParsedRow`s, plain values that can be kept in a session;
 2. `process` resolves each row to a placement the user may declare hours on (market by reference among
    the user's markets, lot number, contractor SIRET, person, placement active that month), builds
    `HoursEntry`s and hands them to `beneficiaries.services.declare_month`, the same all-or-nothing

@@ -199,19 +199,21 @@ def too_many_members() -> tuple[str, bytes]:
 
 
 def malformed_xml() -> tuple[str, bytes]:
-    return "malformed.xlsx", package(f'<?xml version="1.0"?><worksheet xmlns="{NS}"><sheetData><row r="1"><c')
+    """Cut in the middle of a cell, after a valid dimension (what openpyxl checks when opening)."""
+    body = f'<?xml version="1.0"?><worksheet xmlns="{NS}"><dimension ref="A1:F2"/><sheetData>{header_row()}'
+    return "malformed.xlsx", package(body + '<row r="2"><c r="A2"><v>1</v></c')
 
 
 def undefined_entity() -> tuple[str, bytes]:
     rows = header_row() + f'<row r="2">{inline("A2", "&nowhere;")}</row>'
-    return "undefined-entity.xlsx", package(sheet(rows))
+    return "undefined-entity.xlsx", package(sheet(rows, dimension="A1:F2"))
 
 
 def external_entity() -> tuple[str, bytes]:
     """XXE: an entity that reads a file of the server, shown in a cell if resolved."""
     prolog = '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
     rows = header_row() + f'<row r="2">{inline("A2", "&xxe;")}</row>'
-    return "xxe.xlsx", package(sheet(rows, prolog=prolog))
+    return "xxe.xlsx", package(sheet(rows, dimension="A1:F2", prolog=prolog))
 
 
 def external_entity_in_shared_strings() -> tuple[str, bytes]:
@@ -223,7 +225,7 @@ def external_entity_in_shared_strings() -> tuple[str, bytes]:
 
 def billion_laughs() -> tuple[str, bytes]:
     rows = header_row() + f'<row r="2">{inline("A2", "&lol9;")}</row>'
-    return "billion-laughs.xlsx", package(sheet(rows, prolog=LAUGHS))
+    return "billion-laughs.xlsx", package(sheet(rows, dimension="A1:F2", prolog=LAUGHS))
 
 
 def billion_laughs_in_workbook() -> tuple[str, bytes]:
