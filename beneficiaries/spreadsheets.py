@@ -50,7 +50,7 @@ MAX_MEMBERS = 256
 MAX_MEMBER_SIZE = 64 * 1024 * 1024
 MAX_TOTAL_SIZE = 80 * 1024 * 1024
 MAX_RATIO = 100
-MAX_SMALL_PART_SIZE = 4 * 1024 * 1024
+MAX_SMALL_PART_SIZE = 1024 * 1024  # openpyxl builds an object per style: 1 Mo is about 50,000 of them
 MAX_SHARED_STRINGS_SIZE = 16 * 1024 * 1024
 MAX_SHARED_STRINGS = 300_000  # three distinct texts a row (names, reference) for the largest file
 MAX_DECLARED_COLUMNS = 1_024  # AMJ, LibreOffice's former last column: a whole row selected there still passes
@@ -65,6 +65,7 @@ NOT_A_TABLE = "Ce fichier n'est pas un tableau lisible : envoyez un fichier CSV 
 NOT_XLSX = "Ce fichier n'est pas un classeur XLSX lisible : enregistrez-le au format XLSX ou CSV."
 RESAVE = "ouvrez-le dans votre tableur et enregistrez-le de nouveau au format XLSX, ou en CSV."
 SPLIT = "découpez-le par mois ou par marché."
+COPY = "copiez les seules données utiles dans un nouveau classeur, ou enregistrez-le en CSV."
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy XLS, and any password-protected Office file
 ZIP_MAGIC = b"PK\x03\x04"
@@ -270,14 +271,15 @@ def _open_archive(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
-def _check_part(archive: zipfile.ZipFile, name: str, limit: int, what: str) -> bool:
+def _check_part(archive: zipfile.ZipFile, name: str, limit: int, what: str, advice: str = COPY) -> bool:
     try:
         size = archive.getinfo(name).file_size
     except KeyError:
         return False
     if size > limit:
         raise FileRefused(
-            f"{what} de ce classeur dépasse {mebibytes(limit)} une fois décompressé ({mebibytes(size)}) : {SPLIT}"
+            f"Une partie de ce classeur ({what}, « {name} ») dépasse {mebibytes(limit)} une fois décompressée "
+            f"({mebibytes(size)}) : {advice}"
         )
     try:
         _check_prolog(archive, name)
@@ -306,14 +308,14 @@ def _open_workbook(data: bytes, archive: zipfile.ZipFile, stats: ReadStats) -> _
     from openpyxl.xml.constants import ARC_STYLE, SHARED_STRINGS
 
     # The small parts that openpyxl parses whole (through defusedxml, pinned): size and prolog checked first.
-    if not _check_part(archive, ARC_CONTENT_TYPES, MAX_SMALL_PART_SIZE, "La liste des parties"):
+    if not _check_part(archive, ARC_CONTENT_TYPES, MAX_SMALL_PART_SIZE, "liste des parties"):
         raise FileRefused(NOT_XLSX)
     reader = ExcelReader(io.BytesIO(data), read_only=True, keep_links=False)
     reader.read_manifest()
     workbook_part = _find_workbook_part(reader.package).PartName[1:]
     for name in (workbook_part, get_rels_path(workbook_part)):
-        _check_part(archive, name, MAX_SMALL_PART_SIZE, "Le classeur")
-    _check_part(archive, ARC_STYLE, MAX_SMALL_PART_SIZE, "La feuille de styles")
+        _check_part(archive, name, MAX_SMALL_PART_SIZE, "description du classeur")
+    _check_part(archive, ARC_STYLE, MAX_SMALL_PART_SIZE, "feuille de styles")
     reader.read_workbook()
     apply_stylesheet(reader.archive, reader.wb)
     sheet_path = next(
@@ -323,7 +325,7 @@ def _open_workbook(data: bytes, archive: zipfile.ZipFile, stats: ReadStats) -> _
         raise FileRefused("Ce classeur n'a aucune feuille de calcul : enregistrez-le au format XLSX ou CSV.")
     strings: list[str] = []
     part = reader.package.find(SHARED_STRINGS)
-    if part is not None and _check_part(archive, part.PartName[1:], MAX_SHARED_STRINGS_SIZE, "La table des textes"):
+    if part is not None and _check_part(archive, part.PartName[1:], MAX_SHARED_STRINGS_SIZE, "table des textes", SPLIT):
         strings = _shared_strings(archive, part.PartName[1:], stats)
     workbook = reader.wb
     return _Workbook(
@@ -578,8 +580,7 @@ def _check_dimension(reference: str) -> None:
     if (max_row or 0) > MAX_ROWS + 1 or (max_column or 0) > MAX_DECLARED_COLUMNS:
         raise FileRefused(
             f"La feuille déclare la plage {reference} ({n(max_row or 0)} lignes, {n(max_column or 0)} colonnes), "
-            f"au-delà des limites de l'import ({n(MAX_ROWS + 1)} lignes, {n(MAX_DECLARED_COLUMNS)} colonnes) : "
-            "copiez les seules données utiles dans un nouveau classeur, ou enregistrez-le en CSV."
+            f"au-delà des limites de l'import ({n(MAX_ROWS + 1)} lignes, {n(MAX_DECLARED_COLUMNS)} colonnes) : {COPY}"
         )
 
 

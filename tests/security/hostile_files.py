@@ -161,6 +161,17 @@ def many_shared_strings() -> tuple[str, bytes]:
     return "many-shared-strings.xlsx", package(sheet(rows), shared=shared)
 
 
+def styles_bomb() -> tuple[str, bytes]:
+    """200,000 cell formats (7 MB of styles, ordinary compression): openpyxl builds an object for each."""
+    formats = "".join(f'<xf numFmtId="{index * 7919 % 100_003}" xfId="{index}"/>' for index in range(200_000))
+    styles = (
+        f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{NS}"><fonts count="1"><font/></fonts>'
+        '<fills count="1"><fill/></fills><borders count="1"><border/></borders>'
+        f'<cellXfs count="200000">{formats}</cellXfs></styleSheet>'
+    )
+    return "styles-bomb.xlsx", package(sheet(header_row()), xl__styles_xml=styles)
+
+
 def zip_bomb() -> tuple[str, bytes]:
     """A 128 MB part of zeros in a 130 KB file (the central directory tells its size)."""
     output = io.BytesIO()
@@ -311,6 +322,7 @@ HOSTILE_FILES = {
         huge_cell,
         shared_strings_bomb,
         many_shared_strings,
+        styles_bomb,
         zip_bomb,
         lying_sizes,
         too_many_members,

@@ -36,6 +36,7 @@ EXPECTED = {
     "huge_cell": ("la cellule compte 100 000 caractères, au plus 1 000", 16 * MB, 2),
     "shared_strings_bomb": ("« xl/sharedStrings.xml » : 64,8 Mo", 1 * MB, 0),
     "many_shared_strings": ("au plus 300 000 textes différents", 48 * MB, 0),
+    "styles_bomb": ("(feuille de styles, « xl/styles.xml ») dépasse 1,0 Mo", 1 * MB, 0),
     "zip_bomb": ("« xl/media/image1.png » : 128,0 Mo", 1 * MB, 0),
     "lying_sizes": ("n'est pas un classeur XLSX lisible", 4 * MB, 0),
     "too_many_members": ("plus de 256 fichiers internes", 1 * MB, 0),
