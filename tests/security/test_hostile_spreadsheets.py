@@ -230,3 +230,15 @@ def test_odd_but_valid_numbers_are_read_plainly(world, value):
     record = HoursRecord.objects.get(placement=world.placement, month=date(2025, 4, 1))
     assert str(record.hours) in {"0.00", "10.00"} and not str(record.hours).startswith("-")
     assert [row.row.hours_label for row in report.rows][1] in {"0", "10"}
+
+
+def test_digits_that_int_cannot_read_are_refused_on_their_row(world):
+    """ "²".isdigit() is true and int("²") raises: a lot number or a month written so was a 500."""
+    header = "reference_marche;numero_lot;siret_titulaire;identifiant_participant;mois;heures"
+    row = f"2025-DIJ-01;²;{world.company.siret};{world.person.pk};²/2025;10"
+    report = imports.import_file(f"{header}\r\n{row}\r\n".encode(), user=world.owner, commit=True)
+    assert report.error_lines() == [
+        "Ligne 2 : Numéro de lot illisible : « ² » (un nombre entier).",
+        "Ligne 2 : Mois illisible : « ²/2025 » (attendu MM/AAAA, par exemple 03/2025).",
+    ]
+    assert not report.committed
