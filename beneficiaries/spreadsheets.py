@@ -232,8 +232,7 @@ def _open_archive(data: bytes) -> zipfile.ZipFile:
     """The zip checked from its central directory alone, before anything is decompressed."""
     if data.count(CENTRAL_DIRECTORY_ENTRY) > MAX_MEMBERS:  # counted before zipfile builds one object per entry
         raise FileRefused(
-            f"Ce classeur contient plus de {MAX_MEMBERS} fichiers internes : ce n'est pas un relevé ordinaire. "
-            f"Copiez les données dans un nouveau classeur, ou enregistrez-le en CSV."
+            f"Ce classeur contient plus de {MAX_MEMBERS} fichiers internes : ce n'est pas un relevé ordinaire ; {COPY}"
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -254,7 +253,7 @@ def _open_archive(data: bytes) -> zipfile.ZipFile:
             raise FileRefused(
                 f"Ce classeur décompressé dépasse les limites de l'import (« {member.filename} » : "
                 f"{mebibytes(member.file_size)} ; au plus {mebibytes(MAX_MEMBER_SIZE)} par partie et "
-                f"{mebibytes(MAX_TOTAL_SIZE)} en tout) : {SPLIT}"
+                f"{mebibytes(MAX_TOTAL_SIZE)} en tout) : {COPY}"
             )
         if member.file_size > 1024 * 1024 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
             ratio = member.file_size // max(member.compress_size, 1)
