@@ -2,8 +2,10 @@
 
 Three steps, shared by the web flow (beneficiaries.import_views) and `manage.py import_hours`:
 
-1. `parse_file` reads the bytes (size limit, format and encoding detection, headers matched without case
-   or accents, formulas refused) into `ParsedRow`s, plain values that can be kept in a session;
+1. `parse_file` reads the bytes through `beneficiaries.spreadsheets` (format and encoding detection, every
+   cost capped: size, rows, columns, cells, zip and XML; any unreadable file a French `FileRefused`), matches
+   headers without case or accents, refuses formulas and numbers out of range on their row, and returns
+   `ParsedRow`s, plain values that can be kept in a session;
 2. `process` resolves each row to a placement the user may declare hours on (market by reference among
    the user's markets, lot number, contractor SIRET, person, placement active that month), builds
    `HoursEntry`s and hands them to `beneficiaries.services.declare_month`, the same all-or-nothing
@@ -16,20 +18,18 @@ Three steps, shared by the web flow (beneficiaries.import_views) and `manage.py 
 import csv
 import io
 import unicodedata
-import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from beneficiaries.calculations import first_of_month
+from beneficiaries.calculations import MONTHLY_CEILING_HOURS, first_of_month
 from beneficiaries.choices import HoursSource
-from beneficiaries.models import Beneficiary, Placement
+from beneficiaries.models import Beneficiary, HoursRecord, Placement
 from beneficiaries.services import (
     UNCHECKED,
     HoursBatchError,
@@ -40,12 +40,25 @@ from beneficiaries.services import (
     format_month,
     format_number,
 )
+from beneficiaries.spreadsheets import (  # noqa: F401 - the import's reading API, re-exported for its callers
+    MAX_FILE_SIZE,
+    MAX_FILE_SIZE_LABEL,
+    FileRefused,
+    ReadStats,
+    read_upload,
+    table_rows,
+)
 from markets.models import Lot
 from organisations.permissions import can_edit_hours
 
-MAX_FILE_SIZE = 5 * 1024 * 1024
-MAX_FILE_SIZE_LABEL = "5 Mo"
 PROGRESS_EVERY = 1000
+# What a number cell may be before the service's rules apply: below what the hours column can hold (999,99),
+# without more digits or decimals than anybody types. Beyond, the row is refused here with a French message.
+_HOURS_FIELD = HoursRecord._meta.get_field("hours")
+MAX_HOURS_VALUE = Decimal(10) ** (_HOURS_FIELD.max_digits - _HOURS_FIELD.decimal_places)
+MAX_DIGITS_READ = 20
+MAX_DECIMALS_READ = 10
+SHOWN_LENGTH = 30
 
 # Column code -> what it holds (for messages and the README).
 COLUMNS: dict[str, str] = {
@@ -60,6 +73,7 @@ COLUMNS: dict[str, str] = {
     "heures": "heures d'insertion du mois",
     "heures_formation": "heures de formation du mois",
 }
+COLUMN_LABELS = {"heures": "Heures", "heures_formation": "Heures de formation"}
 REQUIRED_COLUMNS = ("reference_marche", "numero_lot", "siret_titulaire", "mois", "heures")
 NAME_COLUMNS = ("nom", "prenom", "date_naissance")
 # A few spellings met in the wild, after normalisation.
@@ -87,26 +101,7 @@ TEMPLATE_EXAMPLE = {
 }
 
 
-class FileRefused(ValidationError):
-    """The file as a whole cannot be read: nothing is analysed further."""
-
-
-# --- Reading -------------------------------------------------------------------------------------------------
-
-
-def read_upload(fileobj, *, size: int | None = None) -> bytes:
-    """Read at most the size limit from an uploaded file or an open binary file; refuse a larger one at once."""
-    if size is not None and size > MAX_FILE_SIZE:
-        raise FileRefused(_too_large(size))
-    data = fileobj.read(MAX_FILE_SIZE + 1)
-    if len(data) > MAX_FILE_SIZE:
-        raise FileRefused(_too_large(None))
-    return data
-
-
-def _too_large(size: int | None) -> str:
-    shown = f" ({size / 1024 / 1024:.1f} Mo)".replace(".", ",") if size else ""
-    return f"Le fichier est trop volumineux{shown} : {MAX_FILE_SIZE_LABEL} au plus. Découpez-le par mois ou par marché."
+# --- Reading (bounded: beneficiaries.spreadsheets) -------------------------------------------------------
 
 
 def normalise_header(text) -> str:
@@ -116,68 +111,6 @@ def normalise_header(text) -> str:
         text = text.replace("__", "_")
     text = text.strip("_")
     return ALIASES.get(text, text)
-
-
-def _table_rows(data: bytes, filename: str) -> Iterator[tuple[int, list]]:
-    """(row number, cells) of the first sheet or of the CSV text, row 1 being the headers."""
-    if not data.strip():
-        raise FileRefused("Le fichier est vide.")
-    if data[:4] == b"PK\x03\x04":
-        return _xlsx_rows(data)
-    if filename.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")):
-        raise FileRefused("Ce fichier n'est pas un classeur XLSX lisible : enregistrez-le au format XLSX ou CSV.")
-    return _csv_rows(data)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        sheet = workbook.worksheets[0]
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as error:
-        raise FileRefused(
-            "Ce fichier n'est pas un classeur XLSX lisible : enregistrez-le au format XLSX ou CSV."
-        ) from error
-    except Exception as error:  # openpyxl raises many kinds of errors on a damaged file
-        raise FileRefused("Ce classeur XLSX est endommagé ou illisible.") from error
-
-    def rows():
-        try:
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, list(values)
-        finally:
-            workbook.close()
-
-    return rows()
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
-    if b"\x00" in data:
-        raise FileRefused(_NOT_A_SPREADSHEET)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as error:
-            raise FileRefused(_NOT_A_SPREADSHEET) from error
-    if any(ord(char) < 32 and char not in "\t\r\n" for char in text) or "\ufffd" in text:
-        raise FileRefused(_NOT_A_SPREADSHEET)
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    if ";" not in first_line and "," not in first_line:
-        raise FileRefused(
-            "La première ligne doit contenir les noms des colonnes, séparés par des points-virgules ou des virgules."
-        )
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        yield from enumerate(reader, start=1)
-    except csv.Error as error:
-        raise FileRefused(f"Ce fichier CSV est mal formé (ligne {reader.line_num}).") from error
-
-
-_NOT_A_SPREADSHEET = "Ce fichier n'est pas un tableau lisible : envoyez un fichier CSV (UTF-8 ou Windows-1252) ou XLSX."
 
 
 # --- Parsing cells -------------------------------------------------------------------------------------------
@@ -230,26 +163,57 @@ class ParsedRow:
 def _text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
     return str(value).strip()
 
 
-def _parse_decimal(value, label: str, errors: list[str]) -> str | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        number = Decimal(str(value))
+def _is_digits(text: str) -> bool:
+    """ASCII digits only: "²".isdigit() is true, and int("²") raises."""
+    return text.isascii() and text.isdigit()
+
+
+def _shown(value) -> str:
+    """A cell as quoted in a message: a 200-digit number is not repeated whole."""
+    text = _text(value)
+    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH] + "…"
+
+
+def _parse_decimal(value, column: str, errors: list[str]) -> str | None:
+    """Hours as the text of a finite Decimal the hours column can hold, or None with a message naming the column.
+
+    What is out of range (1E+26, a 200-digit number, 1E+400, NaN, Infinity) is refused here, on its row: the
+    grid's rules (negative, two decimals, 220 h) stay the service's, for what a column of hours can hold."""
+    label = COLUMN_LABELS[column]
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, int | float):
+        text = repr(value) if isinstance(value, float) else str(value)
     else:
         text = _text(value).replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
         if not text:
             return None
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            errors.append(f"{label.capitalize()} illisibles : « {_text(value)} » (un nombre, par exemple 12,5).")
-            return None
-    if not number.is_finite():
-        errors.append(f"{label.capitalize()} illisibles : « {_text(value)} ».")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        errors.append(f"{label} illisibles : « {_shown(value)} » (colonne « {column} » : un nombre, par exemple 12,5).")
         return None
+    _sign, digits, exponent = number.as_tuple()
+    if not number.is_finite():
+        errors.append(f"{label} illisibles : « {_shown(value)} » (colonne « {column} » : un nombre, par exemple 12,5).")
+        return None
+    if abs(number) >= MAX_HOURS_VALUE:
+        errors.append(
+            f"{label} hors limites : « {_shown(value)} » (colonne « {column} » : au plus "
+            f"{format_number(MONTHLY_CEILING_HOURS)} h par mois)."
+        )
+        return None
+    if exponent < -MAX_DECIMALS_READ or len(digits) > MAX_DIGITS_READ:
+        errors.append(f"{label} illisibles : « {_shown(value)} » (colonne « {column} » : au plus deux décimales).")
+        return None
+    number += 0  # -0 becomes 0
+    if number == number.to_integral_value():
+        number = number.quantize(Decimal(1))  # 1E+2 becomes 100
     return str(number)
 
 
@@ -261,11 +225,11 @@ def _parse_month(value, errors: list[str]) -> str | None:
     text = _text(value)
     for separator in ("/", "-", "."):
         parts = text.split(separator)
-        if len(parts) == 2 and all(part.isdigit() for part in parts):
+        if len(parts) == 2 and all(_is_digits(part) for part in parts):
             month, year = (parts[1], parts[0]) if len(parts[0]) == 4 else (parts[0], parts[1])
-            if len(year) == 4 and 1 <= int(month) <= 12 and 2000 <= int(year) <= 2100:
+            if len(year) == 4 and len(month) <= 2 and 1 <= int(month) <= 12 and 2000 <= int(year) <= 2100:
                 return date(int(year), int(month), 1).isoformat()
-    errors.append(f"Mois illisible : « {text} » (attendu MM/AAAA, par exemple 03/2025).")
+    errors.append(f"Mois illisible : « {_shown(text)} » (attendu MM/AAAA, par exemple 03/2025).")
     return None
 
 
@@ -278,15 +242,15 @@ def _parse_birth_date(value, errors: list[str]) -> str | None:
     try:
         return datetime.strptime(text, "%d/%m/%Y").date().isoformat()
     except ValueError:
-        errors.append(f"Date de naissance illisible : « {text} » (attendu JJ/MM/AAAA).")
+        errors.append(f"Date de naissance illisible : « {_shown(text)} » (attendu JJ/MM/AAAA).")
         return None
 
 
 def _parse_integer(value, label: str, errors: list[str]) -> int | None:
     text = _text(value)
-    if text.isdigit() and len(text) <= 9:
+    if _is_digits(text) and len(text) <= 9:
         return int(text)
-    errors.append(f"{label} illisible : « {text} » (un nombre entier)." if text else f"{label} manquant.")
+    errors.append(f"{label} illisible : « {_shown(text)} » (un nombre entier)." if text else f"{label} manquant.")
     return None
 
 
@@ -298,12 +262,11 @@ def _parse_row(number: int, cells: dict[str, object], by_id: bool) -> ParsedRow:
         errors.append("Référence du marché manquante.")
     row.lot_number = _parse_integer(cells.get("numero_lot"), "Numéro de lot", errors)
     siret = _text(cells.get("siret_titulaire")).replace(" ", "").replace("\u00a0", "")
-    if siret.isdigit() and len(siret) < 14:
+    if _is_digits(siret) and len(siret) < 14:
         siret = siret.zfill(14)  # a spreadsheet may have turned it into a number
-    if not (siret.isdigit() and len(siret) == 14):
-        errors.append(
-            f"SIRET du titulaire illisible : « {siret} » (14 chiffres)." if siret else "SIRET du titulaire manquant."
-        )
+    if not (_is_digits(siret) and len(siret) == 14):
+        shown = f"SIRET du titulaire illisible : « {_shown(siret)} » (14 chiffres)."
+        errors.append(shown if siret else "SIRET du titulaire manquant.")
     row.siret = siret
     identifier = _text(cells.get("identifiant_participant")) if by_id else ""
     if identifier:
@@ -317,9 +280,9 @@ def _parse_row(number: int, cells: dict[str, object], by_id: bool) -> ParsedRow:
             row.birth_date = _parse_birth_date(cells.get("date_naissance"), errors)
     row.month = _parse_month(cells.get("mois"), errors)
     row.hours = _parse_decimal(cells.get("heures"), "heures", errors)
-    if row.hours is None and not any(message.startswith("Heures illisibles") for message in errors):
+    if row.hours is None and not any(message.startswith("Heures ") for message in errors):
         errors.append("Heures manquantes (0 si la personne n'a pas travaillé ce mois-là).")
-    training = _parse_decimal(cells.get("heures_formation"), "heures de formation", errors)
+    training = _parse_decimal(cells.get("heures_formation"), "heures_formation", errors)
     row.training_hours = training if training is not None else "0"
     return row
 
@@ -359,11 +322,15 @@ def _is_formula(value) -> bool:
     return isinstance(value, str) and value.startswith("=")
 
 
-def parse_file(data: bytes, *, filename: str = "", progress: Callable[[int], None] | None = None) -> list[ParsedRow]:
-    """Read a statement into rows. FileRefused when the file as a whole is unreadable."""
-    if len(data) > MAX_FILE_SIZE:
-        raise FileRefused(_too_large(len(data)))
-    table = _table_rows(data, filename)
+def parse_file(
+    data: bytes,
+    *,
+    filename: str = "",
+    progress: Callable[[int], None] | None = None,
+    stats: ReadStats | None = None,
+) -> list[ParsedRow]:
+    """Read a statement into rows. FileRefused when the file as a whole is unreadable or beyond a limit."""
+    table = table_rows(data, filename, stats=stats)
     columns = None
     rows: list[ParsedRow] = []
     for number, cells in table:
