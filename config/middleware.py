@@ -1,5 +1,5 @@
-"""Project-wide safety nets: a database constraint violation (or a locked SQLite) never becomes a 500, and the
-login throttle counts an address whatever its case.
+"""Project-wide safety nets: a database constraint violation (or a locked SQLite) never becomes a 500, no answer
+holding personal data lands in a cache, and the login throttle counts an address whatever its case.
 """
 
 import logging
@@ -7,6 +7,7 @@ import logging
 from django.db import IntegrityError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 logger = logging.getLogger("clausier.security")
 
@@ -20,6 +21,25 @@ BUSY_MESSAGE = (
     "La base de données est occupée par un autre enregistrement. Rien n'a été modifié : "
     "patientez quelques secondes puis recommencez."
 )
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store, private` (with Django's no-cache, must-revalidate, max-age=0) and `Vary: Cookie`
+    on every answer of the application: pages, API answers, exports and PDF hold personal data, and must not stay
+    in a browser's or a proxy's cache once the session ends.
+
+    Placed after whitenoise, which answers the static files itself (fingerprinted names, long cache); the login
+    and other public pages are not cached either, which costs nothing (they are small and already never_cache).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        patch_vary_headers(response, ("Cookie",))
+        return response
 
 
 class IntegrityErrorMiddleware:
