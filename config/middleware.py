@@ -4,10 +4,11 @@ holding personal data lands in a cache, and the login throttle counts an address
 
 import logging
 
-from django.db import IntegrityError, OperationalError
-from django.http import HttpResponse, JsonResponse
-from django.template.loader import render_to_string
+from django.db import IntegrityError
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+from config.database import unavailable_message
+from config.errors import refusal
 
 logger = logging.getLogger("clausier.security")
 
@@ -15,11 +16,6 @@ INTEGRITY_MESSAGE = (
     "L'enregistrement a été refusé : il entre en conflit avec des données déjà enregistrées "
     "(un doublon, ou une modification faite par quelqu'un d'autre entre-temps). Rien n'a été modifié : "
     "rechargez la page pour voir les données à jour, puis recommencez."
-)
-
-BUSY_MESSAGE = (
-    "La base de données est occupée par un autre enregistrement. Rien n'a été modifié : "
-    "patientez quelques secondes puis recommencez."
 )
 
 
@@ -43,12 +39,14 @@ class NoStoreMiddleware:
 
 
 class IntegrityErrorMiddleware:
-    """Turn an IntegrityError that no form or service translated into a French 409 answer (and SQLite's
-    "database is locked" into a French 503).
+    """Turn an IntegrityError that no form or service translated into a French 409 answer, and a busy or
+    unavailable database (config.database: SQLite locked or read-only, PostgreSQL read-only or unreachable) into a
+    French 503; JSON under /api/.
 
     Forms and services translate the violations they expect into field messages; this catches the others
     (a race between two users, a constraint added later). The page is rendered without the request's context
-    processors: the database connection may be in a failed transaction, and the page must not query it.
+    processors: the database connection may be in a failed transaction, and the page must not query it. The
+    same errors raised by a middleware, outside any view, reach config.errors.server_error, which answers alike.
     """
 
     def __init__(self, get_response):
@@ -60,18 +58,12 @@ class IntegrityErrorMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, IntegrityError):
             logger.warning("Contrainte violée sur %s %s : %s", request.method, request.path, exception)
-            return self.refusal(request, INTEGRITY_MESSAGE, 409)
-        if isinstance(exception, OperationalError) and "locked" in str(exception):
-            # SQLite only: another writer held the database longer than the timeout.
-            logger.warning("Base verrouillée sur %s %s : %s", request.method, request.path, exception)
-            return self.refusal(request, BUSY_MESSAGE, 503)
+            return refusal(request, INTEGRITY_MESSAGE, 409)
+        message = unavailable_message(exception)
+        if message:
+            logger.error("Base occupée ou indisponible sur %s %s : %s", request.method, request.path, exception)
+            return refusal(request, message, 503)
         return None
-
-    @staticmethod
-    def refusal(request, message: str, status: int) -> HttpResponse:
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message}, status=status)
-        return HttpResponse(render_to_string("409.html", {"message": message}), status=status)
 
 
 def login_username(request, credentials=None) -> str:

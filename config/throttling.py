@@ -18,7 +18,7 @@ from django.db.models import Sum
 logger = logging.getLogger("clausier.security")
 
 
-def client_ip(request) -> str:
+def client_ip(request) -> str | None:
     """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies that each append the address
     they received from to X-Forwarded-For, the one the outermost trusted proxy saw (a client cannot forge it:
     whatever it sends itself stays on the left of the header)."""
@@ -27,7 +27,7 @@ def client_ip(request) -> str:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "inconnue"
+    return request.META.get("REMOTE_ADDR") or None
 
 
 class ClausierAxesHandler(AxesDatabaseHandler):
@@ -99,7 +99,7 @@ def password_reset_allowed(request, email: str) -> bool:
     Counted before the address is looked up, for existing and unknown addresses alike, so the refusal says
     nothing about whether an account exists.
     """
-    per_ip = _count(_key("ip", client_ip(request)))
+    per_ip = _count(_key("ip", client_ip(request) or ""))
     per_address = _count(_key("email", email.strip().lower()))
     allowed = (
         per_ip <= settings.PASSWORD_RESET_LIMIT_PER_IP and per_address <= settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
