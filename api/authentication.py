@@ -7,6 +7,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from api.models import ApiToken, hash_key
+from config.database import best_effort
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
@@ -22,5 +23,9 @@ class ApiTokenAuthentication(TokenAuthentication):
             raise AuthenticationFailed("Ce compte est désactivé.")
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            # Bookkeeping of a request that may only read: a database refusing writes must not refuse the request.
+            best_effort(
+                f"dernière utilisation du jeton n° {token.pk}",
+                lambda: ApiToken.objects.filter(pk=token.pk).update(last_used_at=now),
+            )
         return token.user, token

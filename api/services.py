@@ -1,5 +1,6 @@
 """Create and revoke personal API tokens."""
 
+import logging
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,8 @@ from django.db import transaction
 from api.models import ApiToken, hash_key
 
 MAX_TOKENS_PER_USER = 10
+
+logger = logging.getLogger("clausier.security")
 
 
 @transaction.atomic
@@ -32,3 +35,17 @@ def revoke_token(*, user, token_id: int) -> bool:
     """Delete one of the user's tokens; False when the user has no such token."""
     deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
     return bool(deleted)
+
+
+@transaction.atomic
+def revoke_all_tokens(*, user, reason: str) -> int:
+    """Delete every token of the user; the number deleted.
+
+    Called by every route that changes a password (change form, reset link, admin, `changepassword`) and when
+    django-axes locks the account out: a token obtained with the old password, or by whoever was guessing it,
+    stops working at once.
+    """
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    if deleted:
+        logger.warning("%d jeton(s) d'API révoqué(s) pour l'utilisateur n° %s : %s", deleted, user.pk, reason)
+    return deleted

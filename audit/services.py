@@ -16,6 +16,7 @@ from django.utils import timezone
 from audit.models import AccessAction, AccessLog, Channel, HoursChange, OrganisationChange
 from beneficiaries import bulk
 from beneficiaries.choices import HoursSource, HoursStatus
+from config.database import best_effort
 from config.formatting import french_month
 
 
@@ -26,10 +27,22 @@ def _author(user) -> tuple:
     return user, user.email
 
 
-def log_access(*, user, beneficiary, action: str, channel: str = Channel.WEB, detail: str = "") -> AccessLog:
-    """Record that `user` viewed, exported, created, changed or anonymised one person's record."""
+READ_ACTIONS = frozenset({AccessAction.VIEWED, AccessAction.EXPORTED})
+
+
+def author_id(author) -> int | None:
+    return author.pk if author is not None else None
+
+
+def log_access(*, user, beneficiary, action: str, channel: str = Channel.WEB, detail: str = "") -> AccessLog | None:
+    """Record that `user` viewed, exported, created, changed or anonymised one person's record.
+
+    The entry of a read (viewed, exported) is written best effort: if the database refuses it (read-only,
+    unreachable), the refusal is logged with the entry and the page is served (config.database.best_effort);
+    None then. The entry of a change is part of that change and fails with it.
+    """
     author, email = _author(user)
-    return AccessLog.objects.create(
+    entry = AccessLog(
         user=author,
         user_email=email,
         beneficiary=beneficiary,
@@ -38,14 +51,20 @@ def log_access(*, user, beneficiary, action: str, channel: str = Channel.WEB, de
         channel=channel,
         detail=detail[:300],
     )
+    if action not in READ_ACTIONS:
+        entry.save(force_insert=True)
+        return entry
+    what = f"journal d'accès : {action}, personne n° {beneficiary.pk}, utilisateur·rice n° {author_id(author)}"
+    return best_effort(what, lambda: entry.save(force_insert=True) or entry)
 
 
 def log_accesses(
     *, user, beneficiaries: Iterable, action: str, channel: str = Channel.WEB, detail: str = ""
 ) -> list[AccessLog]:
-    """The same entry for many people at once (an export listing people, the anonymisation)."""
+    """The same entry for many people at once (an export listing people, the anonymisation); best effort for a
+    read, as `log_access`."""
     author, email = _author(user)
-    return AccessLog.objects.bulk_create(
+    entries = [
         AccessLog(
             user=author,
             user_email=email,
@@ -56,7 +75,12 @@ def log_accesses(
             detail=detail[:300],
         )
         for beneficiary in beneficiaries
-    )
+    ]
+    if action not in READ_ACTIONS:
+        return AccessLog.objects.bulk_create(entries)
+    people = ", ".join(str(entry.beneficiary_id) for entry in entries)
+    what = f"journal d'accès : {action}, personnes n° {people}, utilisateur·rice n° {author_id(author)}"
+    return best_effort(what, lambda: AccessLog.objects.bulk_create(entries)) or []
 
 
 def log_views(*, user, beneficiaries: Iterable, channel: str = Channel.WEB, detail: str = "") -> int:

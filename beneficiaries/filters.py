@@ -10,6 +10,7 @@ from django.utils import timezone
 from beneficiaries.choices import Modality, PrescriberType, Sex
 from beneficiaries.models import Beneficiary, Placement
 from markets.models import Lot, Market
+from organisations.scoping import scope_of
 
 YES_NO = [("true", "Oui"), ("false", "Non")]
 ENDING_SOON_DAYS = 30
@@ -92,9 +93,11 @@ class PlacementFilter(django_filters.FilterSet):
         method="filter_ending_soon",
         widget=forms.CheckboxInput,
     )
+    # "name" sorts by the names the user may read only (PlacementQuerySet.with_visible_name), and is not offered
+    # to a user who reads none (buyers, coordinations).
     ordering = django_filters.OrderingFilter(
         label="Trier par",
-        fields=(("start_date", "start_date"), ("end_date", "end_date"), ("beneficiary__last_name", "name")),
+        fields=(("start_date", "start_date"), ("end_date", "end_date"), ("visible_last_name", "name")),
         field_labels={"start_date": "Début", "end_date": "Fin", "name": "Nom"},
         empty_label="Début, du plus récent (par défaut)",
     )
@@ -106,11 +109,25 @@ class PlacementFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["lot"].field.label_from_instance = lambda lot: f"{lot.market.reference} – lot {lot.number}"
+        scope = scope_of(self._user())
+        if not scope.is_superuser and not scope.facilitation_ids:
+            ordering = self.filters["ordering"]
+            ordering.extra["choices"] = [c for c in ordering.extra["choices"] if c[0].lstrip("-") != "name"]
+
+    def _user(self):
+        return getattr(self.request, "user", None)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset.with_visible_name(self._user()))
+        order = queryset.query.order_by
+        if order and order[0].lstrip("-") == "visible_last_name":
+            direction = "-" if order[0].startswith("-") else ""
+            queryset = queryset.order_by(*order, f"{direction}visible_first_name", "pk")
+        return queryset
 
     def search(self, queryset, name, value):
         # Names only match the people the viewer may identify (their own structure's).
-        user = getattr(self.request, "user", None)
-        queryset = queryset.filter(beneficiary__in=Beneficiary.objects.visible_to(user))
+        queryset = queryset.filter(beneficiary__in=Beneficiary.objects.visible_to(self._user()))
         for word in value.split():
             queryset = queryset.filter(
                 Q(beneficiary__last_name__icontains=word) | Q(beneficiary__first_name__icontains=word)

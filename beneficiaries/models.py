@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 
 from beneficiaries.choices import (
     SENSITIVE_CRITERIA,
@@ -77,6 +77,27 @@ class PlacementQuerySet(models.QuerySet):
     def visible_to(self, user):
         scope = _scope(user)
         return self.none() if scope.is_empty else self.filter(_placement_q(scope))
+
+    def with_visible_name(self, user):
+        """Annotate `visible_last_name` and `visible_first_name`: the person's names where the user may identify
+        them (organisations.permissions.can_see_identity), "" elsewhere. Sort by these, never by the person's
+        fields: an order by surname places a person the user may not identify among the names they read."""
+        scope = _scope(user)
+        if scope.is_superuser:
+            return self.annotate(
+                visible_last_name=F("beneficiary__last_name"), visible_first_name=F("beneficiary__first_name")
+            )
+        if not scope.facilitation_ids:
+            return self.annotate(visible_last_name=Value(""), visible_first_name=Value(""))
+        seen = Q(beneficiary__structure__in=scope.facilitation_ids)
+        return self.annotate(
+            **{
+                f"visible_{name}": Case(
+                    When(seen, then=F(f"beneficiary__{name}")), default=Value(""), output_field=models.CharField()
+                )
+                for name in ("last_name", "first_name")
+            }
+        )
 
 
 class HoursRecordQuerySet(models.QuerySet):

@@ -31,7 +31,8 @@ def home(request):
     missing = (
         placements.filter(start_date__lte=last_month_end, end_date__gte=last_month)
         .filter(~Exists(HoursRecord.objects.filter(placement=OuterRef("pk"), month=last_month)))
-        .order_by("lot__market__reference", "lot__number", "beneficiary__last_name", "pk")
+        .with_visible_name(user)
+        .order_by("lot__market__reference", "lot__number", "visible_last_name", "visible_first_name", "pk")
     )
     ending = ending_within(placements, today).order_by("end_date", "pk")
     behind = [

@@ -90,7 +90,8 @@ def grid_placements(user, month: date, lot: Lot | None):
         .prefetch_related(
             Prefetch("hours_records", queryset=HoursRecord.objects.filter(month=month), to_attr="month_records")
         )
-        .order_by("lot__market__reference", "lot__number", "beneficiary__last_name", "beneficiary__first_name", "pk")
+        .with_visible_name(user)
+        .order_by("lot__market__reference", "lot__number", "visible_last_name", "visible_first_name", "pk")
     )
     if lot is not None:
         queryset = queryset.filter(lot=lot)

@@ -7,8 +7,10 @@ Environment variables:
 - DATABASE_URL: e.g. postgres://user:pass@127.0.0.1:5432/clausier (default: SQLite file under var/).
 - Security (README, « Sécurité et données personnelles »): SECURE_PROXY_SSL_HEADER, SECURE_SSL_REDIRECT,
   SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, CSRF_TRUSTED_ORIGINS, SESSION_COOKIE_AGE,
-  AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES; e-mail: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
-  EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_BACKEND, DEFAULT_FROM_EMAIL.
+  AXES_FAILURE_LIMIT, AXES_IP_FAILURE_LIMIT, AXES_COOLOFF_MINUTES, TRUSTED_PROXY_COUNT,
+  PASSWORD_RESET_LIMIT_PER_ADDRESS, PASSWORD_RESET_LIMIT_PER_IP, PASSWORD_RESET_WINDOW_MINUTES (docs/securite.md);
+  e-mail: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_BACKEND,
+  DEFAULT_FROM_EMAIL.
 """
 
 import os
@@ -47,6 +49,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 
 INSTALLED_APPS = [
+    # First, so that its `changepassword` (which revokes the API tokens) replaces django.contrib.auth's.
+    "organisations",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -59,7 +63,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "organisations",
     "territories",
     "markets",
     "clauses",
@@ -75,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -303,19 +307,34 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
-# Failed logins (django-axes): 5 failures on one address lock it for 15 minutes, whatever the password.
+# Failed logins (django-axes, config.throttling.ClausierAxesHandler): 5 failures on one e-mail address lock that
+# account for 15 minutes, whatever the password and the client; 20 failures from one client address lock that
+# address for 15 minutes, whatever the e-mail addresses typed (password spraying). The address limit is higher so
+# that an office behind one proxy is not locked out by one person's typos (4 people mistyping 5 times each).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_HANDLER = "config.throttling.ClausierAxesHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 warns that rotating user agents or cookies bypasses a key without the IP address. Our key is the
-# address alone, which neither rotation changes; adding the IP would lock a whole office behind one proxy.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Behind a load balancer or reverse proxy, REMOTE_ADDR is the proxy's: TRUSTED_PROXY_COUNT proxies (each appending
+# to X-Forwarded-For) are skipped to find the client's address (config.throttling.client_ip). Left at 0 behind a
+# proxy, every client shares the proxy's address and the per-address limits apply to everyone at once.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "config.throttling.client_ip"
+# axes.W006 warns that rotating user agents or cookies bypasses a key without the IP address: ours are the
+# e-mail address and the client address, which neither rotation changes.
 # models.W040: SQLite ignores the non-key columns of the reporting summary's covering index (an index-only scan
 # on PostgreSQL); on SQLite it is a plain index on the year, which the demo's volume does not need more than.
 SILENCED_SYSTEM_CHECKS = ["axes.W006", "models.W040"]
+# Password-reset requests (config.throttling.password_reset_allowed): 3 per e-mail address and 10 per client
+# address per hour, counted in the shared cache.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "3"))
+PASSWORD_RESET_LIMIT_PER_IP = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_IP", "10"))
+PASSWORD_RESET_WINDOW_MINUTES = int(os.environ.get("PASSWORD_RESET_WINDOW_MINUTES", "60"))
 AXES_USERNAME_CALLABLE = "config.middleware.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"

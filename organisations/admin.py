@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 
+from api.services import revoke_all_tokens
 from organisations.models import Membership, Organisation, User
 from reporting.admin import RefreshesSummary
 
@@ -11,8 +13,19 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["organisation", "user"]
 
 
+class PasswordChangeByStaffForm(AdminPasswordChangeForm):
+    """The admin's password form (set or disable a password); the user's API tokens are revoked with it."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            revoke_all_tokens(user=user, reason="mot de passe modifié dans l'administration")
+        return user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    change_password_form = PasswordChangeByStaffForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser", "memberships__role"]

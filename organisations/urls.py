@@ -20,17 +20,17 @@ urlpatterns = [
 account_urlpatterns = [
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
     path("mot-de-passe/modifie/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(
         "mot-de-passe/oublie/",
-        auth_views.PasswordResetView.as_view(email_template_name="registration/password_reset_email.txt"),
+        views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path("mot-de-passe/oublie/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "mot-de-passe/nouveau/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

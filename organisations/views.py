@@ -1,5 +1,6 @@
 import copy
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -12,7 +13,9 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from api.services import revoke_all_tokens
 from audit.models import OrganisationChange
+from config import throttling
 from markets.models import Lot, Market
 from organisations import permissions, scoping, services
 from organisations.filters import OrganisationFilter
@@ -25,6 +28,37 @@ from organisations.web import paginate, render_list, require
 class LoginView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's change form; the user's API tokens are revoked with the old password."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        revoke_all_tokens(user=form.user, reason="mot de passe modifié par l'utilisateur·rice")
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, throttled per client and per e-mail address (config.throttling); the refusal is the
+    same whether the address has an account or not."""
+
+    email_template_name = "registration/password_reset_email.txt"
+
+    def form_valid(self, form):
+        if not throttling.password_reset_allowed(self.request, form.cleaned_data["email"]):
+            form.add_error(None, throttling.TOO_MANY_RESETS.format(minutes=settings.PASSWORD_RESET_WINDOW_MINUTES))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset link; whoever held the old password loses the API tokens too."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        revoke_all_tokens(user=form.user, reason="mot de passe réinitialisé par lien")
+        return response
 
 
 CREATE_REFUSED = "Seuls les membres d'une structure de facilitation créent des organisations."

@@ -1,0 +1,62 @@
+"""A database that refuses writes (read-only replica promoted late, disk full, maintenance) or cannot be reached.
+
+- `unavailable_message(error)`: the French message of an error that means "the database is busy or unavailable"
+  (answered 503 by config.middleware and config.errors), None for any other error (a bug stays a 500).
+- `best_effort(what, write)`: for the bookkeeping writes made while serving a read (the access journal of a
+  consultation, the last use of an API token): their failure is logged, and the read is served. Never for the
+  user's own writes, whose failure must reach them.
+"""
+
+import logging
+from collections.abc import Callable
+
+from django.db import DatabaseError, InternalError, OperationalError, transaction
+
+logger = logging.getLogger("clausier.security")
+
+BUSY_MESSAGE = (
+    "La base de données est occupée par un autre enregistrement. Rien n'a été modifié : "
+    "patientez quelques secondes puis recommencez."
+)
+UNAVAILABLE_MESSAGE = (
+    "La base de données est momentanément indisponible (maintenance ou incident). Rien n'a été modifié : "
+    "réessayez dans quelques minutes ; si cela dure, prévenez l'administrateur·rice de Clausier."
+)
+
+# SQLite reports everything as OperationalError, bugs included ("no such column"): only these messages mean
+# the database itself is at fault.
+SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+SQLITE_UNAVAILABLE = ("readonly database", "unable to open database", "disk i/o error", "database or disk is full")
+# PostgreSQL (SQLSTATE): busy for lock and serialisation conflicts; every other OperationalError is a lost
+# connection, a shutdown, too many connections, a full disk…; 25006: a read-only transaction or server.
+POSTGRES_BUSY = {"40001", "40P01", "55P03"}
+POSTGRES_READ_ONLY = "25006"
+
+
+def unavailable_message(error: BaseException) -> str | None:
+    if not isinstance(error, (OperationalError, InternalError)):
+        return None
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    text = str(error).lower()
+    if sqlstate is None and error.__cause__ is not None and type(error.__cause__).__module__.startswith("sqlite3"):
+        if any(part in text for part in SQLITE_BUSY):
+            return BUSY_MESSAGE
+        return UNAVAILABLE_MESSAGE if any(part in text for part in SQLITE_UNAVAILABLE) else None
+    if sqlstate in POSTGRES_BUSY:
+        return BUSY_MESSAGE
+    if sqlstate == POSTGRES_READ_ONLY or isinstance(error, OperationalError):
+        if any(part in text for part in SQLITE_BUSY):  # raised by hand, or by a backend without a cause
+            return BUSY_MESSAGE
+        return UNAVAILABLE_MESSAGE
+    return None
+
+
+def best_effort[T](what: str, write: Callable[[], T]) -> T | None:
+    """Run a bookkeeping write in its own savepoint and return its result; if the database refuses it (or even
+    the savepoint), log it with `what` and return None."""
+    try:
+        with transaction.atomic():
+            return write()
+    except DatabaseError:
+        logger.exception("Écriture abandonnée, la base l'a refusée : %s", what)
+        return None
