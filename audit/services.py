@@ -86,18 +86,20 @@ def log_accesses(
 def log_views(*, user, beneficiaries: Iterable, channel: str = Channel.WEB, detail: str = "") -> int:
     """One "viewed" entry per person shown on a page or in an API answer (a list, a grid, a form), all written in
     one statement whatever their number. `beneficiaries` holds each person shown (with `pk` and `structure_id`),
-    repeats allowed. Returns the number of entries written."""
+    repeats allowed. Returns the number of entries written. Best effort, as every read's entry (`log_access`):
+    0 when the database refuses it."""
     people = {person.pk: person.structure_id for person in beneficiaries}
     if not people:
         return 0
     author, email = _author(user)
-    author_id = author.pk if author is not None else None
     at = connection.ops.adapt_datetimefield_value(timezone.now())
     rows = [
-        (at, author_id, email, pk, structure, AccessAction.VIEWED, channel, detail[:300])
+        (at, author_id(author), email, pk, structure, AccessAction.VIEWED, channel, detail[:300])
         for pk, structure in people.items()
     ]
-    bulk.insert(AccessLog, ACCESS_LOG_COLUMNS, rows)
+    what = f"journal d'accès : viewed, {len(rows)} personnes, utilisateur·rice n° {author_id(author)}"
+    if best_effort(what, lambda: bulk.insert(AccessLog, ACCESS_LOG_COLUMNS, rows) or True) is None:
+        return 0
     return len(rows)
 
 

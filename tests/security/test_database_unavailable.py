@@ -70,6 +70,15 @@ def test_api_reads_are_served_when_the_token_use_and_the_journal_cannot_be_writt
     assert not AccessLog.objects.exists()
 
 
+def test_lists_are_served_when_their_journal_cannot_be_written(owner_client, api, person, caplog, read_only):
+    """Lists journal every person they show in one statement (audit.services.log_views): best effort too."""
+    assert "BOUVIER" in owner_client.get("/participants/").text
+    assert api.get("/api/v1/beneficiaries/").json()["results"][0]["last_name"] == "Bouvier"
+    assert caplog.text.count("journal d'accès : viewed, 1 personnes") == 2
+    set_read_only(False)
+    assert not AccessLog.objects.exists()
+
+
 def test_the_users_own_write_is_refused_with_a_french_503(owner_client, owner, read_only):
     owner_client.raise_request_exception = False
     response = owner_client.post("/compte/jetons/", {"name": "Logiciel de paie"})
