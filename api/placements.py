@@ -39,13 +39,22 @@ def placement_label(placement) -> str:
     return f"Contrat n° {placement.pk}"
 
 
+def beneficiary_label(beneficiary) -> str:
+    """A person in the browsable API's <select>: their number only (the one the import asks for), never their
+    name: the form of every contract would otherwise list the names of all the structure's people."""
+    return f"Participant·e n° {beneficiary.pk}"
+
+
 def nullable_flag(label):
     return serializers.BooleanField(read_only=True, allow_null=True, label=label)
 
 
 class PlacementSerializer(serializers.ModelSerializer):
     beneficiary = VisibleRelatedField(
-        queryset=Beneficiary.objects.all(), allow_null=True, label="participant·e (masqué·e si non autorisé·e)"
+        queryset=Beneficiary.objects.all(),
+        allow_null=True,
+        label="participant·e (masqué·e si non autorisé·e)",
+        display=beneficiary_label,
     )
     beneficiary_name = serializers.CharField(
         source="beneficiary.__str__", read_only=True, allow_null=True, label="nom de la personne"

@@ -9,8 +9,9 @@ must have been written during the request. A new page or route showing identity 
 by default; the few pages that only offer names to pick from are listed in NAME_ONLY with a reason, and must
 show nothing else about the person.
 
-API routes are fetched as JSON. The browsable API's forms (`?format=api`) offer related objects in pickers: that
-they are limited to what the user may see is the guard of the filter and form choices (issue 11, item 1).
+API routes are fetched as JSON and as the browsable API's HTML page (`?format=api`), whose forms offer related
+objects in pickers: those show ids and "Contrat n° …", never a name (and tests/security/test_related_choices.py
+proves they offer only what the user may see).
 """
 
 import datetime
@@ -81,6 +82,8 @@ def urls_of(route, world, role) -> list[str]:
     if route.is_admin:
         return [admin_url(route, world)]
     urls = [url for _tenant, url in variants(route, world, role)]
+    if route.is_api:
+        urls += [url + ("&" if "?" in url else "?") + "format=api" for url in urls if ".json" not in url]
     extra = [query.format(lot=world.a.lot.pk) for query in EXTRA_QUERIES.get(route.name, [])]
     return urls + [url + query for url in urls for query in extra]
 
