@@ -11,7 +11,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from beneficiaries import imports
+from beneficiaries import imports, spreadsheets
+from config.formatting import french_figure
 from organisations.permissions import is_facilitator
 
 SESSION_KEY = "clausier_hours_import"
@@ -24,7 +25,10 @@ TEMPLATE_TYPES = {
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="Relevé d'heures",
-        help_text=f"Fichier CSV (séparateur ; ou ,) ou XLSX, {imports.MAX_FILE_SIZE_LABEL} au plus.",
+        help_text=(
+            f"Fichier CSV (séparateur ; ou ,) ou XLSX, {imports.MAX_FILE_SIZE_LABEL} et "
+            f"{french_figure(spreadsheets.MAX_ROWS)} lignes au plus."
+        ),
     )
 
 

@@ -47,6 +47,7 @@ CONFLICT_MESSAGE = (
     "Ce relevé a été modifié par quelqu'un d'autre entre-temps : rechargez la page pour voir la dernière "
     "saisie avant de la corriger."
 )
+REJECTION_REASON_MISSING = "Indiquez le motif du rejet."
 REVIEW_CONFLICT_MESSAGE = (
     "Un relevé coché a été modifié, validé ou rejeté par quelqu'un d'autre depuis que vous l'avez affiché : "
     "rechargez la page pour voir sa dernière saisie. Aucun relevé n'a été validé ni rejeté."
@@ -966,7 +967,7 @@ def reject_hours(
     """Reject declared records with a reason; returns how many were rejected. `versions`: see validate_hours."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Indiquez le motif du rejet.")
+        raise ValidationError(REJECTION_REASON_MISSING, code="reason_missing")
     return _review(
         records,
         versions=versions,

@@ -465,8 +465,10 @@ def hours_grid(request):
         "can_edit_any": any(row.editable for row in rows),
         "can_review_any": any(row.reviewable for row in rows),
         "has_empty_rows": any(row.editable and row.record is None for row in rows),
-        "has_errors": any(row.errors for row in rows),
+        # A refused review is told at the top (its rows are marked); only a missing reason sits on its field.
+        "has_errors": review_error is None and any(row.errors for row in rows),
         "review_error": review_error,
+        "reason_error": review_error if review_error == services.REJECTION_REASON_MISSING else None,
         "ticked": ticked,
         "action_url": _grid_url(month, lot),
     }
