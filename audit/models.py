@@ -9,19 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-
-class AccessAction(models.TextChoices):
-    VIEWED = "viewed", "Consultation"
-    EXPORTED = "exported", "Export"
-    CREATED = "created", "Création"
-    CHANGED = "changed", "Modification"
-    ANONYMISED = "anonymised", "Anonymisation"
-
-
-class Channel(models.TextChoices):
-    WEB = "web", "Application"
-    API = "api", "API"
-    COMMAND = "command", "Commande"
+from audit.choices import AccessAction, Channel
 
 
 class AccessLogQuerySet(models.QuerySet):

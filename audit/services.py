@@ -103,6 +103,15 @@ def log_views(*, user, beneficiaries: Iterable, channel: str = Channel.WEB, deta
     return len(rows)
 
 
+def erase_hours_change_reasons(*, beneficiary_ids, placeholder: str) -> int:
+    """Anonymisation: the reasons given for the changes of these people's hours records may quote them."""
+    return (
+        HoursChange.objects.filter(record__placement__beneficiary__in=beneficiary_ids)
+        .exclude(reason="")
+        .update(reason=placeholder)
+    )
+
+
 # Hours records history.
 
 

@@ -29,10 +29,10 @@ from django.db.models import CharField, Max, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from audit.models import AccessAction, Channel, HoursChange
-from audit.services import log_accesses
+from audit.choices import AccessAction, Channel
 from beneficiaries.calculations import first_of_month, months_before
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
+from config.hooks import audit
 
 PLACEHOLDER_LAST_NAME = "ANONYMISÉ·E"
 ERASED_REASON = "Motif effacé lors de l'anonymisation."
@@ -96,9 +96,9 @@ def anonymise_inactive(*, today: date | None = None, dry_run: bool = False) -> A
     HoursRecord.objects.filter(placement__beneficiary__in=ids).exclude(rejection_reason="").update(
         rejection_reason=ERASED_REASON
     )
-    HoursChange.objects.filter(record__placement__beneficiary__in=ids).exclude(reason="").update(reason=ERASED_REASON)
+    audit.erase_hours_change_reasons(beneficiary_ids=ids, placeholder=ERASED_REASON)
     _forget_admin_labels(ids)
-    log_accesses(
+    audit.log_accesses(
         user=None,
         beneficiaries=people,
         action=AccessAction.ANONYMISED,

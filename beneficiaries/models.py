@@ -167,6 +167,10 @@ class Beneficiary(models.Model):
             return f"Participant·e anonymisé·e n° {self.pk}"
         return f"{self.last_name.upper()} {self.first_name}"
 
+    def owning_structure_ids(self) -> set[int]:
+        """Facilitation structures that own this object (organisations.permissions)."""
+        return {self.structure_id}
+
 
 class BeneficiaryCriterion(models.Model):
     """An eligibility criterion held by a person: who validated it, when, on what kind of evidence."""
@@ -208,6 +212,10 @@ class BeneficiaryCriterion(models.Model):
 
     def __str__(self):
         return self.get_criterion_display()
+
+    def owning_structure_ids(self) -> set[int]:
+        """Facilitation structures that own this object (organisations.permissions)."""
+        return {self.beneficiary.structure_id}
 
 
 class Placement(models.Model):
@@ -271,6 +279,10 @@ class Placement(models.Model):
 
     def __str__(self):
         return f"{self.beneficiary} – {self.lot} ({self.get_modality_display()})"
+
+    def owning_structure_ids(self) -> set[int]:
+        """Facilitation structures that own this object (organisations.permissions)."""
+        return {self.beneficiary.structure_id, self.lot.market.facilitator_id}
 
 
 class HoursRecord(models.Model):
@@ -362,6 +374,10 @@ class HoursRecord(models.Model):
     def __str__(self):
         return f"{self.placement} – {self.month:%m/%Y} : {self.hours} h"
 
+    def owning_structure_ids(self) -> set[int]:
+        """Facilitation structures that own this object (organisations.permissions)."""
+        return self.placement.owning_structure_ids()
+
 
 class Outcome(models.Model):
     """What became of the person, at the end of the placement and six months later."""
@@ -389,3 +405,7 @@ class Outcome(models.Model):
 
     def __str__(self):
         return f"{self.get_stage_display()} : {self.get_result_display()}"
+
+    def owning_structure_ids(self) -> set[int]:
+        """Facilitation structures that own this object (organisations.permissions)."""
+        return self.placement.owning_structure_ids()

@@ -16,8 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from audit import services as audit_services
-from audit.models import AccessAction, Channel
+from audit.choices import AccessAction, Channel
 from beneficiaries import bulk, calculations
 from beneficiaries.choices import (
     Criterion,
@@ -30,8 +29,9 @@ from beneficiaries.choices import (
 )
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
 from config.formatting import french_date, french_figure, french_month
+from config.hooks import audit as audit_services
+from config.hooks import summary
 from organisations.models import InsertionType, OrganisationKind
-from reporting import summary
 
 # Modalities that require an insertion structure of a given type as employer (DOMAIN.md §5).
 REQUIRED_INSERTION_TYPES: dict[str, tuple[str, ...]] = {

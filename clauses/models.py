@@ -188,3 +188,7 @@ class Clause(models.Model):
     @property
     def allowed_modalities_labels(self) -> list[str]:
         return [Modality(code).label for code in self.allowed_modalities if code in Modality.values]
+
+    def owning_structure_ids(self) -> set[int]:
+        """Facilitation structures that own this object (organisations.permissions)."""
+        return {self.lot.market.facilitator_id}

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from clauses import calculations
 from clauses.models import CalibrationMethod, Clause
-from reporting import summary
+from config.hooks import summary
 
 CLAUSE_FIELDS = frozenset(
     field.name

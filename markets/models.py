@@ -99,6 +99,10 @@ class Operation(models.Model):
     def __str__(self):
         return self.name
 
+    def owning_structure_ids(self) -> set[int]:
+        """Facilitation structures that own this object (organisations.permissions)."""
+        return {self.facilitator_id}
+
 
 class MarketType(models.TextChoices):
     WORKS = "works", "Travaux"
@@ -168,6 +172,10 @@ class Market(models.Model):
     def __str__(self):
         return f"{self.reference} – {self.title}"
 
+    def owning_structure_ids(self) -> set[int]:
+        """Facilitation structures that own this object (organisations.permissions)."""
+        return {self.facilitator_id}
+
 
 class Lot(models.Model):
     market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="lots", verbose_name="marché")
@@ -229,3 +237,7 @@ class Lot(models.Model):
         if clause is not None:
             clause.lot = self
             clause.save(update_fields=["calibrated_hours"])
+
+    def owning_structure_ids(self) -> set[int]:
+        """Facilitation structures that own this object (organisations.permissions)."""
+        return {self.market.facilitator_id}

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from stdnum.fr import siret as siret_number
 
+from organisations.choices import BuyerType, InsertionType, OrganisationKind, Role
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -55,35 +57,6 @@ class User(AbstractUser):
 def validate_siret(value: str) -> None:
     if not siret_number.is_valid(value):
         raise ValidationError("SIRET invalide : 14 chiffres dont la clé de contrôle doit être juste.")
-
-
-class OrganisationKind(models.TextChoices):
-    FACILITATION = "facilitation", "Structure de facilitation"
-    BUYER = "buyer", "Acheteur"
-    COMPANY = "company", "Entreprise"
-    INSERTION = "insertion", "Structure d'insertion"
-    COORDINATION = "coordination", "Coordination régionale"
-
-
-class BuyerType(models.TextChoices):
-    STATE = "state", "État"
-    REGION = "region", "Région"
-    DEPARTMENT = "department", "Département"
-    MUNICIPALITY = "municipality", "Commune ou intercommunalité"
-    SOCIAL_LANDLORD = "social_landlord", "Bailleur social"
-    HOSPITAL = "hospital", "Établissement hospitalier"
-    OTHER_PUBLIC = "other_public", "Autre organisme public"
-    PRIVATE = "private", "Acheteur privé"
-
-
-class InsertionType(models.TextChoices):
-    EI = "ei", "Entreprise d'insertion (EI)"
-    ETTI = "etti", "Entreprise de travail temporaire d'insertion (ETTI)"
-    AI = "ai", "Association intermédiaire (AI)"
-    ACI = "aci", "Atelier et chantier d'insertion (ACI)"
-    GEIQ = "geiq", "Groupement d'employeurs pour l'insertion et la qualification (GEIQ)"
-    EA = "ea", "Entreprise adaptée (EA)"
-    ESAT = "esat", "Établissement et service d'aide par le travail (ESAT)"
 
 
 # Kinds that are shared reference data: every user with a membership sees them (to pick a buyer, a
@@ -168,12 +141,6 @@ class Organisation(models.Model):
     @property
     def is_employer_kind(self) -> bool:
         return self.kind in (OrganisationKind.COMPANY, OrganisationKind.INSERTION)
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Administrateur·rice"
-    MEMBER = "member", "Membre"
-    READER = "reader", "Lecteur·rice"
 
 
 class Membership(models.Model):

@@ -12,28 +12,12 @@ SHARED_KINDS = (OrganisationKind.BUYER, OrganisationKind.COMPANY, OrganisationKi
 
 
 def owning_structure_ids(obj) -> set[int]:
-    """Facilitation structures that own an object: the one following the market, or the person."""
-    from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
-    from clauses.models import Clause
-    from markets.models import Lot, Market, Operation
-
-    if isinstance(obj, Operation | Market):
-        return {obj.facilitator_id}
-    if isinstance(obj, Lot):
-        return {obj.market.facilitator_id}
-    if isinstance(obj, Clause):
-        return {obj.lot.market.facilitator_id}
-    if isinstance(obj, Beneficiary):
-        return {obj.structure_id}
-    if isinstance(obj, BeneficiaryCriterion):
-        return {obj.beneficiary.structure_id}
-    if isinstance(obj, Placement):
-        return {obj.beneficiary.structure_id, obj.lot.market.facilitator_id}
-    if isinstance(obj, HoursRecord | Outcome):
-        return owning_structure_ids(obj.placement)
-    if isinstance(obj, Organisation) and obj.kind == OrganisationKind.FACILITATION:
-        return {obj.pk}
-    return set()
+    """Facilitation structures that own an object: the one following the market, or the person. Each model above
+    this layer says it itself (`owning_structure_ids()`): rights never import the models they judge."""
+    if isinstance(obj, Organisation):
+        return {obj.pk} if obj.kind == OrganisationKind.FACILITATION else set()
+    owners = getattr(obj, "owning_structure_ids", None)
+    return set(owners()) if owners is not None else set()
 
 
 def is_facilitator(user) -> bool:

@@ -10,11 +10,17 @@ the scope is the union of all the user's memberships.
 The scope is computed once per user object (one query) and cached on it.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from organisations.models import Membership, Organisation, OrganisationKind, Role
+from organisations.choices import OrganisationKind, Role
+
+if TYPE_CHECKING:  # the models call this module (visible_to): it reaches them through the user, not an import
+    from organisations.models import Membership, Organisation
 
 SESSION_KEY = "clausier_current_organisation_id"
 _PINNED_ATTR = "_clausier_current_organisation_id"
@@ -62,7 +68,7 @@ def user_memberships(user) -> list[Membership]:
         return []
     cached = getattr(user, _MEMBERSHIPS_ATTR, None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("organisation"))
+        cached = list(user.memberships.select_related("organisation"))
         setattr(user, _MEMBERSHIPS_ATTR, cached)
     return cached
 

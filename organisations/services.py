@@ -5,9 +5,8 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from audit.services import record_organisation_change
+from config.hooks import audit, summary
 from organisations.models import Membership, Organisation, Role, User
-from reporting import summary
 
 KIND_UNCHANGEABLE = "La nature d'une organisation ne se change pas."
 # Details an organisation's page edits (the form, the API); `kind` is given only to be refused when it changes.
@@ -41,7 +40,7 @@ def update_organisation(*, organisation: Organisation, user, **changes) -> Organ
     if not fields:
         return organisation
     organisation.save()
-    record_organisation_change(organisation=organisation, user=user, fields=fields)
+    audit.record_organisation_change(organisation=organisation, user=user, fields=fields)
     summary.refresh_after_edit(organisation)  # reports copy the type of a buyer
     return organisation
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from reporting.exports import french_number
+from config.formatting import french_number
 
 BAR_HEIGHT = 16
 GAP = 6
