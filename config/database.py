@@ -8,9 +8,11 @@
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from django.db import DatabaseError, InternalError, OperationalError, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InternalError, OperationalError, connections, transaction
 
 logger = logging.getLogger("clausier.security")
 
@@ -27,6 +29,12 @@ UNAVAILABLE_MESSAGE = (
 # the database itself is at fault.
 SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 SQLITE_UNAVAILABLE = ("readonly database", "unable to open database", "disk i/o error", "database or disk is full")
+TIMEOUT_MESSAGE = (
+    "Cette opération a demandé trop de temps à la base de données et a été interrompue. Rien n'a été modifié : "
+    "réessayez, ou réduisez la période ou le périmètre demandé."
+)
+# PostgreSQL's statement_timeout (57014, query_canceled): a web request's query ran past its limit.
+POSTGRES_TIMEOUT = "57014"
 # PostgreSQL (SQLSTATE): busy for lock and serialisation conflicts; every other OperationalError is a lost
 # connection, a shutdown, too many connections, a full disk…; 25006: a read-only transaction or server.
 POSTGRES_BUSY = {"40001", "40P01", "55P03"}
@@ -44,6 +52,8 @@ def unavailable_message(error: BaseException) -> str | None:
         return UNAVAILABLE_MESSAGE if any(part in text for part in SQLITE_UNAVAILABLE) else None
     if sqlstate in POSTGRES_BUSY:
         return BUSY_MESSAGE
+    if sqlstate == POSTGRES_TIMEOUT:
+        return TIMEOUT_MESSAGE
     if sqlstate == POSTGRES_READ_ONLY or isinstance(error, OperationalError):
         if any(part in text for part in SQLITE_BUSY):  # raised by hand, or by a backend without a cause
             return BUSY_MESSAGE
@@ -60,3 +70,47 @@ def best_effort[T](what: str, write: Callable[[], T]) -> T | None:
     except DatabaseError:
         logger.exception("Écriture abandonnée, la base l'a refusée : %s", what)
         return None
+
+
+# The statement timeout of the current web request (ms), None outside one (commands, workers, shell).
+_web_timeout: ContextVar[int | None] = ContextVar("web_statement_timeout", default=None)
+
+
+def _set_timeout(alias: str, milliseconds: int | None) -> None:
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return
+    statement = "RESET statement_timeout" if milliseconds is None else f"SET statement_timeout = {int(milliseconds)}"
+    best_effort(statement, lambda: connection.cursor().execute(statement))
+
+
+@contextmanager
+def web_statement_timeout(milliseconds: int) -> Iterator[None]:
+    """Within a web request on PostgreSQL, no statement runs longer than `milliseconds` (0: no limit): a runaway
+    query is cancelled (a French 503, see `unavailable_message`) instead of holding a worker and a connection.
+    Commands and background work never pass here and keep the server's setting."""
+    if not milliseconds:
+        yield
+        return
+    _set_timeout(DEFAULT_DB_ALIAS, milliseconds)
+    token = _web_timeout.set(milliseconds)
+    try:
+        yield
+    finally:
+        _web_timeout.reset(token)
+        _set_timeout(DEFAULT_DB_ALIAS, None)
+
+
+@contextmanager
+def report_statement_timeout(alias: str, milliseconds: int) -> Iterator[None]:
+    """Inside a web request, a report's queries on `alias` get the longer report limit, then the request's limit
+    again. Outside a web request nothing changes (a command exporting a report has no limit)."""
+    web = _web_timeout.get()
+    if web is None or not milliseconds:
+        yield
+        return
+    _set_timeout(alias, milliseconds)
+    try:
+        yield
+    finally:
+        _set_timeout(alias, web if alias == DEFAULT_DB_ALIAS else None)

@@ -4,10 +4,11 @@ holding personal data lands in a cache, and the login throttle counts an address
 
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
-from config.database import unavailable_message
+from config.database import unavailable_message, web_statement_timeout
 from config.errors import refusal
 
 logger = logging.getLogger("clausier.security")
@@ -17,6 +18,18 @@ INTEGRITY_MESSAGE = (
     "(un doublon, ou une modification faite par quelqu'un d'autre entre-temps). Rien n'a été modifié : "
     "rechargez la page pour voir les données à jour, puis recommencez."
 )
+
+
+class StatementTimeoutMiddleware:
+    """Every web request on PostgreSQL runs its statements under WEB_STATEMENT_TIMEOUT_MS (reports under
+    REPORT_STATEMENT_TIMEOUT_MS, see config.routers.reporting_database); see config.database."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with web_statement_timeout(settings.WEB_STATEMENT_TIMEOUT_MS):
+            return self.get_response(request)
 
 
 class NoStoreMiddleware:

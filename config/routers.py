@@ -32,9 +32,14 @@ _reading_reports: ContextVar[bool] = ContextVar("reading_reports", default=False
 @contextmanager
 def reporting_database() -> Iterator[None]:
     """Within this block (or the decorated function), reads go to the reporting replica if there is one."""
+    from django.conf import settings
+
+    from config.database import report_statement_timeout
+
     token = _reading_reports.set(True)
     try:
-        yield
+        with report_statement_timeout(read_alias(), settings.REPORT_STATEMENT_TIMEOUT_MS):
+            yield
     finally:
         _reading_reports.reset(token)
 

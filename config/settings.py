@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.NoStoreMiddleware",
+    "config.middleware.StatementTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,6 +137,11 @@ if os.environ.get("REPORTING_DATABASE_URL"):
     # Tests never create a database on the replica: its alias points at the test database of "default".
     DATABASES["reporting"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.routers.ReportingRouter"]
+# PostgreSQL statement timeouts of web requests (config.database), in milliseconds; 0 for none. A page's query
+# never needs 10 s; a yearly report over a large perimeter may take longer, within gunicorn's --timeout (120 s).
+# Commands and background work have no timeout.
+WEB_STATEMENT_TIMEOUT_MS = int(os.environ.get("WEB_STATEMENT_TIMEOUT_MS", "10000"))
+REPORT_STATEMENT_TIMEOUT_MS = int(os.environ.get("REPORT_STATEMENT_TIMEOUT_MS", "90000"))
 
 
 def cache_from_url(url: str) -> dict:

@@ -3,7 +3,8 @@
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.db import OperationalError
+from django.db import OperationalError, connection
+from django.http import HttpResponse
 from django.urls import include, path
 
 from beneficiaries.models import HoursRecord
@@ -32,7 +33,31 @@ def forbidden(request):
     raise PermissionDenied
 
 
+def _sleep_and_show(milliseconds: int) -> HttpResponse:
+    """Sleep in the database (PostgreSQL), then answer the statement timeout in force."""
+    if connection.vendor != "postgresql":
+        return HttpResponse("sans limite (SQLite)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(%s)", [milliseconds / 1000])
+        cursor.execute("SHOW statement_timeout")
+        return HttpResponse(cursor.fetchone()[0])
+
+
+def slow(request, milliseconds):
+    return _sleep_and_show(milliseconds)
+
+
+def slow_report(request, milliseconds):
+    from config.routers import reporting_database
+
+    with reporting_database():
+        return _sleep_and_show(milliseconds)
+
+
 urlpatterns = [
+    path("test/lent/<int:milliseconds>/", slow),
+    path("api/test/lent/<int:milliseconds>/", slow),
+    path("test/bilan-lent/<int:milliseconds>/", slow_report),
     path("test/doublon/<int:placement_id>/", duplicate_record),
     path("api/test/doublon/<int:placement_id>/", duplicate_record),
     path("test/panne/", crash),
