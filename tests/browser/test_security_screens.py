@@ -2,8 +2,6 @@
 and a laptop's width: an organisation's history, an import confirmed after a colleague's change, a validation
 of a value changed since it was shown, a hostile spreadsheet."""
 
-import io
-import zipfile
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +13,7 @@ from beneficiaries.models import HoursRecord
 from organisations.models import Organisation
 from tests.api.conftest import build_world
 from tests.organisations.factories import TEST_PASSWORD
+from tests.security import hostile_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,66 +101,16 @@ def test_a_value_changed_since_it_was_shown_is_not_validated(page, live_server, 
     assert (record.hours, record.status) == (Decimal("219"), "declared")
 
 
-def far_cell_workbook() -> bytes:
-    """A 2 KB workbook declaring A1:XFD1048576 with one cell in the last row (the probe's worker blocker)."""
-    sheet = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        '<dimension ref="A1:XFD1048576"/><sheetData>'
-        '<row r="1"><c r="A1" t="inlineStr"><is><t>reference_marche</t></is></c></row>'
-        '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
-        "</sheetData></worksheet>"
-    )
-    parts = {
-        "[Content_Types].xml": (
-            '<?xml version="1.0" encoding="UTF-8"?>'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            "</Types>"
-        ),
-        "_rels/.rels": (
-            '<?xml version="1.0" encoding="UTF-8"?>'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" '
-            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-            'Target="xl/workbook.xml"/></Relationships>'
-        ),
-        "xl/workbook.xml": (
-            '<?xml version="1.0" encoding="UTF-8"?>'
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            '<sheets><sheet name="Heures" sheetId="1" r:id="rId1"/></sheets></workbook>'
-        ),
-        "xl/_rels/workbook.xml.rels": (
-            '<?xml version="1.0" encoding="UTF-8"?>'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" '
-            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-            'Target="worksheets/sheet1.xml"/></Relationships>'
-        ),
-        "xl/worksheets/sheet1.xml": sheet,
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in parts.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
-
-
 def test_a_hostile_workbook_gets_a_french_refusal(page, live_server, results_dir):
     world = build_world()
     log_in(page, live_server.url, world.owner, "/imports/heures/")
+    name, workbook = hostile_files.far_cell()  # A1:XFD1048576 with one cell in the last row, 2 KB
     page.get_by_label("Relevé d'heures").set_input_files(
         files=[
             {
-                "name": "releve.xlsx",
+                "name": name,
                 "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "buffer": far_cell_workbook(),
+                "buffer": workbook,
             }
         ]
     )
