@@ -1,7 +1,11 @@
-"""Writes on placements, hours records, outcomes and criteria (DOMAIN.md §5–§7).
+"""Writes on people, their criteria, placements, hours records and outcomes (DOMAIN.md §5–§7).
 
-Every function takes keyword-only arguments, runs in a transaction and refuses with a French
-`ValidationError`. Forms, imports and the API call these functions; they never write these models directly.
+The only writers of these models: the web forms, the API, the admin (beneficiaries only; the others are read-only
+there), imports and commands parse their input and call these functions. Every function takes keyword-only
+arguments, runs in a transaction and refuses with a French `ValidationError` keyed by field, with a code
+(`{"end_date": [ValidationError(..., code="ends_before_start")]}`), so callers place it without reading its text.
+Side effects happen here, once: the reporting summary (`config.hooks.summary`), the hours history and the
+access journal of a change made by a user (`config.hooks.audit`).
 """
 
 from collections import defaultdict
