@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.contrib.admin.sites import site
+from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
 
 from audit.models import AccessLog
@@ -230,3 +231,56 @@ def test_web_writes_are_journaled_once(owner, owner_client, person, market):
         "Critère retiré : Allocataire du RSA",
     ]
     assert summary.differences() == []
+
+
+# Refusals carry a field and a code ------------------------------------------------------------------------
+
+
+def codes(error) -> dict[str, list[str]]:
+    return {field: [item.code for item in items] for field, items in error.error_dict.items()}
+
+
+def test_service_refusals_carry_a_field_and_a_code(placement):
+    lot = placement.lot
+    with pytest.raises(ValidationError) as excinfo:
+        services.start_placement(
+            beneficiary=placement.beneficiary,
+            lot=lot,
+            employer=lot.contractor,
+            modality=Modality.AI_PROVISION,
+            start_date=datetime.date(2025, 2, 1),
+            end_date=datetime.date(2025, 1, 1),
+        )
+    assert codes(excinfo.value) == {"end_date": ["ends_before_start"], "employer": ["employer_type"]}
+    HoursRecordFactory(placement=placement, month=datetime.date(2025, 11, 1))
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_placement(placement=placement, end_date=datetime.date(2025, 6, 30))
+    assert codes(excinfo.value) == {"end_date": ["hours_outside_period"]}
+    with pytest.raises(ValidationError) as excinfo:
+        services.record_outcome(placement=placement, stage="x", result="y", observed_on=datetime.date(2024, 1, 1))
+    assert codes(excinfo.value) == {
+        "stage": ["unknown_stage"],
+        "result": ["unknown_result"],
+        "observed_on": ["before_start"],
+    }
+    with pytest.raises(ValidationError) as excinfo:
+        services.add_criterion(
+            beneficiary=placement.beneficiary,
+            criterion=Criterion.DEROGATION,
+            validated_on=datetime.date(2024, 1, 1),
+            validated_by=None,
+            evidence_type=EvidenceType.PRESCRIBER_OPINION,
+        )
+    assert codes(excinfo.value) == {"derogation_reason": ["reason_missing"]}
+    qpv = QpvFactory(communes=[CommuneFactory(code="25056", name="Besançon")])
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_beneficiary(beneficiary=placement.beneficiary, qpv=qpv)
+    assert codes(excinfo.value) == {"qpv": ["qpv_outside_commune"]}
+
+
+def test_a_stale_hours_version_is_told_by_its_code(placement):
+    record = HoursRecordFactory(placement=placement, month=datetime.date(2025, 3, 1))
+    entry = services.HoursEntry(placement=placement, month=record.month, hours=10, expected_version=0)
+    with pytest.raises(services.HoursConflict):
+        services.declare_hours(entry=entry, user=None)
+    assert services.CONFLICT_REFUSAL.code == "conflict" and services.CONFLICT_REFUSAL == services.CONFLICT_MESSAGE
