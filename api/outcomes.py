@@ -4,8 +4,7 @@ from rest_framework import serializers
 
 from api.base import FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require, shown
 from api.placements import placement_label
-from audit.models import AccessAction, Channel
-from audit.services import log_access
+from audit.choices import Channel
 from beneficiaries.models import Outcome, Placement
 from beneficiaries.services import record_outcome
 from organisations.permissions import can_edit, can_see_identity
@@ -63,6 +62,8 @@ class OutcomeSerializer(serializers.ModelSerializer):
             result=values["result"],
             observed_on=values["observed_on"],
             notes=values.get("notes"),
+            user=self.context["request"].user,
+            channel=Channel.API,
         )
 
     def create(self, validated_data):
@@ -103,18 +104,3 @@ class OutcomeViewSet(ReadCreateUpdateViewSet):
 
     def can_write(self, user, outcome):
         return can_edit(user, outcome.placement)
-
-    def perform_create(self, serializer):
-        self._log(serializer.save())
-
-    def perform_update(self, serializer):
-        self._log(serializer.save())
-
-    def _log(self, outcome):
-        log_access(
-            user=self.request.user,
-            beneficiary=outcome.placement.beneficiary,
-            action=AccessAction.CHANGED,
-            channel=Channel.API,
-            detail=f"Sortie du contrat n° {outcome.placement_id} enregistrée ({outcome.get_stage_display().lower()})",
-        )

@@ -8,8 +8,7 @@ import django_filters
 from rest_framework import serializers
 
 from api.base import FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require, shown
-from audit.models import AccessAction, Channel
-from audit.services import log_access
+from audit.choices import Channel
 from beneficiaries.models import Beneficiary, Placement
 from beneficiaries.services import PLACEMENT_FIELDS, start_placement, update_placement
 from markets.models import Lot
@@ -109,7 +108,8 @@ class PlacementSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         candidate = Placement(beneficiary=validated_data["beneficiary"], lot=validated_data["lot"])
         require(can_edit(self.context["request"].user, candidate))
-        return start_placement(**{name: value for name, value in validated_data.items() if name in PLACEMENT_FIELDS})
+        values = {name: value for name, value in validated_data.items() if name in PLACEMENT_FIELDS}
+        return start_placement(user=self.context["request"].user, channel=Channel.API, **values)
 
     def update(self, instance, validated_data):
         user = self.context["request"].user
@@ -162,23 +162,3 @@ class PlacementViewSet(ReadCreateUpdateViewSet):
 
     def get_queryset(self):
         return Placement.objects.visible_to(self.request.user).select_related("beneficiary", "lot")
-
-    def perform_create(self, serializer):
-        placement = serializer.save()
-        log_access(
-            user=self.request.user,
-            beneficiary=placement.beneficiary,
-            action=AccessAction.CHANGED,
-            channel=Channel.API,
-            detail=f"Contrat n° {placement.pk} créé",
-        )
-
-    def perform_update(self, serializer):
-        placement = serializer.save()
-        log_access(
-            user=self.request.user,
-            beneficiary=placement.beneficiary,
-            action=AccessAction.CHANGED,
-            channel=Channel.API,
-            detail=f"Contrat n° {placement.pk} modifié",
-        )

@@ -5,8 +5,8 @@ from django.contrib.admin.utils import unquote
 
 from audit.models import AccessAction
 from audit.services import log_access, log_views
+from beneficiaries import services
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
-from reporting import summary
 
 
 class JournalledAdmin(admin.ModelAdmin):
@@ -52,25 +52,11 @@ class JournalledAdmin(admin.ModelAdmin):
         return super().delete_view(request, object_id, extra_context)
 
 
-class CriterionInline(admin.TabularInline):
-    model = BeneficiaryCriterion
-    extra = 0
-    autocomplete_fields = ["validated_by"]
-
-
-@admin.register(Beneficiary)
-class BeneficiaryAdmin(JournalledAdmin):
-    list_display = ["__str__", "sex", "birth_date", "structure", "commune", "qpv", "prescriber_type"]
-    list_filter = ["sex", "structure", "prescriber_type", "qualification_level"]
-    search_fields = ["last_name", "first_name"]
-    autocomplete_fields = ["structure", "commune", "qpv"]
-    list_select_related = ["structure", "commune", "qpv"]
-    inlines = [CriterionInline]
-
-
-class ReadOnlyHoursMixin:
-    """Hours records are written only through beneficiaries.services (grid, import, API), which check the version
-    their author saw and keep the history: the admin shows them and never writes them."""
+class ReadOnlyAdminMixin:
+    """Records written only through beneficiaries.services (web forms, API, imports), which check the rules,
+    freeze the publics, refresh the reporting summary and write the journal: the admin shows them and never
+    writes them (no add, change, delete or bulk delete). Hours records keep the history and `version` of every
+    change there."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -82,51 +68,71 @@ class ReadOnlyHoursMixin:
         return False
 
 
-class HoursRecordInline(ReadOnlyHoursMixin, admin.TabularInline):
+class CriterionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = BeneficiaryCriterion
+    extra = 0
+    fields = ["criterion", "validated_on", "validated_by", "evidence_type", "derogation_reason"]
+    readonly_fields = fields
+
+
+@admin.register(Beneficiary)
+class BeneficiaryAdmin(JournalledAdmin):
+    """A person is added and changed through beneficiaries.services (the model's rules, among them the QPV lying
+    in the commune, and the access journal); never deleted here: a person leaves through anonymisation."""
+
+    list_display = ["__str__", "sex", "birth_date", "structure", "commune", "qpv", "prescriber_type"]
+    list_filter = ["sex", "structure", "prescriber_type", "qualification_level"]
+    search_fields = ["last_name", "first_name"]
+    autocomplete_fields = ["structure", "commune", "qpv"]
+    list_select_related = ["structure", "commune", "qpv"]
+    readonly_fields = ["anonymised_at"]
+    inlines = [CriterionInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # The ModelForm already ran Beneficiary.full_clean (its errors sit on their fields); the service checks
+        # again under lock, writes and journals.
+        values = {name: form.cleaned_data[name] for name in form.cleaned_data if name in services.BENEFICIARY_FIELDS}
+        if change:
+            saved = services.update_beneficiary(beneficiary=obj, user=request.user, **values)
+        else:
+            saved = services.create_beneficiary(user=request.user, **values)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+
+class HoursRecordInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = HoursRecord
     extra = 0
     fields = ["month", "hours", "training_hours", "status", "source", "is_converted"]
     readonly_fields = fields
 
 
-class OutcomeInline(admin.TabularInline):
+class OutcomeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Outcome
     extra = 0
+    fields = ["stage", "result", "observed_on"]
+    readonly_fields = fields
 
 
 @admin.register(Placement)
-class PlacementAdmin(JournalledAdmin):
+class PlacementAdmin(ReadOnlyAdminMixin, JournalledAdmin):
+    """Read-only: a placement is started and changed through beneficiaries.services (start_placement,
+    update_placement), which check the clause, re-freeze the publics on a change of person or start, keep the
+    person within their structure and refresh the summary. Never deleted: its hours reference it."""
+
     person = "beneficiary"
     list_display = ["beneficiary", "lot", "employer", "modality", "start_date", "end_date"]
     list_filter = ["modality", "is_woman", "is_youth", "is_senior", "is_qpv_resident"]
     search_fields = ["beneficiary__last_name", "lot__market__reference", "employer__name"]
-    autocomplete_fields = ["beneficiary", "lot", "employer"]
-    readonly_fields = [
-        "age_at_start",
-        "is_woman",
-        "is_youth",
-        "is_senior",
-        "is_qpv_resident",
-        "is_rqth",
-        "is_long_term_job_seeker",
-        "is_rsa",
-    ]
     list_select_related = ["beneficiary", "lot__market", "employer"]
     inlines = [HoursRecordInline, OutcomeInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        # The person of a contract changes through beneficiaries.services.update_placement only (same structure,
-        # written in both people's journal): the web form or the API.
-        readonly = super().get_readonly_fields(request, obj)
-        return [*readonly, "beneficiary"] if obj is not None else readonly
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        summary.refresh([form.instance.pk])  # the placement may have changed (its hours are read-only here)
-
 
 @admin.register(HoursRecord)
-class HoursRecordAdmin(ReadOnlyHoursMixin, JournalledAdmin):
+class HoursRecordAdmin(ReadOnlyAdminMixin, JournalledAdmin):
     person = "placement.beneficiary"
     list_display = ["placement", "month", "hours", "training_hours", "status", "source"]
     list_filter = ["status", "source", "is_converted", "placement__modality"]
@@ -136,19 +142,21 @@ class HoursRecordAdmin(ReadOnlyHoursMixin, JournalledAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(JournalledAdmin):
+class OutcomeAdmin(ReadOnlyAdminMixin, JournalledAdmin):
+    """Read-only: outcomes are recorded through beneficiaries.services.record_outcome (placement page, API)."""
+
     person = "placement.beneficiary"
     list_display = ["placement", "stage", "result", "observed_on"]
     list_filter = ["stage", "result"]
-    autocomplete_fields = ["placement"]
     list_select_related = ["placement__beneficiary"]
 
 
 @admin.register(BeneficiaryCriterion)
-class BeneficiaryCriterionAdmin(JournalledAdmin):
+class BeneficiaryCriterionAdmin(ReadOnlyAdminMixin, JournalledAdmin):
+    """Read-only: criteria are added and removed through beneficiaries.services (person page, API)."""
+
     person = "beneficiary"
     list_display = ["beneficiary", "criterion", "validated_on", "validated_by", "evidence_type"]
     list_filter = ["criterion", "evidence_type"]
     search_fields = ["beneficiary__last_name"]
-    autocomplete_fields = ["beneficiary", "validated_by"]
     list_select_related = ["beneficiary", "validated_by"]

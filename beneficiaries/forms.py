@@ -32,17 +32,16 @@ def french_date_field(label: str, *, required: bool = True, help_text: str = DAT
     return forms.DateField(label=label, required=required, widget=FrenchDateInput(), help_text=help_text)
 
 
-def add_service_errors(form: forms.Form, error: ValidationError, fields_by_message: dict[str, str] | None = None):
-    """Put a service refusal back on the form: on a field when its message is known to concern one."""
-    fields_by_message = fields_by_message or {}
+def add_service_errors(form: forms.Form, error: ValidationError):
+    """Put a service refusal back on the form: on the field the service named (when the form shows it), at the top
+    otherwise. Never by matching its French text."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
             for message in ValidationError(errors).messages:
                 form.add_error(field if field in form.fields else None, message)
         return
     for message in error.messages:
-        field = fields_by_message.get(message)
-        form.add_error(field if field in form.fields else None, message)
+        form.add_error(None, message)
 
 
 # Beneficiaries ---------------------------------------------------------------------------------------------
@@ -163,7 +162,7 @@ class BeneficiaryForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        commune, qpv = data.get("commune"), data.get("qpv")
+        commune = data.get("commune")
         search = data.get("commune_search", "")
         if commune is None and search and "commune" not in self.errors:
             # Without JavaScript: the search runs on submit and the select offers its results.
@@ -175,8 +174,7 @@ class BeneficiaryForm(forms.ModelForm):
                 if found
                 else "Aucune commune ne correspond à cette recherche.",
             )
-        if qpv is not None and (commune is None or not qpv.communes.filter(pk=commune.pk).exists()):
-            self.add_error("qpv", "Ce quartier prioritaire n'est pas situé dans la commune choisie.")
+        # The QPV must lie in the commune: Beneficiary.clean, run by the ModelForm and by every service call.
         return data
 
 
@@ -190,13 +188,6 @@ class CriterionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Obligatoire pour une dérogation : l'avis motivé du prescripteur, sans donnée médicale.",
     )
-
-    FIELDS_BY_MESSAGE = {
-        "Une dérogation doit être motivée.": "derogation_reason",
-        "La date de validation ne peut pas être dans le futur.": "validated_on",
-        "Ce critère est déjà enregistré pour cette personne.": "criterion",
-        "Type de justificatif inconnu.": "evidence_type",
-    }
 
     def __init__(self, *args, show_sensitive: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -223,8 +214,6 @@ class PlacementForm(forms.Form):
     start_date = french_date_field("Début du contrat")
     end_date = french_date_field("Fin du contrat")
     job_title = forms.CharField(label="Poste occupé", max_length=200, required=False)
-
-    FIELDS_BY_MESSAGE = {"La fin du contrat ne peut pas précéder son début.": "end_date"}
 
     def __init__(self, *args, beneficiaries, lots, employers, **kwargs):
         super().__init__(*args, **kwargs)

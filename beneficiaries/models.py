@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -21,6 +22,7 @@ from beneficiaries.choices import (
     Sex,
 )
 
+QPV_OUTSIDE_COMMUNE = "Ce quartier prioritaire n'est pas situé dans la commune choisie."
 MONTHLY_MAX_HOURS = Decimal("220")
 HOURS_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(MONTHLY_MAX_HOURS)]
 
@@ -166,6 +168,14 @@ class Beneficiary(models.Model):
         if self.anonymised_at:
             return f"Participant·e anonymisé·e n° {self.pk}"
         return f"{self.last_name.upper()} {self.first_name}"
+
+    def clean(self):
+        """Cross-field rules, checked by every writer through `full_clean` (beneficiaries.services)."""
+        super().clean()
+        if self.qpv_id is not None and (
+            self.commune_id is None or not self.qpv.communes.filter(pk=self.commune_id).exists()
+        ):
+            raise ValidationError({"qpv": ValidationError(QPV_OUTSIDE_COMMUNE, code="qpv_outside_commune")})
 
     def owning_structure_ids(self) -> set[int]:
         """Facilitation structures that own this object (organisations.permissions)."""

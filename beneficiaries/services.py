@@ -1,7 +1,11 @@
-"""Writes on placements, hours records, outcomes and criteria (DOMAIN.md §5–§7).
+"""Writes on people, their criteria, placements, hours records and outcomes (DOMAIN.md §5–§7).
 
-Every function takes keyword-only arguments, runs in a transaction and refuses with a French
-`ValidationError`. Forms, imports and the API call these functions; they never write these models directly.
+The only writers of these models: the web forms, the API, the admin (beneficiaries only; the others are read-only
+there), imports and commands parse their input and call these functions. Every function takes keyword-only
+arguments, runs in a transaction and refuses with a French `ValidationError` keyed by field, with a code
+(`{"end_date": [ValidationError(..., code="ends_before_start")]}`), so callers place it without reading its text.
+Side effects happen here, once: the reporting summary (`config.hooks.summary`), the hours history and the
+access journal of a change made by a user (`config.hooks.audit`).
 """
 
 from collections import defaultdict
@@ -11,7 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -48,6 +52,20 @@ CONFLICT_MESSAGE = (
     "saisie avant de la corriger."
 )
 REJECTION_REASON_MISSING = "Indiquez le motif du rejet."
+
+
+class Refusal(str):
+    """A French refusal of one row of hours, carrying a code that callers test instead of matching its text."""
+
+    code: str
+
+    def __new__(cls, message: str, code: str):
+        refusal = super().__new__(cls, message)
+        refusal.code = code
+        return refusal
+
+
+CONFLICT_REFUSAL = Refusal(CONFLICT_MESSAGE, "conflict")
 REVIEW_CONFLICT_MESSAGE = (
     "Un relevé coché a été modifié, validé ou rejeté par quelqu'un d'autre depuis que vous l'avez affiché : "
     "rechargez la page pour voir sa dernière saisie. Aucun relevé n'a été validé ni rejeté."
@@ -76,44 +94,157 @@ def _clause_of(lot):
         return None
 
 
+# People.
+
+
+def _journal(*, user, beneficiary, action: str, channel: str, detail: str = "") -> None:
+    """Write a change made by `user` in the person's access journal. A system write (fixtures, seeders, imports
+    run by a command: no user) has no author to journal."""
+    if user is not None:
+        audit_services.log_access(user=user, beneficiary=beneficiary, action=action, channel=channel, detail=detail)
+
+
+# Fields of a person that the web form, the API and the admin write (structure, identity, residence, path).
+BENEFICIARY_FIELDS = frozenset(
+    {
+        "structure",
+        "last_name",
+        "first_name",
+        "sex",
+        "birth_date",
+        "address",
+        "commune",
+        "qpv",
+        "prescriber_type",
+        "prescriber_name",
+        "qualification_level",
+        "job_seeker_since",
+        "notes",
+    }
+)
+
+
+def _check_fields(names, allowed: frozenset) -> None:
+    unknown = set(names) - allowed
+    if unknown:
+        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+
+
+def _clean_and_save(instance, *, exclude=None) -> None:
+    """Every rule of the model (field values, cross-field `clean`, constraints), then the save: a refusal is a
+    ValidationError keyed by field, with the model's codes."""
+    instance.full_clean(exclude=exclude)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as error:  # a concurrent write won the race for a unique value
+        raise ValidationError(
+            "L'enregistrement n'a pas pu être fait : ses données sont incohérentes.", code="integrity"
+        ) from error
+
+
+@transaction.atomic
+def create_beneficiary(*, structure, user=None, channel: str = Channel.WEB, **fields) -> Beneficiary:
+    """Register a person followed by `structure` (the QPV must lie in the commune: Beneficiary.clean)."""
+    _check_fields(fields, BENEFICIARY_FIELDS - {"structure"})
+    beneficiary = Beneficiary(structure=structure, **fields)
+    _clean_and_save(beneficiary)
+    _journal(user=user, beneficiary=beneficiary, action=AccessAction.CREATED, channel=channel)
+    return beneficiary
+
+
+@transaction.atomic
+def update_beneficiary(*, beneficiary: Beneficiary, user=None, channel: str = Channel.WEB, **changes) -> Beneficiary:
+    """Change a person's identity, residence or path. Placements keep the publics frozen at their start
+    (DOMAIN.md §6): nothing the summary copies changes here."""
+    _check_fields(changes, BENEFICIARY_FIELDS)
+    beneficiary = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
+    changed = [name for name, value in changes.items() if getattr(beneficiary, name) != value]
+    if not changed:
+        return beneficiary
+    for name in changed:
+        setattr(beneficiary, name, changes[name])
+    _clean_and_save(beneficiary)
+    _journal(
+        user=user,
+        beneficiary=beneficiary,
+        action=AccessAction.CHANGED,
+        channel=channel,
+        detail="Identité ou situation modifiée : " + ", ".join(sorted(changed)),
+    )
+    return beneficiary
+
+
 # Placements.
 
 
-def _placement_errors(*, beneficiary, lot, employer, modality, start_date, end_date, checks: set[str]) -> list[str]:
-    """French reasons why a placement with these values is refused. `checks` picks the rule groups to run."""
-    errors: list[str] = []
+class Errors:
+    """Refusals gathered field by field, raised at once as one ValidationError({field: [...]}) with codes."""
+
+    def __init__(self):
+        self.by_field: dict[str, list[ValidationError]] = defaultdict(list)
+
+    def add(self, field: str | None, message: str, code: str) -> None:
+        self.by_field[field or NON_FIELD_ERRORS].append(ValidationError(message, code=code))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(dict(self.by_field))
+
+
+def _placement_errors(*, beneficiary, lot, employer, modality, start_date, end_date, checks: set[str]) -> Errors:
+    """French reasons why a placement with these values is refused, by field. `checks` picks the rule groups."""
+    errors = Errors()
     clause = _clause_of(lot)
     if clause is None:
-        return [NO_CLAUSE_MESSAGE]
+        errors.add("lot", NO_CLAUSE_MESSAGE, "no_clause")
+        return errors
     if "dates" in checks and start_date and end_date and end_date < start_date:
-        errors.append("La fin du contrat ne peut pas précéder son début.")
+        errors.add("end_date", "La fin du contrat ne peut pas précéder son début.", "ends_before_start")
     if "employer" in checks:
         if modality not in Modality.values:
-            errors.append("Modalité inconnue.")
+            errors.add("modality", "Modalité inconnue.", "unknown_modality")
         elif employer.kind not in (OrganisationKind.COMPANY, OrganisationKind.INSERTION):
-            errors.append("L'employeur doit être une entreprise ou une structure d'insertion.")
+            errors.add(
+                "employer", "L'employeur doit être une entreprise ou une structure d'insertion.", "employer_kind"
+            )
         else:
             if clause.allowed_modalities and modality not in clause.allowed_modalities:
                 allowed = ", ".join(clause.allowed_modalities_labels)
-                errors.append(
+                errors.add(
+                    "modality",
                     f"La modalité « {Modality(modality).label} » n'est pas admise par la clause de ce lot "
-                    f"(modalités admises : {allowed})."
+                    f"(modalités admises : {allowed}).",
+                    "modality_not_allowed",
                 )
             required = REQUIRED_INSERTION_TYPES.get(modality)
             if required and not (employer.kind == OrganisationKind.INSERTION and employer.insertion_type in required):
                 types = " ou ".join(InsertionType(code).label for code in required)
-                errors.append(f"La modalité « {Modality(modality).label} » suppose un employeur de type {types}.")
+                errors.add(
+                    "employer",
+                    f"La modalité « {Modality(modality).label} » suppose un employeur de type {types}.",
+                    "employer_type",
+                )
     if "eligibility" in checks:
         if clause.eligible_criteria:
             held = set(beneficiary.criteria.filter(validated_on__lte=start_date).values_list("criterion", flat=True))
             if not held & set(clause.eligible_criteria):
                 publics = ", ".join(clause.eligible_criteria_labels)
-                errors.append(
+                errors.add(
+                    "beneficiary",
                     f"Cette personne ne remplit, au {format_date(start_date)}, aucun des critères d'éligibilité "
-                    f"de la clause (publics éligibles : {publics})."
+                    f"de la clause (publics éligibles : {publics}).",
+                    "not_eligible",
                 )
         if clause.reserved_to_qpv_residents and beneficiary.qpv_id is None:
-            errors.append("Cette clause est réservée aux habitant·es d'un quartier prioritaire (QPV).")
+            errors.add(
+                "beneficiary",
+                "Cette clause est réservée aux habitant·es d'un quartier prioritaire (QPV).",
+                "not_qpv_resident",
+            )
     return errors
 
 
@@ -131,12 +262,32 @@ def _freeze_publics(placement: Placement) -> None:
     placement.qpv_at_start_id = beneficiary.qpv_id
 
 
+def _save_placement(placement: Placement) -> None:
+    try:
+        with transaction.atomic():
+            placement.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            "Le contrat n'a pas pu être enregistré : ses données sont incohérentes.", code="integrity"
+        ) from error
+
+
 @transaction.atomic
 def start_placement(
-    *, beneficiary, lot, employer, modality, start_date: date, end_date: date, job_title: str = ""
+    *,
+    beneficiary,
+    lot,
+    employer,
+    modality,
+    start_date: date,
+    end_date: date,
+    job_title: str = "",
+    user=None,
+    channel: str = Channel.WEB,
 ) -> Placement:
-    """Create a placement after checking the clause rules, with its publics frozen at the start date."""
-    errors = _placement_errors(
+    """Create a placement after checking the clause rules, with its publics frozen at the start date; written in
+    the person's access journal (by `user`)."""
+    _placement_errors(
         beneficiary=beneficiary,
         lot=lot,
         employer=employer,
@@ -144,9 +295,7 @@ def start_placement(
         start_date=start_date,
         end_date=end_date,
         checks={"dates", "employer", "eligibility"},
-    )
-    if errors:
-        raise ValidationError(errors)
+    ).raise_if_any()
     placement = Placement(
         beneficiary=beneficiary,
         lot=lot,
@@ -157,11 +306,15 @@ def start_placement(
         job_title=job_title,
     )
     _freeze_publics(placement)
-    try:
-        with transaction.atomic():
-            placement.save()
-    except IntegrityError as error:
-        raise ValidationError("Le contrat n'a pas pu être enregistré : ses données sont incohérentes.") from error
+    _save_placement(placement)
+    # A new placement has no validated hours yet: the summary has nothing to copy until a validation refreshes it.
+    _journal(
+        user=user,
+        beneficiary=beneficiary,
+        action=AccessAction.CHANGED,
+        channel=channel,
+        detail=f"Contrat n° {placement.pk} créé",
+    )
     return placement
 
 
@@ -169,16 +322,14 @@ def check_person_change(*, placement: Placement, beneficiary: Beneficiary) -> No
     """A contract changes person only within the structure that follows its current person: another structure
     (the market's, say) never takes the contract, its hours and its history away from it."""
     if beneficiary.pk != placement.beneficiary_id and beneficiary.structure_id != placement.beneficiary.structure_id:
-        raise ValidationError({"beneficiary": PERSON_CHANGE_REFUSED}, code="other_structure")
+        raise ValidationError({"beneficiary": ValidationError(PERSON_CHANGE_REFUSED, code="other_structure")})
 
 
 @transaction.atomic
 def update_placement(*, placement: Placement, user=None, channel: str = Channel.WEB, **changes) -> Placement:
-    """Change a placement. Publics are frozen again only when the start date or the person changes; a change of
-    person is written in the access journal of both people (by `user`)."""
-    unknown = set(changes) - PLACEMENT_FIELDS
-    if unknown:
-        raise TypeError(f"Champs inconnus : {', '.join(sorted(unknown))}")
+    """Change a placement. Publics are frozen again only when the start date or the person changes; the change
+    is written in the person's access journal, a change of person in the journal of both people (by `user`)."""
+    _check_fields(changes, PLACEMENT_FIELDS)
     placement = Placement.objects.select_for_update().select_related("lot", "beneficiary").get(pk=placement.pk)
     changed = {name for name, value in changes.items() if getattr(placement, name) != value}
     if not changed:
@@ -205,24 +356,29 @@ def update_placement(*, placement: Placement, user=None, channel: str = Channel.
         checks=checks if "lot" not in changed else checks | {"dates", "employer", "eligibility"},
     )
     if changed & {"start_date", "end_date"} and not errors:
-        outside = placement.hours_records.exclude(
-            month__gte=calculations.first_of_month(placement.start_date),
-            month__lte=calculations.first_of_month(placement.end_date),
-        ).values_list("month", flat=True)
-        months = sorted(outside)
+        first, last = calculations.first_of_month(placement.start_date), calculations.first_of_month(placement.end_date)
+        months = sorted(
+            placement.hours_records.exclude(month__gte=first, month__lte=last).values_list("month", flat=True)
+        )
         if months:
             listed = ", ".join(format_month(month) for month in months)
-            errors.append(f"Des heures sont déjà déclarées hors de la nouvelle période du contrat ({listed}).")
-    if errors:
-        raise ValidationError(errors)
+            errors.add(
+                "start_date" if months[0] < first else "end_date",
+                f"Des heures sont déjà déclarées hors de la nouvelle période du contrat ({listed}).",
+                "hours_outside_period",
+            )
+    errors.raise_if_any()
     if changed & {"start_date", "beneficiary"}:
         _freeze_publics(placement)
-    try:
-        with transaction.atomic():
-            placement.save()
-    except IntegrityError as error:
-        raise ValidationError("Le contrat n'a pas pu être enregistré : ses données sont incohérentes.") from error
+    _save_placement(placement)
     summary.refresh([placement.pk])  # the summary copies the person, lot, modality and publics
+    _journal(
+        user=user,
+        beneficiary=placement.beneficiary,
+        action=AccessAction.CHANGED,
+        channel=channel,
+        detail=f"Contrat n° {placement.pk} modifié",
+    )
     if "beneficiary" in changed:
         for person, detail in (
             (
@@ -245,21 +401,29 @@ def update_placement(*, placement: Placement, user=None, channel: str = Channel.
 
 @transaction.atomic
 def record_outcome(
-    *, placement: Placement, stage: str, result: str, observed_on: date, notes: str | None = None
+    *,
+    placement: Placement,
+    stage: str,
+    result: str,
+    observed_on: date,
+    notes: str | None = None,
+    user=None,
+    channel: str = Channel.WEB,
 ) -> Outcome:
     """Create or update the outcome of a placement at one stage (end, six months later). `notes` None keeps the
     notes already written (whoever may not read them, e.g. the market's structure, never erases them)."""
-    errors = []
+    errors = Errors()
     if stage not in OutcomeStage.values:
-        errors.append("Moment de sortie inconnu.")
+        errors.add("stage", "Moment de sortie inconnu.", "unknown_stage")
     if result not in OutcomeResult.values:
-        errors.append("Situation de sortie inconnue.")
+        errors.add("result", "Situation de sortie inconnue.", "unknown_result")
     if observed_on < placement.start_date:
-        errors.append(
-            f"Une sortie ne peut pas être constatée avant le début du contrat ({format_date(placement.start_date)})."
+        errors.add(
+            "observed_on",
+            f"Une sortie ne peut pas être constatée avant le début du contrat ({format_date(placement.start_date)}).",
+            "before_start",
         )
-    if errors:
-        raise ValidationError(errors)
+    errors.raise_if_any()
     try:
         with transaction.atomic():
             outcome, _ = Outcome.objects.update_or_create(
@@ -268,8 +432,20 @@ def record_outcome(
                 defaults={"result": result, "observed_on": observed_on, **({} if notes is None else {"notes": notes})},
             )
     except IntegrityError as error:
-        raise ValidationError("Une sortie est déjà enregistrée pour ce contrat à ce moment.") from error
+        raise ValidationError(
+            {"stage": ValidationError("Une sortie est déjà enregistrée pour ce contrat à ce moment.", code="unique")}
+        ) from error
+    _journal(
+        user=user,
+        beneficiary=placement.beneficiary,
+        action=AccessAction.CHANGED,
+        channel=channel,
+        detail=f"Sortie du contrat n° {placement.pk} enregistrée ({outcome.get_stage_display().lower()})",
+    )
     return outcome
+
+
+CRITERION_DUPLICATE = "Ce critère est déjà enregistré pour cette personne."
 
 
 @transaction.atomic
@@ -281,25 +457,26 @@ def add_criterion(
     validated_by,
     evidence_type: str,
     derogation_reason: str = "",
+    channel: str = Channel.WEB,
 ) -> BeneficiaryCriterion:
-    """Record an eligibility criterion. Past placements keep the publics frozen at their start."""
-    errors = []
+    """Record an eligibility criterion, validated by `validated_by` (who is also the author in the person's
+    journal). Past placements keep the publics frozen at their start."""
+    errors = Errors()
     if criterion not in Criterion.values:
-        errors.append("Critère d'éligibilité inconnu.")
+        errors.add("criterion", "Critère d'éligibilité inconnu.", "unknown_criterion")
     if evidence_type not in EvidenceType.values:
-        errors.append("Type de justificatif inconnu.")
+        errors.add("evidence_type", "Type de justificatif inconnu.", "unknown_evidence")
     if validated_on > timezone.localdate():
-        errors.append("La date de validation ne peut pas être dans le futur.")
+        errors.add("validated_on", "La date de validation ne peut pas être dans le futur.", "future")
     derogation_reason = derogation_reason.strip()
     if criterion == Criterion.DEROGATION and not derogation_reason:
-        errors.append("Une dérogation doit être motivée.")
+        errors.add("derogation_reason", "Une dérogation doit être motivée.", "reason_missing")
     if beneficiary.criteria.filter(criterion=criterion).exists():
-        errors.append("Ce critère est déjà enregistré pour cette personne.")
-    if errors:
-        raise ValidationError(errors)
+        errors.add("criterion", CRITERION_DUPLICATE, "unique")
+    errors.raise_if_any()
     try:
         with transaction.atomic():
-            return BeneficiaryCriterion.objects.create(
+            added = BeneficiaryCriterion.objects.create(
                 beneficiary=beneficiary,
                 criterion=criterion,
                 validated_on=validated_on,
@@ -308,7 +485,31 @@ def add_criterion(
                 derogation_reason=derogation_reason,
             )
     except IntegrityError as error:
-        raise ValidationError("Ce critère est déjà enregistré pour cette personne.") from error
+        raise ValidationError({"criterion": ValidationError(CRITERION_DUPLICATE, code="unique")}) from error
+    _journal(
+        user=validated_by,
+        beneficiary=beneficiary,
+        action=AccessAction.CHANGED,
+        channel=channel,
+        detail=f"Critère ajouté : {added.get_criterion_display()}",
+    )
+    return added
+
+
+@transaction.atomic
+def remove_criterion(*, criterion: BeneficiaryCriterion, user=None, channel: str = Channel.WEB) -> None:
+    """Remove a criterion. Placements already started keep the publics frozen at their start (DOMAIN.md §6):
+    nothing the summary copies changes."""
+    label = criterion.get_criterion_display()
+    beneficiary = criterion.beneficiary
+    BeneficiaryCriterion.objects.filter(pk=criterion.pk).delete()
+    _journal(
+        user=user,
+        beneficiary=beneficiary,
+        action=AccessAction.CHANGED,
+        channel=channel,
+        detail=f"Critère retiré : {label}",
+    )
 
 
 # Hours.
@@ -574,7 +775,7 @@ def check_hours_entry(
         if stored_versions is None:
             stored_versions = _stored_versions([entry])
         if stored_versions.get(entry.key, 0) != entry.expected_version:
-            return [CONFLICT_MESSAGE]
+            return [CONFLICT_REFUSAL]
     if not (
         calculations.first_of_month(placement.start_date) <= month <= calculations.first_of_month(placement.end_date)
     ):
@@ -696,7 +897,7 @@ def _plan(index: int, entry: HoursEntry, record: HoursRecord | None, *, user, so
     warnings = _warnings(entry, hours)
     if entry.checks_version and (record.version if record else 0) != entry.expected_version:
         # Checked again on the locked rows: a record created by someone else since the check was not locked then.
-        raise HoursBatchError({index: [CONFLICT_MESSAGE]})
+        raise HoursBatchError({index: [CONFLICT_REFUSAL]})
     if record is None:
         record = HoursRecord(
             placement=entry.placement,
@@ -779,11 +980,11 @@ def _find_refused_row(writes: Sequence[_Write], *, user, source: str, now) -> Ho
         except IntegrityError:
             if write.created:
                 # Someone created the same record between our check and our insert.
-                return HoursBatchError({write.index: [CONFLICT_MESSAGE]})
+                return HoursBatchError({write.index: [CONFLICT_REFUSAL]})
             return HoursBatchError(
                 {write.index: ["Le relevé n'a pas pu être enregistré : ses valeurs sont hors des limites."]}
             )
-    return HoursBatchError({writes[0].index: [CONFLICT_MESSAGE]})
+    return HoursBatchError({writes[0].index: [CONFLICT_REFUSAL]})
 
 
 def _write(writes: Sequence[_Write], *, user, source: str, now) -> None:
@@ -877,7 +1078,7 @@ def declare_hours(*, entry: HoursEntry, user, source: str = HoursSource.GRID) ->
     try:
         return _declare([entry], user=user, source=source)[0]
     except HoursBatchError as error:
-        if error.row_errors[0] == [CONFLICT_MESSAGE]:
+        if any(getattr(refusal, "code", None) == "conflict" for refusal in error.row_errors[0]):
             raise HoursConflict() from error
         raise ValidationError(error.row_errors[0]) from error
 

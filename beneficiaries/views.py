@@ -56,33 +56,39 @@ def beneficiary_list(request):
     return render_list(request, "beneficiaries/beneficiary_list.html", context)
 
 
+def _beneficiary_values(form) -> dict:
+    """The person's fields of a valid BeneficiaryForm (the commune search is only a picker)."""
+    return {name: value for name, value in form.cleaned_data.items() if name in services.BENEFICIARY_FIELDS}
+
+
 def beneficiary_create(request):
     structure = creating_structure(request)
     form = BeneficiaryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        beneficiary = form.save(commit=False)
-        beneficiary.structure = structure
-        beneficiary.save()
-        log_access(user=request.user, beneficiary=beneficiary, action=AccessAction.CREATED)
-        messages.success(request, f"{beneficiary} est enregistré·e. Ajoutez ses critères d'éligibilité.")
-        return redirect("beneficiaries:detail", pk=beneficiary.pk)
+        try:
+            beneficiary = services.create_beneficiary(
+                structure=structure, user=request.user, **_beneficiary_values(form)
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{beneficiary} est enregistré·e. Ajoutez ses critères d'éligibilité.")
+            return redirect("beneficiaries:detail", pk=beneficiary.pk)
     return render(request, "beneficiaries/beneficiary_form.html", {"form": form})
 
 
 def beneficiary_update(request, pk):
     beneficiary = visible_beneficiary(request, pk)
     require(permissions.can_edit(request.user, beneficiary))
-    form = BeneficiaryForm(request.POST or None, instance=beneficiary)
+    form = BeneficiaryForm(request.POST or None, instance=Beneficiary.objects.get(pk=beneficiary.pk))
     if request.method == "POST" and form.is_valid():
-        form.save()
-        log_access(
-            user=request.user,
-            beneficiary=beneficiary,
-            action=AccessAction.CHANGED,
-            detail="Identité ou situation modifiée : " + ", ".join(form.changed_data),
-        )
-        messages.success(request, "Les modifications ont été enregistrées.")
-        return redirect("beneficiaries:detail", pk=beneficiary.pk)
+        try:
+            services.update_beneficiary(beneficiary=beneficiary, user=request.user, **_beneficiary_values(form))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Les modifications ont été enregistrées.")
+            return redirect("beneficiaries:detail", pk=beneficiary.pk)
     log_access(
         user=request.user, beneficiary=beneficiary, action=AccessAction.VIEWED, detail="Formulaire de modification"
     )
@@ -135,14 +141,8 @@ def criterion_add(request, pk):
         try:
             criterion = services.add_criterion(beneficiary=beneficiary, validated_by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_service_errors(form, error, CriterionForm.FIELDS_BY_MESSAGE)
+            add_service_errors(form, error)
         else:
-            log_access(
-                user=request.user,
-                beneficiary=beneficiary,
-                action=AccessAction.CHANGED,
-                detail=f"Critère ajouté : {criterion.get_criterion_display()}",
-            )
             messages.success(request, f"Critère ajouté : {criterion.get_criterion_display()}.")
             return redirect("beneficiaries:detail", pk=beneficiary.pk)
     return _render_detail(request, beneficiary, criterion_form=form, status=422)
@@ -158,10 +158,7 @@ def criterion_delete(request, pk, criterion_pk):
     if criterion.criterion in SENSITIVE_CRITERIA:
         require(permissions.can_see_sensitive_criteria(request.user, beneficiary))
     label = criterion.get_criterion_display()
-    criterion.delete()
-    log_access(
-        user=request.user, beneficiary=beneficiary, action=AccessAction.CHANGED, detail=f"Critère retiré : {label}"
-    )
+    services.remove_criterion(criterion=criterion, user=request.user)
     messages.success(request, f"Critère retiré : {label}. Les contrats déjà commencés gardent leurs publics.")
     return redirect("beneficiaries:detail", pk=beneficiary.pk)
 

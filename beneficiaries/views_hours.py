@@ -369,6 +369,12 @@ def _ticked_versions(values: list[str]) -> dict[int, int] | None:
     return versions
 
 
+class ReviewError(str):
+    """The refusal of a review, shown at the top of the grid; `on_reason` when it concerns the reason field."""
+
+    on_reason = False
+
+
 def _review(request, rows: list[GridRow], action: str) -> str | None:
     """Validate or reject the ticked records, each at the version the page showed, all or nothing; returns the
     error to show, if any (nothing is written then)."""
@@ -396,7 +402,9 @@ def _review(request, rows: list[GridRow], action: str) -> str | None:
                 row.errors = [CHANGED_SINCE_SHOWN]
         return " ".join(error.messages)
     except ValidationError as error:
-        return " ".join(error.messages)
+        refusal = ReviewError(" ".join(error.messages))
+        refusal.on_reason = getattr(error, "code", None) == "reason_missing"
+        return refusal
     done = "validé" if action == "validate" else "rejeté"
     plural = "s" if count > 1 else ""
     messages.success(request, f"{count} relevé{plural} {done}{plural}.")
@@ -468,7 +476,7 @@ def hours_grid(request):
         # A refused review is told at the top (its rows are marked); only a missing reason sits on its field.
         "has_errors": review_error is None and any(row.errors for row in rows),
         "review_error": review_error,
-        "reason_error": review_error if review_error == services.REJECTION_REASON_MISSING else None,
+        "reason_error": review_error if getattr(review_error, "on_reason", False) else None,
         "ticked": ticked,
         "action_url": _grid_url(month, lot),
     }

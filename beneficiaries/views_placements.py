@@ -82,16 +82,10 @@ def placement_create(request):
     form = _placement_form(request, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            placement = services.start_placement(**form.cleaned_data)
+            placement = services.start_placement(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_service_errors(form, error, PlacementForm.FIELDS_BY_MESSAGE)
+            add_service_errors(form, error)
         else:
-            log_access(
-                user=request.user,
-                beneficiary=placement.beneficiary,
-                action=AccessAction.CHANGED,
-                detail=f"Contrat n° {placement.pk} créé",
-            )
             messages.success(request, "Le contrat est enregistré. Ses heures se saisissent chaque mois dans la grille.")
             return redirect("placements:detail", pk=placement.pk)
     return render(request, "placements/placement_form.html", {"form": form})
@@ -118,16 +112,10 @@ def placement_update(request, pk):
         del form.fields["beneficiary"]  # the market's structure edits the contract, never who holds it
     if request.method == "POST" and form.is_valid():
         try:
-            updated = services.update_placement(placement=placement, user=request.user, **form.cleaned_data)
+            services.update_placement(placement=placement, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_service_errors(form, error, PlacementForm.FIELDS_BY_MESSAGE)
+            add_service_errors(form, error)
         else:
-            log_access(
-                user=request.user,
-                beneficiary=updated.beneficiary,
-                action=AccessAction.CHANGED,
-                detail=f"Contrat n° {placement.pk} modifié",
-            )
             messages.success(request, "Les modifications du contrat ont été enregistrées.")
             return redirect("placements:detail", pk=placement.pk)
     log_placement_view(request, placement, f"Formulaire de modification du contrat n° {placement.pk}")
@@ -190,16 +178,10 @@ def outcome_record(request, pk):
     form = OutcomeForm(request.POST, prefix=stage, with_notes=with_notes)
     if form.is_valid():
         try:
-            outcome = services.record_outcome(placement=placement, stage=stage, **form.cleaned_data)
+            outcome = services.record_outcome(placement=placement, stage=stage, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_service_errors(form, error, {"Situation de sortie inconnue.": "result"})
+            add_service_errors(form, error)
         else:
-            log_access(
-                user=request.user,
-                beneficiary=placement.beneficiary,
-                action=AccessAction.CHANGED,
-                detail=f"Sortie du contrat n° {placement.pk} enregistrée ({outcome.get_stage_display().lower()})",
-            )
             messages.success(request, f"Sortie enregistrée ({outcome.get_stage_display().lower()}).")
             return redirect("placements:detail", pk=placement.pk)
     return _render_detail(request, placement, outcome_form=form, status=422)

@@ -5,9 +5,8 @@ its history away. The rule lives in beneficiaries.services.update_placement and 
 people."""
 
 import pytest
-from django.contrib.admin.sites import site
 from django.core.exceptions import ValidationError
-from django.test import Client, RequestFactory
+from django.test import Client
 
 from audit.models import AccessLog, Channel
 from beneficiaries import services
@@ -102,10 +101,25 @@ def test_allowed_person_change_is_journaled_for_both_people():
     assert f"personne n° {world.b.person.pk}" in by_person[other.pk].detail
 
 
-def test_admin_shows_the_person_of_an_existing_contract_read_only():
+def test_admin_cannot_switch_a_contract_to_another_person():
+    """The placement admin is read-only: a change of person (or any other) goes through update_placement."""
     world = build_crossed_world()
-    request = RequestFactory().get("/admin/")
-    request.user = world.users["superuser"]
-    admin = site._registry[Placement]
-    assert "beneficiary" in admin.get_readonly_fields(request, world.crossed.placement)
-    assert "beneficiary" not in admin.get_readonly_fields(request, None)
+    placement = world.crossed.placement
+    other = BeneficiaryFactory(structure=world.b.structure)
+    client = Client()
+    client.force_login(world.users["superuser"])
+    page = client.get(f"/admin/beneficiaries/placement/{placement.pk}/change/")
+    assert page.status_code == 200 and 'name="beneficiary"' not in page.text
+    response = client.post(
+        f"/admin/beneficiaries/placement/{placement.pk}/change/",
+        {
+            "beneficiary": other.pk,
+            "lot": placement.lot_id,
+            "employer": placement.employer_id,
+            "modality": placement.modality,
+            "start_date": placement.start_date.isoformat(),
+            "end_date": placement.end_date.isoformat(),
+        },
+    )
+    assert response.status_code == 403
+    assert Placement.objects.get(pk=placement.pk).beneficiary == world.b.person
