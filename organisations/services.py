@@ -16,6 +16,21 @@ ORGANISATION_FIELDS = frozenset(
 
 
 @transaction.atomic
+def create_organisation(*, user=None, **fields) -> Organisation:
+    """Create an organisation, from the web form, the API or the admin alike. The model's rules (Organisation.clean:
+    a buyer's or an insertion structure's type, an employer's SIRET; its constraints) apply to every route.
+    Nothing copies a new organisation in the reports yet: no summary refresh. `user` is who creates it (kept for
+    the callers' symmetry with update_organisation)."""
+    unknown = set(fields) - ORGANISATION_FIELDS
+    if unknown:
+        raise TypeError(f"Champs inconnus : {', '.join(sorted(unknown))}")
+    organisation = Organisation(**fields)
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
 def update_organisation(*, organisation: Organisation, user, **changes) -> Organisation:
     """Change an organisation's details, from the web form or the API alike.
 
@@ -72,7 +87,9 @@ def add_member(*, organisation, email: str, role: str, first_name: str = "", las
             email=email, password=secrets.token_urlsafe(32), first_name=first_name, last_name=last_name
         )
     elif Membership.objects.filter(user=user, organisation=organisation).exists():
-        raise ValidationError("Cette personne est déjà membre de cette organisation.")
+        raise ValidationError(
+            {"email": "Cette personne est déjà membre de cette organisation."}, code="already_member"
+        )
     membership = Membership.objects.create(user=user, organisation=organisation, role=role)
     return membership, created
 
@@ -80,7 +97,10 @@ def add_member(*, organisation, email: str, role: str, first_name: str = "", las
 @transaction.atomic
 def change_role(*, membership: Membership, role: str) -> Membership:
     if membership.role == Role.ADMIN and role != Role.ADMIN and not _other_admins(membership).exists():
-        raise ValidationError("Impossible de retirer le rôle d'administrateur·rice au dernier administrateur·rice.")
+        raise ValidationError(
+            {"role": "Impossible de retirer le rôle d'administrateur·rice au dernier administrateur·rice."},
+            code="last_admin",
+        )
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
@@ -89,5 +109,7 @@ def change_role(*, membership: Membership, role: str) -> Membership:
 @transaction.atomic
 def remove_member(*, membership: Membership) -> None:
     if membership.role == Role.ADMIN and not _other_admins(membership).exists():
-        raise ValidationError("Impossible de retirer le dernier administrateur·rice de l'organisation.")
+        raise ValidationError(
+            {"role": "Impossible de retirer le dernier administrateur·rice de l'organisation."}, code="last_admin"
+        )
     membership.delete()
