@@ -61,7 +61,9 @@ def save_clause(*, lot, **fields) -> tuple[Clause, str]:
             hourly_cost=clause.hourly_cost,
         )
         if not result.possible:
-            raise ValidationError({"cleaning_taken_over_monthly_hours": result.warning}, code="cleaning_absorbed")
+            raise ValidationError(
+                {"cleaning_taken_over_monthly_hours": ValidationError(result.warning, code="cleaning_absorbed")}
+            )
         warning = result.warning
     else:
         warning = ""

@@ -177,7 +177,11 @@ class Market(models.Model):
         super().clean()
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError(
-                {"end_date": "La fin d'exécution ne peut pas précéder son début."}, code="ends_before_start"
+                {
+                    "end_date": ValidationError(
+                        "La fin d'exécution ne peut pas précéder son début.", code="ends_before_start"
+                    )
+                }
             )
 
     def owning_structure_ids(self) -> set[int]:
@@ -250,7 +254,11 @@ class Lot(models.Model):
         super().clean()
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError(
-                {"end_date": "La fin d'exécution du lot ne peut pas précéder son début."}, code="ends_before_start"
+                {
+                    "end_date": ValidationError(
+                        "La fin d'exécution du lot ne peut pas précéder son début.", code="ends_before_start"
+                    )
+                }
             )
 
     def owning_structure_ids(self) -> set[int]:

@@ -99,7 +99,7 @@ def delete_market(*, market: Market) -> None:
     """Refused while one of its lots has placements (their hours would lose their market)."""
     market = Market.objects.select_for_update().get(pk=market.pk)
     if Lot.objects.filter(market=market, placements__isnull=False).exists():
-        raise ValidationError({"lots": MARKET_HAS_PLACEMENTS}, code="has_placements")
+        raise ValidationError({"lots": ValidationError(MARKET_HAS_PLACEMENTS, code="has_placements")})
     market.delete()  # its lots and their clauses go with it (CASCADE); nothing was counted on them
 
 
@@ -119,7 +119,7 @@ def update_lot(*, lot: Lot, **changes) -> Lot:
     """Reports copy the contractor of the lot; its amount recalibrates its clause (Lot.save)."""
     if "market" in changes:
         if getattr(changes["market"], "pk", changes["market"]) != lot.market_id:
-            raise ValidationError({"market": LOT_CHANGES_MARKET}, code="market_unchangeable")
+            raise ValidationError({"market": ValidationError(LOT_CHANGES_MARKET, code="market_unchangeable")})
         changes.pop("market")
     _check_fields(changes, LOT_FIELDS)
     lot = Lot.objects.select_for_update().select_related("market").get(pk=lot.pk)
@@ -134,5 +134,5 @@ def delete_lot(*, lot: Lot) -> None:
     A lot without placements has no hours: the summary holds nothing of it."""
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     if lot.placements.exists():
-        raise ValidationError({"lot": LOT_HAS_PLACEMENTS}, code="has_placements")
+        raise ValidationError({"lot": ValidationError(LOT_HAS_PLACEMENTS, code="has_placements")})
     lot.delete()  # its clause goes with it (CASCADE)

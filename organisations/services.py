@@ -42,7 +42,7 @@ def update_organisation(*, organisation: Organisation, user, **changes) -> Organ
         raise TypeError(f"Champs inconnus : {', '.join(sorted(unknown))}")
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if "kind" in changes and changes["kind"] != organisation.kind:
-        raise ValidationError({"kind": KIND_UNCHANGEABLE}, code="kind_unchangeable")
+        raise ValidationError({"kind": ValidationError(KIND_UNCHANGEABLE, code="kind_unchangeable")})
     before = {name: getattr(organisation, _attname(name)) for name in changes}
     for name, value in changes.items():
         setattr(organisation, name, value)
@@ -58,6 +58,38 @@ def update_organisation(*, organisation: Organisation, user, **changes) -> Organ
     audit.record_organisation_change(organisation=organisation, user=user, fields=fields)
     summary.refresh_after_edit(organisation)  # reports copy the type of a buyer
     return organisation
+
+
+ORGANISATION_IN_USE = (
+    "Cette organisation est utilisée (marchés, lots, contrats, participant·es ou opérations) : elle ne peut pas être "
+    "supprimée."
+)
+
+
+def delete_refusal(*, organisation: Organisation) -> str:
+    """Why the organisation cannot be removed ("" when it can): it is referenced by domain data, whose history
+    and reports it carries. Only its memberships go with it."""
+    for relation in Organisation._meta.related_objects:
+        if relation.related_model is Membership or getattr(relation.on_delete, "__name__", "") == "CASCADE":
+            continue
+        accessor = relation.get_accessor_name()
+        if relation.one_to_one:
+            if relation.related_model._default_manager.filter(**{relation.field.name: organisation}).exists():
+                return ORGANISATION_IN_USE
+        elif getattr(organisation, accessor).exists():
+            return ORGANISATION_IN_USE
+    return ""
+
+
+@transaction.atomic
+def delete_organisation(*, organisation: Organisation) -> None:
+    """Remove an unused organisation (a duplicate created by mistake) with its memberships. Nothing in the reports
+    copies an organisation that nothing references: no summary refresh."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    reason = delete_refusal(organisation=organisation)
+    if reason:
+        raise ValidationError({"organisation": ValidationError(reason, code="in_use")})
+    organisation.delete()
 
 
 def _attname(name: str) -> str:
@@ -88,7 +120,7 @@ def add_member(*, organisation, email: str, role: str, first_name: str = "", las
         )
     elif Membership.objects.filter(user=user, organisation=organisation).exists():
         raise ValidationError(
-            {"email": "Cette personne est déjà membre de cette organisation."}, code="already_member"
+            {"email": ValidationError("Cette personne est déjà membre de cette organisation.", code="already_member")}
         )
     membership = Membership.objects.create(user=user, organisation=organisation, role=role)
     return membership, created
@@ -98,8 +130,12 @@ def add_member(*, organisation, email: str, role: str, first_name: str = "", las
 def change_role(*, membership: Membership, role: str) -> Membership:
     if membership.role == Role.ADMIN and role != Role.ADMIN and not _other_admins(membership).exists():
         raise ValidationError(
-            {"role": "Impossible de retirer le rôle d'administrateur·rice au dernier administrateur·rice."},
-            code="last_admin",
+            {
+                "role": ValidationError(
+                    "Impossible de retirer le rôle d'administrateur·rice au dernier administrateur·rice.",
+                    code="last_admin",
+                )
+            }
         )
     membership.role = role
     membership.save(update_fields=["role"])
@@ -110,6 +146,10 @@ def change_role(*, membership: Membership, role: str) -> Membership:
 def remove_member(*, membership: Membership) -> None:
     if membership.role == Role.ADMIN and not _other_admins(membership).exists():
         raise ValidationError(
-            {"role": "Impossible de retirer le dernier administrateur·rice de l'organisation."}, code="last_admin"
+            {
+                "role": ValidationError(
+                    "Impossible de retirer le dernier administrateur·rice de l'organisation.", code="last_admin"
+                )
+            }
         )
     membership.delete()
