@@ -12,7 +12,6 @@ from api.exceptions import as_drf_error
 from api.permissions import WRITE_REFUSED
 from audit.models import Channel
 from audit.services import log_views
-from reporting import summary
 
 
 def request_user(serializer):
@@ -42,8 +41,39 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
         return queryset.visible_to(user)
 
 
+class ServiceModelSerializer(serializers.ModelSerializer):
+    """A resource written through its domain service: the serializer parses and checks the input (scoping, rights),
+    the service validates the model (its clean() and constraints), writes, and does the side effects (reporting
+    summary, history) in its transaction. Subclasses name the services:
+
+        create_service = staticmethod(markets.services.create_market)           # called with **validated_data
+        def update_service(self, instance, **changes): return update_market(market=instance, **changes)
+
+    A refusal of the service (a Django ValidationError keyed by field) becomes a 400 on that field."""
+
+    create_service = None
+
+    def create(self, validated_data):
+        return self._call(self.create_service, **validated_data)
+
+    def update(self, instance, validated_data):
+        return self._call(self.update_service, instance, **validated_data)
+
+    def update_service(self, instance, **changes):
+        raise NotImplementedError
+
+    @staticmethod
+    def _call(service, *args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+
 class CleanModelSerializer(serializers.ModelSerializer):
-    """Plain models without a service: run the model's full_clean (constraints included) before saving."""
+    """Plain models without a service yet (api.beneficiaries): run the model's full_clean (constraints included)
+    before saving. Nothing the reporting summary copies is written this way (markets, lots, clauses and
+    organisations use ServiceModelSerializer); prefer a service for any new resource."""
 
     def create(self, validated_data):
         return self._clean_and_save(self.Meta.model(**validated_data))
@@ -60,7 +90,6 @@ class CleanModelSerializer(serializers.ModelSerializer):
             raise as_drf_error(error) from error
         with transaction.atomic():
             instance.save()
-            summary.refresh_after_edit(instance)  # reports copy markets, lots and buyers' types
         return instance
 
 

@@ -4,8 +4,16 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from rest_framework import serializers
 
-from api.base import CleanModelSerializer, FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter
+from api.base import (
+    FilterSet,
+    IdFilter,
+    ReadCreateUpdateViewSet,
+    ServiceModelSerializer,
+    VisibleRelatedField,
+    YearFilter,
+)
 from clauses.models import Clause
+from markets import services
 from markets.models import Lot, Market, Operation
 from organisations.models import Organisation
 from organisations.permissions import can_edit
@@ -25,8 +33,12 @@ def validate_own_structure(serializer, structure):
 # Operations ---------------------------------------------------------------------------------------------
 
 
-class OperationSerializer(CleanModelSerializer):
+class OperationSerializer(ServiceModelSerializer):
     facilitator = VisibleRelatedField(queryset=Organisation.objects.all(), label="structure de facilitation")
+    create_service = staticmethod(services.create_operation)
+
+    def update_service(self, instance, **changes):
+        return services.update_operation(operation=instance, **changes)
 
     class Meta:
         model = Operation
@@ -59,7 +71,7 @@ class OperationViewSet(ReadCreateUpdateViewSet):
 # Markets ------------------------------------------------------------------------------------------------
 
 
-class MarketSerializer(CleanModelSerializer):
+class MarketSerializer(ServiceModelSerializer):
     buyer = VisibleRelatedField(queryset=Organisation.objects.all(), label="acheteur")
     facilitator = VisibleRelatedField(queryset=Organisation.objects.all(), label="structure de facilitation")
     operation = VisibleRelatedField(
@@ -83,6 +95,11 @@ class MarketSerializer(CleanModelSerializer):
             "amount_excl_vat",
         ]
         validators = []  # the (buyer, reference) uniqueness is checked by full_clean, in French
+
+    create_service = staticmethod(services.create_market)
+
+    def update_service(self, instance, **changes):
+        return services.update_market(market=instance, **changes)  # refreshes the reports' copies
 
     def validate_facilitator(self, value):
         return validate_own_structure(self, value)
@@ -131,7 +148,7 @@ class MarketViewSet(ReadCreateUpdateViewSet):
 # Lots ---------------------------------------------------------------------------------------------------
 
 
-class LotSerializer(CleanModelSerializer):
+class LotSerializer(ServiceModelSerializer):
     market = VisibleRelatedField(queryset=Market.objects.all(), label="marché")
     contractor = VisibleRelatedField(
         queryset=Organisation.objects.all(), label="titulaire", required=False, allow_null=True
@@ -153,6 +170,12 @@ class LotSerializer(CleanModelSerializer):
             "has_clause",
         ]
         validators = []
+
+    def create_service(self, **fields):
+        return services.create_lot(**fields)
+
+    def update_service(self, instance, **changes):
+        return services.update_lot(lot=instance, **changes)  # refuses a change of market; refreshes the reports
 
     def validate_market(self, value):
         if not can_edit(self.context["request"].user, value):

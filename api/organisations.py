@@ -5,13 +5,13 @@ import django_filters
 from django.db.models import Q
 from rest_framework import serializers
 
-from api.base import CleanModelSerializer, FilterSet, ReadCreateUpdateViewSet
+from api.base import FilterSet, ReadCreateUpdateViewSet, ServiceModelSerializer
 from organisations.models import SHARED_KINDS, Organisation
 from organisations.scoping import scope_of
-from organisations.services import update_organisation
+from organisations.services import create_organisation, update_organisation
 
 
-class OrganisationSerializer(CleanModelSerializer):
+class OrganisationSerializer(ServiceModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "kind", "buyer_type", "insertion_type", "siret", "commune", "region", "email", "phone"]
@@ -24,9 +24,13 @@ class OrganisationSerializer(CleanModelSerializer):
             )
         return value
 
-    def update(self, instance, validated_data):
-        # The same rules and history as the web form (a change of nature is refused there).
-        return update_organisation(organisation=instance, user=self.context["request"].user, **validated_data)
+    # The same rules (Organisation.clean: an employer's SIRET, a buyer's type) and history as the web form; a
+    # change of nature is refused by the service.
+    def create_service(self, **fields):
+        return create_organisation(user=self.context["request"].user, **fields)
+
+    def update_service(self, instance, **changes):
+        return update_organisation(organisation=instance, user=self.context["request"].user, **changes)
 
 
 class OrganisationFilter(FilterSet):

@@ -1,4 +1,4 @@
-"""Writes on clauses: create or update the clause of a lot with its calibration (DOMAIN.md §3–§4)."""
+"""Writes on clauses: create, update or remove the clause of a lot with its calibration (DOMAIN.md §3–§5)."""
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
@@ -6,6 +6,9 @@ from django.db import IntegrityError, transaction
 from clauses import calculations
 from clauses.models import CalibrationMethod, Clause
 from config.hooks import summary
+
+OVERRIDE_WITHOUT_REASON = "Un objectif saisi à la main doit être accompagné de son motif."
+CLEANING_INPUTS = "La méthode propreté demande les heures mensuelles du personnel repris et la durée en mois."
 
 CLAUSE_FIELDS = frozenset(
     field.name
@@ -38,13 +41,13 @@ def save_clause(*, lot, **fields) -> tuple[Clause, str]:
         clause.hourly_cost = calculations.CLEANING_HOURLY_COST
     clause.override_reason = (clause.override_reason or "").strip()
 
-    errors = []
+    errors = {}
     if clause.override_hours is not None and not clause.override_reason:
-        errors.append("Un objectif saisi à la main doit être accompagné de son motif.")
+        errors["override_reason"] = ValidationError(OVERRIDE_WITHOUT_REASON, code="override_without_reason")
     if clause.calibration_method == CalibrationMethod.CLEANING and (
         clause.cleaning_taken_over_monthly_hours is None or not clause.cleaning_duration_months
     ):
-        errors.append("La méthode propreté demande les heures mensuelles du personnel repris et la durée en mois.")
+        errors["cleaning_taken_over_monthly_hours"] = ValidationError(CLEANING_INPUTS, code="cleaning_inputs_required")
     if errors:
         raise ValidationError(errors)
     clause.full_clean(exclude=["lot", "calibrated_hours"])
@@ -58,7 +61,9 @@ def save_clause(*, lot, **fields) -> tuple[Clause, str]:
             hourly_cost=clause.hourly_cost,
         )
         if not result.possible:
-            raise ValidationError(result.warning)
+            raise ValidationError(
+                {"cleaning_taken_over_monthly_hours": ValidationError(result.warning, code="cleaning_absorbed")}
+            )
         warning = result.warning
     else:
         warning = ""
@@ -66,6 +71,26 @@ def save_clause(*, lot, **fields) -> tuple[Clause, str]:
         with transaction.atomic():
             clause.save()
     except IntegrityError as error:
-        raise ValidationError("La clause n'a pas pu être enregistrée : ses données sont incohérentes.") from error
-    summary.refresh_lots([lot.pk])  # reports copy the mechanism and whether training hours count
+        raise ValidationError(
+            "La clause n'a pas pu être enregistrée : ses données sont incohérentes.", code="integrity"
+        ) from error
+    _refresh_lot(lot)  # reports copy the mechanism and whether training hours count
     return clause, warning
+
+
+@transaction.atomic
+def remove_clause(*, clause: Clause) -> None:
+    """Remove the clause of a lot (DOMAIN §5: hours count only on a lot that carries a clause).
+
+    The lot's placements and hours records are kept as they are (the facilitator may add a clause again, e.g. by
+    amendment); they simply stop counting: the summary rows of the lot's placements are recomputed, and a lot
+    without a clause contributes nothing to the reports."""
+    lot = clause.lot
+    Clause.objects.filter(pk=clause.pk).delete()
+    _refresh_lot(lot)
+
+
+def _refresh_lot(lot) -> None:
+    """Recompute the summary rows of every placement of the lot. Not only the rows already stored
+    (summary.refresh_lots): a lot that just got its clause may have no row yet."""
+    summary.refresh(lot.placements.values_list("pk", flat=True))

@@ -1,35 +1,49 @@
+"""Markets in the admin: support staff edit operations, markets and lots through markets.services (rules, summary
+refresh); the lots of a market and the clause of a lot are shown, written on their own pages."""
+
 from django.contrib import admin
 
 from clauses.models import Clause
+from config.admin import ReadOnlyInline, ServiceAdmin
+from markets import services
 from markets.models import Lot, Market, Operation, Trade
-from reporting.admin import RefreshesSummary
 
 
 @admin.register(Trade)
 class TradeAdmin(admin.ModelAdmin):
+    """The editable reference table of trades (DOMAIN §4): a default share, copied into a clause when it is
+    calibrated; nothing in the reports copies it."""
+
     list_display = ["name", "default_labour_share"]
     list_editable = ["default_labour_share"]
     search_fields = ["name"]
 
 
 @admin.register(Operation)
-class OperationAdmin(admin.ModelAdmin):
+class OperationAdmin(ServiceAdmin):
     list_display = ["name", "kind", "facilitator", "commune"]
     list_filter = ["kind", "facilitator"]
     search_fields = ["name"]
     autocomplete_fields = ["facilitator", "commune"]
     list_select_related = ["facilitator", "commune"]
 
+    def create_object(self, request, values):
+        return services.create_operation(**values)
 
-class LotInline(admin.TabularInline):
+    def update_object(self, request, obj, values):
+        return services.update_operation(operation=obj, **values)
+
+    def delete_object(self, request, obj):
+        services.delete_operation(operation=obj)
+
+
+class LotInline(ReadOnlyInline):
     model = Lot
-    extra = 0
-    autocomplete_fields = ["contractor", "trade"]
-    show_change_link = True
+    fields = ["number", "title", "contractor", "amount_excl_vat", "start_date", "end_date"]
 
 
 @admin.register(Market)
-class MarketAdmin(RefreshesSummary, admin.ModelAdmin):
+class MarketAdmin(ServiceAdmin):
     list_display = [
         "reference",
         "title",
@@ -47,18 +61,45 @@ class MarketAdmin(RefreshesSummary, admin.ModelAdmin):
     list_select_related = ["buyer"]
     inlines = [LotInline]
 
+    def create_object(self, request, values):
+        return services.create_market(**values)
 
-class ClauseInline(admin.StackedInline):
+    def update_object(self, request, obj, values):
+        return services.update_market(market=obj, **values)
+
+    def delete_object(self, request, obj):
+        services.delete_market(market=obj)
+
+    def delete_refusal(self, obj):
+        in_use = Lot.objects.filter(market=obj, placements__isnull=False).exists()
+        return services.MARKET_HAS_PLACEMENTS if in_use else ""
+
+
+class ClauseInline(ReadOnlyInline):
     model = Clause
-    extra = 0
-    readonly_fields = ["calibrated_hours", "target_hours"]
+    fields = ["mechanism", "calibration_method", "calibrated_hours", "override_hours", "target_hours"]
 
 
 @admin.register(Lot)
-class LotAdmin(RefreshesSummary, admin.ModelAdmin):
+class LotAdmin(ServiceAdmin):
     list_display = ["__str__", "contractor", "trade", "amount_excl_vat", "start_date", "end_date"]
     list_filter = ["market__market_type", "trade"]
     search_fields = ["title", "market__reference", "market__title", "contractor__name"]
     autocomplete_fields = ["market", "trade", "contractor"]
     list_select_related = ["market", "contractor", "trade"]
     inlines = [ClauseInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["market"] if obj is not None else []  # a lot does not change market
+
+    def create_object(self, request, values):
+        return services.create_lot(**values)
+
+    def update_object(self, request, obj, values):
+        return services.update_lot(lot=obj, **values)
+
+    def delete_object(self, request, obj):
+        services.delete_lot(lot=obj)
+
+    def delete_refusal(self, obj):
+        return services.LOT_HAS_PLACEMENTS if obj.placements.exists() else ""

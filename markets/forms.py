@@ -103,13 +103,6 @@ class MarketForm(FacilitatorMixin, forms.ModelForm):
         self.fields["buyer"].queryset = Organisation.objects.visible_to(user).filter(kind=OrganisationKind.BUYER)
         self.fields["operation"].queryset = Operation.objects.visible_to(user)
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", "La fin d'exécution ne peut pas précéder son début.")
-        return data
-
 
 class LotForm(forms.ModelForm):
     class Meta:
@@ -131,10 +124,3 @@ class LotForm(forms.ModelForm):
             last_number = market.lots.order_by("-number").values_list("number", flat=True).first()
             self.fields["number"].initial = (last_number or 0) + 1
             self.fields["amount_excl_vat"].initial = market.amount_excl_vat if not market.lots.exists() else None
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", "La fin d'exécution du lot ne peut pas précéder son début.")
-        return data

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -172,6 +173,17 @@ class Market(models.Model):
     def __str__(self):
         return f"{self.reference} – {self.title}"
 
+    def clean(self):
+        super().clean()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError(
+                {
+                    "end_date": ValidationError(
+                        "La fin d'exécution ne peut pas précéder son début.", code="ends_before_start"
+                    )
+                }
+            )
+
     def owning_structure_ids(self) -> set[int]:
         """Facilitation structures that own this object (organisations.permissions)."""
         return {self.facilitator_id}
@@ -237,6 +249,17 @@ class Lot(models.Model):
         if clause is not None:
             clause.lot = self
             clause.save(update_fields=["calibrated_hours"])
+
+    def clean(self):
+        super().clean()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError(
+                {
+                    "end_date": ValidationError(
+                        "La fin d'exécution du lot ne peut pas précéder son début.", code="ends_before_start"
+                    )
+                }
+            )
 
     def owning_structure_ids(self) -> set[int]:
         """Facilitation structures that own this object (organisations.permissions)."""

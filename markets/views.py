@@ -8,12 +8,12 @@ from clauses.forms import ClauseForm
 from clauses.models import CalibrationMethod
 from clauses.services import save_clause
 from clauses.views import calibration_context, parse_amount
+from markets import services
 from markets.filters import MarketFilter, OperationFilter
 from markets.forms import LotForm, MarketForm, OperationForm
 from markets.models import Lot, Market, Operation
 from organisations import permissions
-from organisations.web import paginate, render_list, require
-from reporting import summary
+from organisations.web import add_errors, paginate, render_list, require
 
 CREATE_REFUSED = "Seuls les membres d'une structure de facilitation peuvent créer cet élément."
 
@@ -49,7 +49,11 @@ def operation_create(request):
     require(permissions.is_facilitator(request.user), CREATE_REFUSED)
     form = OperationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        operation = form.save()
+        try:
+            operation = services.create_operation(**form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+            return render(request, "markets/operation_form.html", {"form": form})
         messages.success(request, f"L'opération « {operation} » a été créée.")
         return redirect("markets:operation_detail", pk=operation.pk)
     return render(request, "markets/operation_form.html", {"form": form})
@@ -60,9 +64,13 @@ def operation_update(request, pk):
     require(permissions.can_edit(request.user, operation))
     form = OperationForm(request.POST or None, instance=operation, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Les modifications ont été enregistrées.")
-        return redirect("markets:operation_detail", pk=operation.pk)
+        try:
+            services.update_operation(operation=operation, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Les modifications ont été enregistrées.")
+            return redirect("markets:operation_detail", pk=operation.pk)
     return render(request, "markets/operation_form.html", {"form": form, "operation": operation})
 
 
@@ -106,7 +114,11 @@ def market_create(request):
     require(permissions.is_facilitator(request.user), CREATE_REFUSED)
     form = MarketForm(request.POST or None, user=request.user, initial={"operation": request.GET.get("operation")})
     if request.method == "POST" and form.is_valid():
-        market = form.save()
+        try:
+            market = services.create_market(**form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+            return render(request, "markets/market_form.html", {"form": form})
         messages.success(request, f"Le marché « {market.reference} » a été créé. Ajoutez maintenant ses lots.")
         return redirect("markets:lot_create", pk=market.pk)
     return render(request, "markets/market_form.html", {"form": form})
@@ -117,11 +129,13 @@ def market_update(request, pk):
     require(permissions.can_edit(request.user, market))
     form = MarketForm(request.POST or None, instance=market, user=request.user)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            summary.refresh_after_edit(market)  # reports copy the buyer, type and territory of the market
-        messages.success(request, "Les modifications ont été enregistrées.")
-        return redirect("markets:market_detail", pk=market.pk)
+        try:
+            services.update_market(market=market, **form.cleaned_data)  # refreshes the reports' copies
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Les modifications ont été enregistrées.")
+            return redirect("markets:market_detail", pk=market.pk)
     return render(request, "markets/market_form.html", {"form": form, "market": market})
 
 
@@ -136,18 +150,19 @@ def _lot_and_clause(request, *, market, lot=None):
     has_clause = clause is not None or (data.get("has_clause") == "on" if data is not None else True)
 
     if request.method == "POST" and lot_form.is_valid() and (not has_clause or clause_form.is_valid()):
+        failed_form = lot_form
         try:
-            with transaction.atomic():
-                saved_lot = lot_form.save()
+            with transaction.atomic():  # the lot and its clause together, or neither
+                if lot is None:
+                    saved_lot = services.create_lot(market=market, **lot_form.cleaned_data)
+                else:
+                    saved_lot = services.update_lot(lot=lot, **lot_form.cleaned_data)
                 warning = ""
                 if has_clause:
+                    failed_form = clause_form
                     _clause, warning = save_clause(lot=saved_lot, **clause_form.service_fields())
-                summary.refresh_after_edit(saved_lot)  # reports copy the contractor of the lot
         except ValidationError as error:
-            for message in error.messages:
-                clause_form.add_error(None, message)
-            if lot is None:  # the new lot was rolled back with the clause
-                lot_form.instance.pk = None
+            add_errors(failed_form, error)
         else:
             messages.success(request, f"Le lot {saved_lot.number} « {saved_lot.title} » a été enregistré.")
             if warning:

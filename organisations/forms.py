@@ -56,21 +56,14 @@ class OrganisationForm(forms.ModelForm):
         return "".join(self.cleaned_data["siret"].split())
 
     def clean(self):
+        """Clear the types that do not apply to the chosen kind; the required type and SIRET are checked by the
+        model (Organisation.clean), for every route."""
         data = super().clean()
         kind = data.get("kind")
-        if kind == OrganisationKind.BUYER:
-            if not data.get("buyer_type"):
-                self.add_error("buyer_type", "Indiquez le type d'acheteur.")
-        else:
+        if kind != OrganisationKind.BUYER:
             data["buyer_type"] = ""
-        if kind == OrganisationKind.INSERTION:
-            if not data.get("insertion_type"):
-                self.add_error("insertion_type", "Indiquez le type de structure d'insertion.")
-        else:
+        if kind != OrganisationKind.INSERTION:
             data["insertion_type"] = ""
-        employer = kind in (OrganisationKind.COMPANY, OrganisationKind.INSERTION)
-        if employer and not data.get("siret") and "siret" not in self.errors:
-            self.add_error("siret", "Le SIRET est obligatoire pour une entreprise ou une structure d'insertion.")
         return data
 
 

@@ -84,6 +84,9 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(q)
 
 
+SIRET_REQUIRED = "Le SIRET est obligatoire pour une entreprise ou une structure d'insertion."
+
+
 class Organisation(models.Model):
     name = models.CharField("nom", max_length=200, db_index=True)
     kind = models.CharField("nature", max_length=20, choices=OrganisationKind.choices, db_index=True)
@@ -137,6 +140,22 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """Rules of every route (forms, API, admin, services): the type of a buyer or an insertion structure, and
+        the SIRET of an employer (a company or an insertion structure)."""
+        super().clean()
+        errors = {}
+        if self.kind == OrganisationKind.BUYER and not self.buyer_type:
+            errors["buyer_type"] = ValidationError("Indiquez le type d'acheteur.", code="buyer_type_required")
+        if self.kind == OrganisationKind.INSERTION and not self.insertion_type:
+            errors["insertion_type"] = ValidationError(
+                "Indiquez le type de structure d'insertion.", code="insertion_type_required"
+            )
+        if self.is_employer_kind and not self.siret:
+            errors["siret"] = ValidationError(SIRET_REQUIRED, code="siret_required")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_employer_kind(self) -> bool:

@@ -16,6 +16,21 @@ ORGANISATION_FIELDS = frozenset(
 
 
 @transaction.atomic
+def create_organisation(*, user=None, **fields) -> Organisation:
+    """Create an organisation, from the web form, the API or the admin alike. The model's rules (Organisation.clean:
+    a buyer's or an insertion structure's type, an employer's SIRET; its constraints) apply to every route.
+    Nothing copies a new organisation in the reports yet: no summary refresh. `user` is who creates it (kept for
+    the callers' symmetry with update_organisation)."""
+    unknown = set(fields) - ORGANISATION_FIELDS
+    if unknown:
+        raise TypeError(f"Champs inconnus : {', '.join(sorted(unknown))}")
+    organisation = Organisation(**fields)
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
 def update_organisation(*, organisation: Organisation, user, **changes) -> Organisation:
     """Change an organisation's details, from the web form or the API alike.
 
@@ -27,7 +42,7 @@ def update_organisation(*, organisation: Organisation, user, **changes) -> Organ
         raise TypeError(f"Champs inconnus : {', '.join(sorted(unknown))}")
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if "kind" in changes and changes["kind"] != organisation.kind:
-        raise ValidationError({"kind": KIND_UNCHANGEABLE}, code="kind_unchangeable")
+        raise ValidationError({"kind": ValidationError(KIND_UNCHANGEABLE, code="kind_unchangeable")})
     before = {name: getattr(organisation, _attname(name)) for name in changes}
     for name, value in changes.items():
         setattr(organisation, name, value)
@@ -43,6 +58,38 @@ def update_organisation(*, organisation: Organisation, user, **changes) -> Organ
     audit.record_organisation_change(organisation=organisation, user=user, fields=fields)
     summary.refresh_after_edit(organisation)  # reports copy the type of a buyer
     return organisation
+
+
+ORGANISATION_IN_USE = (
+    "Cette organisation est utilisée (marchés, lots, contrats, participant·es ou opérations) : elle ne peut pas être "
+    "supprimée."
+)
+
+
+def delete_refusal(*, organisation: Organisation) -> str:
+    """Why the organisation cannot be removed ("" when it can): it is referenced by domain data, whose history
+    and reports it carries. Only its memberships go with it."""
+    for relation in Organisation._meta.related_objects:
+        if relation.related_model is Membership or getattr(relation.on_delete, "__name__", "") == "CASCADE":
+            continue
+        accessor = relation.get_accessor_name()
+        if relation.one_to_one:
+            if relation.related_model._default_manager.filter(**{relation.field.name: organisation}).exists():
+                return ORGANISATION_IN_USE
+        elif getattr(organisation, accessor).exists():
+            return ORGANISATION_IN_USE
+    return ""
+
+
+@transaction.atomic
+def delete_organisation(*, organisation: Organisation) -> None:
+    """Remove an unused organisation (a duplicate created by mistake) with its memberships. Nothing in the reports
+    copies an organisation that nothing references: no summary refresh."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    reason = delete_refusal(organisation=organisation)
+    if reason:
+        raise ValidationError({"organisation": ValidationError(reason, code="in_use")})
+    organisation.delete()
 
 
 def _attname(name: str) -> str:
@@ -72,7 +119,9 @@ def add_member(*, organisation, email: str, role: str, first_name: str = "", las
             email=email, password=secrets.token_urlsafe(32), first_name=first_name, last_name=last_name
         )
     elif Membership.objects.filter(user=user, organisation=organisation).exists():
-        raise ValidationError("Cette personne est déjà membre de cette organisation.")
+        raise ValidationError(
+            {"email": ValidationError("Cette personne est déjà membre de cette organisation.", code="already_member")}
+        )
     membership = Membership.objects.create(user=user, organisation=organisation, role=role)
     return membership, created
 
@@ -80,7 +129,14 @@ def add_member(*, organisation, email: str, role: str, first_name: str = "", las
 @transaction.atomic
 def change_role(*, membership: Membership, role: str) -> Membership:
     if membership.role == Role.ADMIN and role != Role.ADMIN and not _other_admins(membership).exists():
-        raise ValidationError("Impossible de retirer le rôle d'administrateur·rice au dernier administrateur·rice.")
+        raise ValidationError(
+            {
+                "role": ValidationError(
+                    "Impossible de retirer le rôle d'administrateur·rice au dernier administrateur·rice.",
+                    code="last_admin",
+                )
+            }
+        )
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
@@ -89,5 +145,11 @@ def change_role(*, membership: Membership, role: str) -> Membership:
 @transaction.atomic
 def remove_member(*, membership: Membership) -> None:
     if membership.role == Role.ADMIN and not _other_admins(membership).exists():
-        raise ValidationError("Impossible de retirer le dernier administrateur·rice de l'organisation.")
+        raise ValidationError(
+            {
+                "role": ValidationError(
+                    "Impossible de retirer le dernier administrateur·rice de l'organisation.", code="last_admin"
+                )
+            }
+        )
     membership.delete()

@@ -21,7 +21,7 @@ from organisations import permissions, scoping, services
 from organisations.filters import OrganisationFilter
 from organisations.forms import EmailAuthenticationForm, MemberAddForm, MemberRoleForm, OrganisationForm
 from organisations.models import Membership, Organisation
-from organisations.web import paginate, render_list, require
+from organisations.web import add_errors, paginate, render_list, require
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -137,7 +137,11 @@ def organisation_create(request):
     require(permissions.is_facilitator(request.user), CREATE_REFUSED)
     form = OrganisationForm(request.POST or None, allowed_kinds=_allowed_kinds(request.user))
     if request.method == "POST" and form.is_valid():
-        organisation = form.save()
+        try:
+            organisation = services.create_organisation(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+            return render(request, "organisations/organisation_form.html", {"form": form})
         messages.success(request, f"L'organisation « {organisation} » a été créée.")
         return redirect("organisations:detail", pk=organisation.pk)
     return render(request, "organisations/organisation_form.html", {"form": form})
@@ -153,7 +157,7 @@ def organisation_update(request, pk):
         try:
             services.update_organisation(organisation=organisation, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Les modifications ont été enregistrées.")
             return redirect("organisations:detail", pk=organisation.pk)
@@ -182,7 +186,7 @@ def member_list(request, pk):
             try:
                 membership, created = services.add_member(organisation=organisation, **form.cleaned_data)
             except ValidationError as error:
-                form.add_error("email", error)
+                add_errors(form, error)  # keyed by field (email)
             else:
                 if created:
                     _send_invitation(request, membership.user)

@@ -26,3 +26,13 @@ def require(allowed: bool, message: str = "Vous n'avez pas le droit de modifier 
     """403 when a predicate of organisations.permissions refuses."""
     if not allowed:
         raise PermissionDenied(message)
+
+
+def add_errors(form, error) -> None:
+    """Place a service's ValidationError on the form: each message on its field when the form shows that field,
+    at the top of the form otherwise (never matched by its French text)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

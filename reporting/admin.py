@@ -1,12 +1,3 @@
-"""Admin support for the reporting summary (reporting.models.PlacementYear)."""
-
-from reporting import summary
-
-
-class RefreshesSummary:
-    """For the admin of a model that report rows copy (market, lot, clause, organisation): edits made in the
-    admin bypass the services, so the rows copying the edited object (inlines included) are refreshed."""
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        summary.refresh_after_edit(form.instance)
+"""The reporting summary (reporting.models.PlacementYear) has no admin: it is written only by the services of the
+apps it copies (markets, clauses, organisations, territories, beneficiaries) and by the full rebuild
+(`manage.py rebuild_summary`). The admin edits those apps' models through their services (config.admin)."""

@@ -1,18 +1,20 @@
+"""Official reference data, read-only in the admin: it is changed only by its loaders (`load_territories`,
+`import_qpv`) and the correction services of territories.services, which keep the reporting summary in step."""
+
 from django.contrib import admin
 from django.db.models import Count
 
+from config.admin import ReadOnlyAdmin, ReadOnlyInline
 from territories.models import Commune, Department, Epci, Qpv, Region
 
 
-class DepartmentInline(admin.TabularInline):
+class DepartmentInline(ReadOnlyInline):
     model = Department
     fields = ["code", "name"]
-    extra = 0
-    show_change_link = True
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "department_count"]
     search_fields = ["code", "name"]
     inlines = [DepartmentInline]
@@ -26,7 +28,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "region"]
     list_filter = ["region"]
     search_fields = ["code", "name", "region__name"]
@@ -35,7 +37,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Epci)
-class EpciAdmin(admin.ModelAdmin):
+class EpciAdmin(ReadOnlyAdmin):
     list_display = ["name", "code", "commune_count"]
     search_fields = ["code", "name"]
     list_filter = [("communes__department__region", admin.RelatedOnlyFieldListFilter)]
@@ -49,7 +51,7 @@ class EpciAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commune)
-class CommuneAdmin(admin.ModelAdmin):
+class CommuneAdmin(ReadOnlyAdmin):
     list_display = ["name", "code", "department", "epci", "population"]
     list_filter = ["department__region", "department"]
     search_fields = ["code", "name"]
@@ -59,7 +61,7 @@ class CommuneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Qpv)
-class QpvAdmin(admin.ModelAdmin):
+class QpvAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "commune_list"]
     list_filter = ["communes__department__region", "communes__department"]
     search_fields = ["code", "name", "communes__name"]

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from territories.models import Commune, Department, Epci, Qpv, Region
+from territories.services import reference_data_changed
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TERRITORIES_FILE = DATA_DIR / "territories.json.gz"
@@ -39,6 +40,7 @@ class TerritoryCounts:
     departments: int
     epcis: int
     communes: int
+    refreshed_placements: int = 0  # contracts whose report rows followed a territory change
 
     def __str__(self):
         return (
@@ -103,7 +105,16 @@ def load_territories(*, region: str | None = None, path: Path = TERRITORIES_FILE
             ],
             ["name", "department", "epci", "population"],
         )
-    return TerritoryCounts(regions=len(regions), departments=len(departments), epcis=len(epcis), communes=len(communes))
+        # A commune may have moved to another EPCI, a département to another region: the report rows that copy
+        # them follow, in the same transaction.
+        refreshed = reference_data_changed()
+    return TerritoryCounts(
+        regions=len(regions),
+        departments=len(departments),
+        epcis=len(epcis),
+        communes=len(communes),
+        refreshed_placements=refreshed,
+    )
 
 
 @dataclass(frozen=True)

@@ -259,7 +259,13 @@ def test_full_clean_reports_an_organisation_kind_mismatch_in_french():
     buyer = Organisation(name="Ville sans type", kind=OrganisationKind.BUYER)
     with pytest.raises(ValidationError) as excinfo:
         buyer.full_clean()
-    assert messages(excinfo.value) == ["Un acheteur doit avoir un type d'acheteur, et seul un acheteur en a un."]
+    # On the field at fault, with a code (Organisation.clean); the constraint stays as the database's guard.
+    assert excinfo.value.message_dict == {"buyer_type": ["Indiquez le type d'acheteur."]}
+    assert excinfo.value.error_dict["buyer_type"][0].code == "buyer_type_required"
+    company = Organisation(name="Entreprise sans SIRET", kind=OrganisationKind.COMPANY)
+    with pytest.raises(ValidationError) as excinfo:
+        company.full_clean()
+    assert excinfo.value.error_dict["siret"][0].code == "siret_required"
 
 
 def test_full_clean_reports_a_placement_ending_before_its_start_in_french():

@@ -318,3 +318,29 @@ def test_lot_amount_accepts_french_typing(owner_client, market, amount):
     response = owner_client.post(f"/marches/{market.pk}/lots/nouveau/", _lot_payload(**{"lot-amount_excl_vat": amount}))
     assert response.status_code == 302
     assert Lot.objects.get(market=market, number=2).amount_excl_vat == Decimal("1000000")
+
+
+def test_lot_page_places_a_cleaning_clause_refusal_on_its_field(owner_client, market):
+    # P ≤ 0: the taken-over staff (S = 4,000 h a month × 25 €) absorbs a 1,000,000 € market over 12 months.
+    payload = _lot_payload(
+        **{
+            "clause-calibration_method": "cleaning",
+            "clause-cleaning_taken_over_monthly_hours": "4000",
+            "clause-cleaning_duration_months": "12",
+            "clause-hourly_cost": "25",
+        }
+    )
+    response = owner_client.post(f"/marches/{market.pk}/lots/nouveau/", payload)
+    assert response.status_code == 200
+    clause_form = response.context["clause_form"]
+    assert list(clause_form.errors) == ["cleaning_taken_over_monthly_hours"]  # on the field, not at the top
+    assert not Lot.objects.filter(market=market, number=2).exists()  # the lot went back with its clause
+
+
+def test_lot_page_refuses_an_end_before_the_start_once(owner_client, market):
+    payload = _lot_payload(**{"lot-start_date": "2026-01-01", "lot-end_date": "2025-01-01"})
+    response = owner_client.post(f"/marches/{market.pk}/lots/nouveau/", payload)
+    assert response.status_code == 200
+    assert response.context["lot_form"].errors["end_date"] == [
+        "La fin d'exécution du lot ne peut pas précéder son début."
+    ]

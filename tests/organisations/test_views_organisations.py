@@ -198,3 +198,12 @@ def test_last_admin_cannot_be_removed_or_demoted(admin_client_of_structure, stru
     assert admin_client_of_structure.post(f"{base}role/", {"role": "member"}).status_code == 302
     membership.refresh_from_db()
     assert membership.role == Role.MEMBER
+
+
+def test_create_company_without_siret_is_refused_on_the_field(owner_client):
+    response = owner_client.post("/organisations/nouvelle/", {"name": "Sans SIRET", "kind": "company"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["siret"] == [
+        "Le SIRET est obligatoire pour une entreprise ou une structure d'insertion."
+    ]
+    assert not Organisation.objects.filter(name="Sans SIRET").exists()

@@ -1,7 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from reporting import summary
 from territories.loaders import load_territories
 
 
@@ -21,7 +20,6 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(self.style.SUCCESS(str(counts)))
-        # A commune may have moved to another EPCI: the report rows that copy its territory follow.
-        refreshed = summary.refresh_stale()
-        if refreshed:
-            self.stdout.write(f"Synthèse des bilans : {refreshed} contrat(s) mis à jour.")
+        # The loader refreshed the report rows that copy a moved commune's territory (territories.services).
+        if counts.refreshed_placements:
+            self.stdout.write(f"Synthèse des bilans : {counts.refreshed_placements} contrat(s) mis à jour.")
