@@ -424,3 +424,18 @@ def test_the_data_migration_fills_an_empty_summary(django_assert_num_queries):
     # Run again: the summary is filled, one query and nothing touched.
     with django_assert_num_queries(1):
         fill_if_empty(historical, editor)
+
+
+def test_rebuild_summary_check_lists_the_first_disagreements_and_counts_them_all(capsys, monkeypatch):
+    from reporting.management.commands import rebuild_summary
+
+    records = [counted_record(month=date(2025, month, 1), hours=D("10")) for month in (3, 4)]
+    PlacementYear.objects.all().delete()
+    monkeypatch.setattr(rebuild_summary, "SHOWN", 1)
+    with pytest.raises(SystemExit):
+        call_command("rebuild_summary", "--check")
+    assert capsys.readouterr().out.splitlines() == [
+        f"Contrat {records[0].placement_id}, 2025 : absent de la synthèse.",
+        "… et 1 autres écarts.",
+        "2 écart(s) : lancez « manage.py rebuild_summary » pour recalculer.",
+    ]
