@@ -7,7 +7,8 @@ reports group, count or filter by, copied from the placement (person, modality, 
 its lot (contractor, market, clause mechanism, whether training hours count), the market (buyer, type,
 execution territory) and the buyer (type): a report reads this one table, without joins.
 
-Only `reporting.summary` writes it: the services that write records and placements refresh their rows, and
+Hours count only on a lot that carries a clause (DOMAIN.md §5): a placement on a lot without clause has no
+row. Only `reporting.summary` writes it: the services that write records and placements refresh their rows, and
 every write path of markets, lots, clauses and organisations refreshes the rows that copy them
 (`summary.refresh_lots`, `refresh_markets`, `refresh_organisations`). `reporting.summary.differences`
 compares the table with the detailed data, column by column.

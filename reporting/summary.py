@@ -2,32 +2,55 @@
 
 The rows of a placement are always recomputed from its validated hours records, never adjusted by
 increments: `refresh` deletes them and inserts the result of one grouped SELECT (INSERT … SELECT, nothing goes
-through Python), so the table cannot drift from the records whatever wrote them. The services that write
-records or placements call `refresh` in their transaction; `rebuild` recomputes everything (seeders,
-`manage.py rebuild_summary`); `differences` lists the rows that disagree with the detail.
+through Python), so the table cannot drift from the records whatever wrote them. Hours count only on a lot
+that carries a clause (DOMAIN.md §5): a placement whose lot has no clause has no row.
+
+Who calls what (inside the writing transaction, after the write):
+- `refresh(placement_ids)`: after records or placements changed (hours services, placement services);
+- `refresh_lots(lot_ids)`: after a lot or its clause changed, was created or removed;
+- `refresh_markets(market_ids)`: after a market changed (buyer, type, execution commune);
+- `refresh_organisations(organisation_ids)`: after an organisation changed (a buyer's type);
+- `refresh_stale()`: after a reference data load (communes, départements), or to repair;
+- `rebuild()`: everything (seeders, `manage.py rebuild_summary`, the data migration);
+- `compare()` / `differences()`: the rows that disagree with the detail, computed in SQL by ranges of ids.
+
+Concurrency (PostgreSQL, READ COMMITTED). `refresh` first takes `FOR SHARE` locks on every parent row it
+copies, table by table in a fixed order (placement, lot, clause, market, buyer, commune, département), each by
+increasing key, and only then runs its INSERT … SELECT, whose snapshot therefore sees the parents as they
+will stay until commit. The writers of those parents hold a row lock on them (their UPDATE or DELETE, and
+`refresh_lots` / `refresh_markets` / `refresh_organisations` take `FOR NO KEY UPDATE` before they look for the
+rows to refresh): a writer that comes second waits for the validation to commit, then sees and refreshes its
+rows; a validation that comes second waits for the writer, then copies the new values. SQLite serialises
+writers, so nothing is needed there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connections, router, transaction
-from django.db.models import BooleanField, Count, F, Q, Sum, Value
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear
 
 from beneficiaries.choices import HoursStatus
-from beneficiaries.models import HoursRecord
+from beneficiaries.models import HoursRecord, Placement
 from reporting.models import MONTHS, PlacementYear, hours_column, training_column
 
 CHUNK = 5000
+# Placement ids per query of `compare` (a range of ids, so each query reads a bounded slice of both sides).
+COMPARE_SPAN = 20_000
+# Disagreements `differences` returns at most (the count of all of them is in `compare().total`).
+DIFFERENCES_LIMIT = 1000
 HOURS = PlacementYear._meta.get_field("hours")
 ZERO = Value(Decimal("0"), output_field=HOURS)
 
-# Columns copied from the placement, its lot, clause, market and buyer, as (summary column, expression from
-# HoursRecord).
+# Columns copied from the placement, its lot, clause, market, buyer and territory, as (summary column, path
+# from HoursRecord). The same path read from PlacementYear (which has a `placement` too) gives the source of a
+# stored row: refresh_stale compares every one of them.
 MARKET = "placement__lot__market__"
-COPIED_COLUMNS: tuple[tuple[str, object], ...] = (
+COPIED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("beneficiary_id", "placement__beneficiary_id"),
     ("lot_id", "placement__lot_id"),
     ("contractor_id", "placement__lot__contractor_id"),
@@ -38,11 +61,8 @@ COPIED_COLUMNS: tuple[tuple[str, object], ...] = (
     ("region_id", f"{MARKET}execution_commune__department__region_id"),
     ("department_id", f"{MARKET}execution_commune__department_id"),
     ("epci_id", f"{MARKET}execution_commune__epci_id"),
-    ("mechanism", Coalesce(F("placement__lot__clause__mechanism"), Value(""))),
-    (
-        "counts_training_hours",
-        Coalesce(F("placement__lot__clause__counts_training_hours"), Value(False), output_field=BooleanField()),
-    ),
+    ("mechanism", "placement__lot__clause__mechanism"),
+    ("counts_training_hours", "placement__lot__clause__counts_training_hours"),
     ("modality", "placement__modality"),
     ("is_woman", "placement__is_woman"),
     ("is_youth", "placement__is_youth"),
@@ -60,6 +80,8 @@ VALUE_COLUMNS = (
     *(hours_column(month) for month in MONTHS),
     *(training_column(month) for month in MONTHS),
 )
+# Records that count: validated, on a lot that carries a clause (DOMAIN.md §5).
+COUNTED = Q(status=HoursStatus.VALIDATED, placement__lot__clause__isnull=False)
 
 
 def _sum(field: str, condition: Q | None = None):
@@ -70,20 +92,19 @@ ALIAS = "s_"  # annotation names may not clash with HoursRecord's own fields (ho
 
 
 def detail_rows(records=None):
-    """The summary rows computed from the validated records: a values() queryset with one row per placement
-    and year, whose keys are the summary's column names prefixed with ALIAS (placement_id excepted)."""
+    """The summary rows computed from the counted records: a values() queryset with one row per placement
+    and year, whose keys are the summary's column names prefixed with ALIAS (placement_id excepted).
+
+    `records` may be a queryset of a historical HoursRecord (the data migration)."""
     records = HoursRecord.objects.all() if records is None else records
-    values = {
-        "year": ExtractYear("month"),
-        **{name: F(source) if isinstance(source, str) else source for name, source in COPIED_COLUMNS},
-    }
+    values = {"year": ExtractYear("month"), **{name: F(source) for name, source in COPIED_COLUMNS}}
     totals = {"records": Count("pk"), "hours": _sum("hours"), "training_hours": _sum("training_hours")}
     for month in MONTHS:
         in_month = Q(month__month=month)
         totals[hours_column(month)] = _sum("hours", in_month)
         totals[training_column(month)] = _sum("training_hours", in_month)
     return (
-        records.filter(status=HoursStatus.VALIDATED)
+        records.filter(COUNTED)
         .order_by()
         .values("placement_id", **{ALIAS + name: value for name, value in values.items()})
         .annotate(**{ALIAS + name: value for name, value in totals.items()})
@@ -94,16 +115,54 @@ def _column(name: str) -> str:
     return name.removeprefix(ALIAS)
 
 
-def _insert_select(queryset, using: str) -> None:
+def _insert_select(queryset, using: str, table: str = PlacementYear._meta.db_table) -> None:
     """INSERT INTO the summary the rows of a `detail_rows` queryset, in one statement."""
     query = queryset.query
     columns = [_column(name) for name in (*query.values_select, *query.annotation_select)]
     sql, params = query.get_compiler(using).as_sql()
     connection = connections[using]
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
-    table = connection.ops.quote_name(PlacementYear._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({quoted}) {sql}", params)  # table and column names come from the models
+        # table and column names come from the models
+        cursor.execute(f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) {sql}", params)
+
+
+def _parent_querysets(placement_ids: list[int], using: str):
+    """The parent rows the summary rows of these placements copy, table by table in the fixed lock order."""
+    from clauses.models import Clause
+    from markets.models import Lot, Market
+    from organisations.models import Organisation
+    from territories.models import Commune, Department
+
+    placements = Placement.objects.using(using).filter(pk__in=placement_ids)
+    lots = Lot.objects.using(using).filter(pk__in=placements.values("lot_id"))
+    markets = Market.objects.using(using).filter(pk__in=lots.values("market_id"))
+    communes = Commune.objects.using(using).filter(pk__in=markets.values("execution_commune_id"))
+    return (
+        placements,
+        lots,
+        Clause.objects.using(using).filter(lot__in=lots.values("pk")),
+        markets,
+        Organisation.objects.using(using).filter(pk__in=markets.values("buyer_id")),
+        communes,
+        Department.objects.using(using).filter(pk__in=communes.values("department_id")),
+    )
+
+
+def _lock_parents(placement_ids: list[int], using: str) -> None:
+    """`SELECT … FOR SHARE` the parents of these placements' rows (PostgreSQL; see the module docstring)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for queryset in _parent_querysets(placement_ids, using):
+            sql, params = queryset.order_by("pk").values_list("pk").query.sql_with_params()
+            cursor.execute(f"{sql} FOR SHARE", params)
+
+
+def _lock_for_write(queryset) -> list:
+    """The keys of these rows, locked `FOR NO KEY UPDATE` by increasing key (writers of the parents)."""
+    return list(queryset.order_by("pk").select_for_update(no_key=True).values_list("pk", flat=True))
 
 
 def refresh(placement_ids: Iterable[int]) -> None:
@@ -116,28 +175,63 @@ def refresh(placement_ids: Iterable[int]) -> None:
     with transaction.atomic(using=using):
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
+            _lock_parents(chunk, using)
             PlacementYear.objects.using(using).filter(placement_id__in=chunk).delete()
             _insert_select(detail_rows(HoursRecord.objects.using(using).filter(placement_id__in=chunk)), using)
 
 
-def _refresh_rows(rows) -> None:
-    refresh(rows.order_by().values_list("placement_id", flat=True).distinct())
+def _placements_of(placements, rows) -> set[int]:
+    """The placements to refresh: those of the changed parents, and those whose stored rows copy them (a
+    row may outlive the link, e.g. a lot that lost its clause)."""
+    ids = set(placements.order_by().values_list("pk", flat=True))
+    ids.update(rows.order_by().values_list("placement_id", flat=True).distinct())
+    return ids
 
 
 def refresh_lots(lot_ids: Iterable[int]) -> None:
-    """After a lot or its clause changed (contractor, mechanism, whether training hours count)."""
-    _refresh_rows(PlacementYear.objects.filter(lot__in=list(lot_ids)))
+    """After a lot or its clause changed, was created or removed (contractor, mechanism, whether training
+    hours count, whether the lot carries a clause at all)."""
+    from markets.models import Lot
+
+    using = router.db_for_write(PlacementYear)
+    with transaction.atomic(using=using):
+        ids = _lock_for_write(Lot.objects.using(using).filter(pk__in=list(lot_ids)))
+        refresh(
+            _placements_of(
+                Placement.objects.using(using).filter(lot__in=ids),
+                PlacementYear.objects.using(using).filter(lot__in=ids),
+            )
+        )
 
 
 def refresh_markets(market_ids: Iterable[int]) -> None:
     """After a market changed (buyer, type, execution commune)."""
-    ids = list(market_ids)
-    _refresh_rows(PlacementYear.objects.filter(Q(market__in=ids) | Q(lot__market__in=ids)))
+    from markets.models import Market
+
+    using = router.db_for_write(PlacementYear)
+    with transaction.atomic(using=using):
+        ids = _lock_for_write(Market.objects.using(using).filter(pk__in=list(market_ids)))
+        refresh(
+            _placements_of(
+                Placement.objects.using(using).filter(lot__market__in=ids),
+                PlacementYear.objects.using(using).filter(Q(market__in=ids) | Q(lot__market__in=ids)),
+            )
+        )
 
 
 def refresh_organisations(organisation_ids: Iterable[int]) -> None:
     """After an organisation changed (a buyer's type)."""
-    _refresh_rows(PlacementYear.objects.filter(buyer__in=list(organisation_ids)))
+    from organisations.models import Organisation
+
+    using = router.db_for_write(PlacementYear)
+    with transaction.atomic(using=using):
+        ids = _lock_for_write(Organisation.objects.using(using).filter(pk__in=list(organisation_ids)))
+        refresh(
+            _placements_of(
+                Placement.objects.using(using).filter(lot__market__buyer__in=ids),
+                PlacementYear.objects.using(using).filter(buyer__in=ids),
+            )
+        )
 
 
 def refresh_after_edit(instance) -> None:
@@ -157,35 +251,20 @@ def refresh_after_edit(instance) -> None:
         refresh_organisations([instance.pk])
 
 
-def _same(column: str, source: str) -> Q:
-    return Q(**{column: F(source)}) | Q(**{f"{column}__isnull": True, f"{source}__isnull": True})
+def stale_condition() -> Q:
+    """Rows of PlacementYear whose copied columns no longer all equal their sources (one by one, from
+    COPIED_COLUMNS), or whose lot no longer carries a clause."""
+    in_step = Q(placement__lot__clause__isnull=False)
+    for column, source in COPIED_COLUMNS:
+        in_step &= Q(**{column: F(source)}) | Q(**{f"{column}__isnull": True, f"{source}__isnull": True})
+    return ~Q(pk__in=PlacementYear.objects.filter(in_step).values("pk"))
 
 
 def refresh_stale() -> int:
-    """Refresh the rows whose copied attributes no longer match their lot, market, buyer or territory (after a
-    reference data update, or a write that bypassed the services); returns how many placements were refreshed.
-    One query over the whole table: for maintenance, not for every request."""
-    market = "lot__market__"
-    in_step = (
-        Q(contractor=F("lot__contractor"))
-        & Q(market=F("lot__market"))
-        & Q(buyer=F(f"{market}buyer"))
-        & Q(buyer_type=F(f"{market}buyer__buyer_type"))
-        & Q(market_type=F(f"{market}market_type"))
-        & Q(department=F(f"{market}execution_commune__department"))
-        & Q(region=F(f"{market}execution_commune__department__region"))
-        & _same("epci", f"{market}execution_commune__epci")
-        & (Q(mechanism=F("lot__clause__mechanism")) | Q(mechanism="", lot__clause__isnull=True))
-        & (
-            Q(counts_training_hours=F("lot__clause__counts_training_hours"))
-            | Q(counts_training_hours=False, lot__clause__isnull=True)
-        )
-    )
-    stale = list(
-        PlacementYear.objects.exclude(pk__in=PlacementYear.objects.filter(in_step).values("pk"))
-        .values_list("placement_id", flat=True)
-        .distinct()
-    )
+    """Refresh the rows whose copied attributes no longer match their placement, lot, clause, market, buyer or
+    territory (after a reference data update, or a write that bypassed the services); returns how many
+    placements were refreshed. One query over the whole table: for maintenance, not for every request."""
+    stale = list(PlacementYear.objects.filter(stale_condition()).values_list("placement_id", flat=True).distinct())
     refresh(stale)
     return len(stale)
 
@@ -203,65 +282,135 @@ SOURCE_MODELS = (
 )
 
 
-def _analyze(connection, labels) -> None:
+def _analyze(connection, tables) -> None:
     """Refresh PostgreSQL's statistics: rows bulk-inserted in the same transaction (a seeder) have none, and
     the grouped join then runs as nested loops for minutes instead of hash joins for seconds."""
-    from django.apps import apps
-
     if connection.vendor != "postgresql":
         return
-    tables = ", ".join(connection.ops.quote_name(apps.get_model(label)._meta.db_table) for label in labels)
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(table) for table in tables)}")
+
+
+def _rebuild(using: str, hours_model, summary_model) -> int:
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        # The models may be historical ones (the data migration): only their tables are read here.
+        from django.apps import apps
+
+        _analyze(connection, [apps.get_model(label)._meta.db_table for label in SOURCE_MODELS])
+        summary_model.objects.using(using).all().delete()
+        _insert_select(detail_rows(hours_model.objects.using(using).all()), using, summary_model._meta.db_table)
+        _analyze(connection, [summary_model._meta.db_table])
+        return summary_model.objects.using(using).count()
 
 
 def rebuild() -> int:
     """Recompute the whole summary from the records; returns the number of rows."""
-    using = router.db_for_write(PlacementYear)
+    return _rebuild(router.db_for_write(PlacementYear), HoursRecord, PlacementYear)
+
+
+def fill_if_empty(apps, schema_editor) -> None:
+    """Data migration: fill the summary of an upgraded database (records exist, the summary is empty). Two
+    cheap queries and nothing else on an empty database or an already filled summary; safe to run again."""
+    hours_model = apps.get_model("beneficiaries", "HoursRecord")
+    summary_model = apps.get_model("reporting", "PlacementYear")
+    using = schema_editor.connection.alias
+    if summary_model.objects.using(using).exists():
+        return
+    if not hours_model.objects.using(using).filter(status=HoursStatus.VALIDATED).exists():
+        return
+    _rebuild(using, hours_model, summary_model)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    problems: list[str]  # the first `limit` disagreements, in French, by placement and year
+    total: int  # how many there are in all
+
+
+def _bounds(using: str) -> tuple[int, int] | None:
+    from django.db.models import Max, Min
+
+    low, high = None, None
+    for queryset in (HoursRecord.objects.using(using), PlacementYear.objects.using(using)):
+        found = queryset.aggregate(low=Min("placement_id"), high=Max("placement_id"))
+        if found["low"] is not None:
+            low = found["low"] if low is None else min(low, found["low"])
+            high = found["high"] if high is None else max(high, found["high"])
+    return None if low is None else (low, high)
+
+
+def _compare_sql(records, stored, using: str) -> tuple[str, list]:
+    """One statement: the detailed aggregation FULL OUTER JOIN the stored rows, only the rows that disagree,
+    with one 0/1 flag per column."""
     connection = connections[using]
-    with transaction.atomic(using=using):
-        _analyze(connection, SOURCE_MODELS)
-        PlacementYear.objects.using(using).all().delete()
-        _insert_select(detail_rows(HoursRecord.objects.using(using).all()), using)
-        _analyze(connection, ["reporting.PlacementYear"])
-        return PlacementYear.objects.using(using).count()
+    quote = connection.ops.quote_name
+    detail_sql, detail_params = detail_rows(records).query.get_compiler(using).as_sql()
+    columns = [name for name, _source in COPIED_COLUMNS] + list(VALUE_COLUMNS)
+    stored_sql, stored_params = (
+        stored.order_by().values_list("placement_id", "year", *columns).query.get_compiler(using).as_sql()
+    )
+    flags = []
+    for name in columns:
+        detail, actual = f"d.{quote(ALIAS + name)}", f"s.{quote(name)}"
+        if name in VALUE_COLUMNS and name != "records":
+            detail, actual = f"ROUND({detail}, 2)", f"ROUND({actual}, 2)"
+        flags.append(f"({detail} IS NOT DISTINCT FROM {actual})")
+    year = f"d.{quote(ALIAS + 'year')}"
+    select = ", ".join(
+        [
+            f"COALESCE(d.placement_id, s.placement_id), COALESCE({year}, s.year)",
+            "s.placement_id IS NULL, d.placement_id IS NULL",
+            *(f"CASE WHEN {flag} THEN 0 ELSE 1 END" for flag in flags),
+        ]
+    )
+    on = f"d.placement_id = s.placement_id AND {year} = s.year"
+    where = f"s.placement_id IS NULL OR d.placement_id IS NULL OR NOT ({' AND '.join(flags)})"
+    # Names come from the models, values are parameters.
+    sql = f"SELECT {select} FROM ({detail_sql}) d FULL OUTER JOIN ({stored_sql}) s ON {on} WHERE {where} ORDER BY 1, 2"  # noqa: S608
+    return sql, [*detail_params, *stored_params]
 
 
-def _key(row: dict) -> tuple:
-    return (row["placement_id"], int(row["year"]))
-
-
-def _normalised(row: dict) -> dict:
-    values = {name: row[name] for name, _lookup in COPIED_COLUMNS}
-    for name in VALUE_COLUMNS:
-        values[name] = Decimal(row[name]).quantize(Decimal("0.01")) if name != "records" else int(row[name])
-    return values
-
-
-def differences(placement_ids: Iterable[int] | None = None) -> list[str]:
-    """Disagreements between the summary and the detailed records (empty when they agree), in French."""
-    records = HoursRecord.objects.all()
-    stored = PlacementYear.objects.all()
+def compare(placement_ids: Iterable[int] | None = None, *, limit: int | None = DIFFERENCES_LIMIT) -> Comparison:
+    """Disagreements between the summary and the detailed records, computed by the database (a FULL OUTER
+    JOIN of the detailed aggregation and the table), one range of placement ids at a time: memory stays
+    bounded whatever the volume. Keeps the first `limit` messages (all of them with None) and counts all."""
+    using = router.db_for_write(PlacementYear)
+    records, stored = HoursRecord.objects.using(using), PlacementYear.objects.using(using)
     if placement_ids is not None:
-        ids = list(placement_ids)
-        records = records.filter(placement_id__in=ids)
-        stored = stored.filter(placement_id__in=ids)
-    expected = {
-        _key(row): _normalised(row)
-        for row in ({_column(name): value for name, value in raw.items()} for raw in detail_rows(records))
-    }
-    actual = {
-        _key(row): _normalised(row)
-        for row in stored.values("placement_id", "year", *(name for name, _ in COPIED_COLUMNS), *VALUE_COLUMNS)
-    }
-    problems = []
-    for key in sorted(expected.keys() | actual.keys()):
-        placement, year = key
-        if key not in actual:
-            problems.append(f"Contrat {placement}, {year} : absent de la synthèse.")
-        elif key not in expected:
-            problems.append(f"Contrat {placement}, {year} : présent dans la synthèse sans relevé validé.")
-        elif expected[key] != actual[key]:
-            columns = sorted(name for name in expected[key] if expected[key][name] != actual[key][name])
-            problems.append(f"Contrat {placement}, {year} : écart sur {', '.join(columns)}.")
-    return problems
+        ids = sorted({int(pk) for pk in placement_ids})
+        slices = [(records.filter(placement_id__in=ids), stored.filter(placement_id__in=ids))]
+    else:
+        bounds = _bounds(using)
+        slices = []
+        if bounds is not None:
+            for low in range(bounds[0], bounds[1] + 1, COMPARE_SPAN):
+                span = {"placement_id__gte": low, "placement_id__lt": low + COMPARE_SPAN}
+                slices.append((records.filter(**span), stored.filter(**span)))
+    columns = [name for name, _source in COPIED_COLUMNS] + list(VALUE_COLUMNS)
+    problems: list[str] = []
+    total = 0
+    with connections[using].cursor() as cursor:
+        for records_slice, stored_slice in slices:
+            sql, params = _compare_sql(records_slice, stored_slice, using)
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(1000):
+                for placement, year, missing, extra, *flags in batch:
+                    total += 1
+                    if limit is not None and len(problems) >= limit:
+                        continue
+                    year = int(year)
+                    if missing:
+                        problems.append(f"Contrat {placement}, {year} : absent de la synthèse.")
+                    elif extra:
+                        problems.append(f"Contrat {placement}, {year} : présent dans la synthèse sans relevé validé.")
+                    else:
+                        wrong = sorted(name for name, flag in zip(columns, flags, strict=True) if flag)
+                        problems.append(f"Contrat {placement}, {year} : écart sur {', '.join(wrong)}.")
+    return Comparison(problems=problems, total=total)
+
+
+def differences(placement_ids: Iterable[int] | None = None, *, limit: int | None = DIFFERENCES_LIMIT) -> list[str]:
+    """Disagreements between the summary and the detailed records (empty when they agree), in French; the
+    first `limit` of them (see `compare` for their total)."""
+    return compare(placement_ids, limit=limit).problems

@@ -8,25 +8,26 @@ records with the ORM.
 import random
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import BooleanField, Count
 from rest_framework.test import APIClient
 
 from beneficiaries import services
 from beneficiaries.choices import HoursStatus, Modality, Sex
 from beneficiaries.models import HoursRecord
 from beneficiaries.services import HoursEntry
+from clauses.models import Clause
 from clauses.services import CLAUSE_FIELDS, save_clause
 from reporting import queries, summary
 from reporting.models import PlacementYear
 from territories.models import Commune
 from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory, PlacementFactory
 from tests.clauses.factories import ClauseFactory
-from tests.markets.factories import LotFactory
 from tests.organisations.factories import CompanyFactory, UserFactory
-from tests.territories.factories import CommuneFactory, EpciFactory
+from tests.territories.factories import CommuneFactory, DepartmentFactory, EpciFactory, QpvFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,11 @@ def place(lot, *, beneficiary=None, modality=Modality.HIRE_CDD, start=date(2024,
 def lot_of(**clause):
     dates = {"lot__market__start_date": date(2024, 1, 1), "lot__market__end_date": date(2026, 12, 31)}
     return ClauseFactory(**dates, **clause).lot
+
+
+def counted_record(**fields) -> HoursRecord:
+    """A validated record on a lot that carries a clause (hours count only there, DOMAIN.md §5)."""
+    return HoursRecordFactory(placement__lot=ClauseFactory().lot, **fields)
 
 
 def detail_totals(year: int) -> dict:
@@ -211,8 +217,8 @@ def test_random_operations_keep_the_summary_in_step():
 
 
 def test_differences_reports_a_summary_out_of_step():
-    first = HoursRecordFactory(month=date(2025, 3, 1), hours=D("100"))
-    second = HoursRecordFactory(month=date(2025, 4, 1), hours=D("40"))
+    first = counted_record(month=date(2025, 3, 1), hours=D("100"))
+    second = counted_record(month=date(2025, 4, 1), hours=D("40"))
     assert summary.differences() == []
     PlacementYear.objects.filter(placement=first.placement).update(hours=D("99"), hours_03=D("99"))
     PlacementYear.objects.filter(placement=second.placement).delete()
@@ -229,7 +235,7 @@ def test_differences_reports_a_summary_out_of_step():
 
 
 def test_rebuild_summary_command(capsys):
-    record = HoursRecordFactory(month=date(2025, 3, 1), hours=D("100"))
+    record = counted_record(month=date(2025, 3, 1), hours=D("100"))
     PlacementYear.objects.all().delete()
     with pytest.raises(SystemExit) as excinfo:
         call_command("rebuild_summary", "--check")
@@ -243,7 +249,7 @@ def test_rebuild_summary_command(capsys):
 
 
 def test_market_edits_through_the_web_form_move_the_hours(owner_client, market, structure):
-    placement = PlacementFactory(lot=LotFactory(market=market))
+    placement = PlacementFactory(lot=ClauseFactory(lot__market=market).lot)
     HoursRecordFactory(placement=placement, month=date(2025, 3, 1), hours=D("100"))
     commune = CommuneFactory()
     payload = {
@@ -268,7 +274,7 @@ def test_market_edits_through_the_web_form_move_the_hours(owner_client, market, 
 
 
 def test_a_buyer_type_changed_by_the_api_and_a_contractor_by_the_admin(admin_client):
-    record = HoursRecordFactory(month=date(2025, 3, 1), hours=D("100"))
+    record = counted_record(month=date(2025, 3, 1), hours=D("100"))
     buyer = record.placement.lot.market.buyer
     assert PlacementYear.objects.get(placement=record.placement).buyer_type == buyer.buyer_type != "state"
     # API (a superuser reaches the write path shared by every plain model).
@@ -290,6 +296,13 @@ def test_a_buyer_type_changed_by_the_api_and_a_contractor_by_the_admin(admin_cli
         management = formset.formset.management_form
         for name, field in management.fields.items():
             data[management.add_prefix(name)] = management.initial.get(name, field.initial)
+        for inline in formset.formset.initial_forms:  # the lot's clause, as displayed
+            for name, field in inline.fields.items():
+                value = inline.initial.get(name, field.initial)
+                if value is not None and not isinstance(value, bool):
+                    data[inline.add_prefix(name)] = getattr(value, "pk", value)
+                elif value:
+                    data[inline.add_prefix(name)] = "on"
     response = admin_client.post(f"/admin/markets/lot/{lot.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert PlacementYear.objects.get(placement=record.placement).contractor_id == other.pk
@@ -297,7 +310,7 @@ def test_a_buyer_type_changed_by_the_api_and_a_contractor_by_the_admin(admin_cli
 
 
 def test_refresh_stale_follows_a_commune_moving_to_another_epci():
-    record = HoursRecordFactory(month=date(2025, 3, 1), hours=D("100"))
+    record = counted_record(month=date(2025, 3, 1), hours=D("100"))
     commune = record.placement.lot.market.execution_commune
     new_epci = EpciFactory(code="200070308", name="Beaune Côte et Sud")
     Commune.objects.filter(pk=commune.pk).update(epci=new_epci)  # as a reference data reload does
@@ -306,3 +319,123 @@ def test_refresh_stale_follows_a_commune_moving_to_another_epci():
     assert PlacementYear.objects.get(placement=record.placement).epci_id == new_epci.pk
     assert summary.differences() == []
     assert summary.refresh_stale() == 0
+
+
+def test_hours_count_only_on_a_lot_that_carries_a_clause():
+    record = counted_record(month=date(2025, 3, 1), hours=D("100"))
+    lot = record.placement.lot
+    clause = Clause.objects.get(lot=lot)
+    fields = {name: getattr(clause, name) for name in CLAUSE_FIELDS}
+    assert report_totals(2025)["hours"] == D("100")
+
+    # The clause is removed, then the lot refreshed (what the clause-removal service does): nothing counts.
+    clause.delete()
+    assert summary.differences() == [
+        f"Contrat {record.placement_id}, 2025 : présent dans la synthèse sans relevé validé."
+    ]
+    summary.refresh_lots([lot.pk])
+    assert not PlacementYear.objects.filter(lot=lot).exists()
+    assert summary.differences() == []
+    # A rebuild does not bring them back under "Non renseigné".
+    assert summary.rebuild() == 0
+    assert report_totals(2025)["hours"] == 0
+    assert queries.by_dimension(PlacementYear.objects.all(), year=2025, dimension="mechanism") == []
+
+    # The lot gets a clause again: its hours count again (refresh_lots finds placements that had no row).
+    save_clause(lot=lot, **fields)
+    assert PlacementYear.objects.get(placement=record.placement).hours == D("100")
+    assert summary.differences() == []
+
+    # refresh_stale also drops the rows of a lot that lost its clause behind the services' back.
+    Clause.objects.filter(lot=lot).delete()
+    assert summary.refresh_stale() == 1
+    assert not PlacementYear.objects.exists()
+    assert summary.differences() == []
+
+
+def test_refresh_stale_checks_every_copied_column():
+    """Every column of PlacementYear is a key, a value (records and hours) or a copied column, and tampering
+    with any copied column is found and repaired by refresh_stale: a new copied field it does not compare
+    fails here."""
+    copied = [
+        field.attname
+        for field in PlacementYear._meta.concrete_fields
+        if field.attname not in {"id", "placement_id", "year", *summary.VALUE_COLUMNS}
+    ]
+    assert sorted(copied) == sorted(name for name, _source in summary.COPIED_COLUMNS)
+    record = counted_record(month=date(2025, 3, 1), hours=D("100"))
+    donor = HoursRecordFactory(placement__lot=ClauseFactory().lot)
+    # One more of each territory (the factories share one by default).
+    DepartmentFactory(code="25", name="Doubs", region=RegionFactory(code="84", name="Auvergne-Rhône-Alpes"))
+    EpciFactory(code="200070308", name="Beaune Côte et Sud")
+    QpvFactory()
+    fields = {field.attname: field for field in PlacementYear._meta.concrete_fields}
+    for name in copied:
+        row = PlacementYear.objects.get(placement=record.placement)
+        field, current = fields[name], getattr(row, name)
+        if isinstance(field, BooleanField):
+            changed = not current
+        elif field.is_relation:
+            changed = getattr(PlacementYear.objects.get(placement=donor.placement), name)
+            if changed in (None, current):
+                changed = field.related_model.objects.exclude(pk=current).values_list("pk", flat=True)[0]
+        else:
+            changed = "autre"
+        assert changed != current, name
+        PlacementYear.objects.filter(pk=row.pk).update(**{name: changed})
+        assert summary.differences() == [f"Contrat {record.placement_id}, 2025 : écart sur {name}."]
+        assert summary.refresh_stale() == 1, name
+        assert summary.differences() == [], name
+
+
+def test_differences_are_computed_by_ranges_of_placements_and_capped(monkeypatch):
+    records = [counted_record(month=date(2025, month, 1), hours=D("10")) for month in (3, 4, 5)]
+    PlacementYear.objects.update(hours=D("1"))
+    expected = [f"Contrat {record.placement_id}, 2025 : écart sur hours." for record in records]
+    assert summary.differences() == expected
+    monkeypatch.setattr(summary, "COMPARE_SPAN", 1)  # one query per placement id: same answer, same order
+    assert summary.differences() == expected
+    comparison = summary.compare(limit=2)
+    assert (comparison.problems, comparison.total) == (expected[:2], 3)
+    assert summary.differences([records[1].placement_id]) == expected[1:2]
+
+
+def test_the_data_migration_fills_an_empty_summary(django_assert_num_queries):
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from reporting.summary import fill_if_empty
+
+    loader = MigrationLoader(connection)
+    migration = loader.get_migration("reporting", "0002_fill_summary")
+    assert migration.operations[0].code is fill_if_empty
+    historical = loader.project_state(("reporting", "0002_fill_summary")).apps
+    editor = SimpleNamespace(connection=connection)
+    # A new database: two cheap queries, nothing written.
+    with django_assert_num_queries(2):
+        fill_if_empty(historical, editor)
+    # An upgraded database: records, an empty summary.
+    record = counted_record(month=date(2025, 3, 1), hours=D("100"))
+    counted_record(month=date(2025, 4, 1), hours=D("40"), status=HoursStatus.DECLARED)
+    PlacementYear.objects.all().delete()
+    fill_if_empty(historical, editor)
+    assert list(PlacementYear.objects.values_list("placement_id", "hours")) == [(record.placement_id, D("100"))]
+    assert summary.differences() == []
+    # Run again: the summary is filled, one query and nothing touched.
+    with django_assert_num_queries(1):
+        fill_if_empty(historical, editor)
+
+
+def test_rebuild_summary_check_lists_the_first_disagreements_and_counts_them_all(capsys, monkeypatch):
+    from reporting.management.commands import rebuild_summary
+
+    records = [counted_record(month=date(2025, month, 1), hours=D("10")) for month in (3, 4)]
+    PlacementYear.objects.all().delete()
+    monkeypatch.setattr(rebuild_summary, "SHOWN", 1)
+    with pytest.raises(SystemExit):
+        call_command("rebuild_summary", "--check")
+    assert capsys.readouterr().out.splitlines() == [
+        f"Contrat {records[0].placement_id}, 2025 : absent de la synthèse.",
+        "… et 1 autres écarts.",
+        "2 écart(s) : lancez « manage.py rebuild_summary » pour recalculer.",
+    ]

@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand
 from config.formatting import french_figure
 from reporting import summary
 
+SHOWN = 50  # disagreements listed; all of them are counted
+
 
 class Command(BaseCommand):
     help = "Recalcule la synthèse annuelle des contrats à partir des relevés d'heures (ou la vérifie avec --check)."
@@ -26,16 +28,17 @@ class Command(BaseCommand):
     def handle(self, *args, check: bool = False, **options):
         started = time.monotonic()
         if check:
-            problems = summary.differences()
-            if not problems:
+            # Compared by the database, one range of placements at a time (bounded memory at any volume).
+            comparison = summary.compare(limit=SHOWN)
+            if not comparison.total:
                 self.stdout.write("La synthèse est conforme aux relevés détaillés.")
                 return
-            for problem in problems[:50]:
+            for problem in comparison.problems:
                 self.stdout.write(problem)
-            if len(problems) > 50:
-                self.stdout.write(f"… et {french_figure(len(problems) - 50)} autres écarts.")
+            if comparison.total > SHOWN:
+                self.stdout.write(f"… et {french_figure(comparison.total - SHOWN)} autres écarts.")
             self.stdout.write(
-                f"{french_figure(len(problems))} écart(s) : lancez « manage.py rebuild_summary » pour recalculer."
+                f"{french_figure(comparison.total)} écart(s) : lancez « manage.py rebuild_summary » pour recalculer."
             )
             sys.exit(1)
         rows = summary.rebuild()
