@@ -30,7 +30,6 @@ from tests.audit.world import build_world
 from tests.integrity import routes
 from tests.integrity.helpers import (
     assert_no_error_or_french_refusal,
-    inline_key,
     logged,
     page_form,
     set_fields,
@@ -283,12 +282,17 @@ def admin_bulk_delete(label):
     return case
 
 
-# Inlines of a source in another model's admin: (parent model, how to find the parent, field changes).
+# Inlines of a source in another model's admin: (formset prefix, how to find the parent, field changes).
 INLINES = {
-    ("markets.market", "markets.lot"): (lambda w: w.a.market, lambda w: {"contractor": other_company().pk}),
-    ("markets.lot", "clauses.clause"): (lambda w: w.a.lot, lambda w: {"mechanism": "award_criterion"}),
-    ("territories.region", "territories.department"): (lambda w: w.region, lambda w: {"name": "Renommé"}),
+    ("markets.market", "markets.lot"): ("lots", lambda w: w.a.market, lambda w: {"contractor": other_company().pk}),
+    ("markets.lot", "clauses.clause"): ("clause", lambda w: w.a.lot, lambda w: {"mechanism": "award_criterion"}),
+    ("territories.region", "territories.department"): (
+        "departments",
+        lambda w: w.region,
+        lambda w: {"name": "Renommé"},
+    ),
     ("beneficiaries.placement", "beneficiaries.hoursrecord"): (
+        "hours_records",
         lambda w: w.a.placement,
         lambda w: {"hours": "150", "training_hours": "80"},
     ),
@@ -297,20 +301,15 @@ INLINES = {
 
 def admin_inline(parent, child, action):
     def case(w):
-        find, changes = INLINES[(parent, child)]
+        prefix, find, changes = INLINES[(parent, child)]
         client = logged(superuser(w))
         url = admin_url(parent, f"{find(w).pk}/change/")
         data = page_form(client, url)
-        if action == "delete":
-            key = inline_key(data, "id")
-            data[key.removesuffix("id") + "DELETE"] = ["on"]
-        else:
-            for field, value in changes(w).items():
-                try:
-                    data[inline_key(data, field)] = [str(value)]
-                except AssertionError:  # read-only inline: the field is not in the form; post it all the same
-                    prefix = inline_key(data, "id").removesuffix("id")
-                    data[prefix + field] = [str(value)]
+        assert f"{prefix}-TOTAL_FORMS" in data, sorted(data)
+        # The first inline form (a read-only inline has no field: its fields are posted all the same).
+        changes = {"DELETE": "on"} if action == "delete" else changes(w)
+        for field, value in changes.items():
+            data[f"{prefix}-0-{field}"] = [str(value)]
         return client.post(url, data)
 
     return case
@@ -437,7 +436,7 @@ API_CASES = {
         f"{V1}/hours/{w.a.declared.pk}/validate/", {"version": w.a.declared.version}, format="json"
     ),
     "api:hoursrecord:reject-record": lambda w: api_as(fac_a(w)).post(
-        f"{V1}/hours/{w.a.record.pk}/reject/", {"version": w.a.record.version, "reason": "Doublon"}, format="json"
+        f"{V1}/hours/{w.a.declared.pk}/reject/", {"version": w.a.declared.version, "reason": "Doublon"}, format="json"
     ),
     "api:beneficiary:create": api_post(
         "beneficiaries",
@@ -662,7 +661,7 @@ def validate_hours(w):
 
 
 def reject_hours(w):
-    record = HoursRecord.objects.get(pk=w.a.record.pk)
+    record = HoursRecord.objects.get(pk=w.a.declared.pk)
     services.reject_hours(records=[record], versions={record.pk: record.version}, user=fac_a(w), reason="Doublon")
 
 
