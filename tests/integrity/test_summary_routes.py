@@ -33,6 +33,7 @@ from tests.integrity.helpers import (
     logged,
     page_form,
     set_fields,
+    text_of,
 )
 from tests.organisations.factories import CompanyFactory
 from tests.security.test_hours_versions import grid_form, upload
@@ -183,6 +184,7 @@ MOVES = {
     "territories.region": lambda w, data: {"name": "Région renommée"},
     "territories.qpv": lambda w, data: {"name": "QPV renommé"},
 }
+PERIOD = {"start_date": "01/01/2025", "end_date": "31/12/2025", "amount_excl_vat": "100000"}
 # What the add form of each model receives on top of its defaults (new objects: nothing is copied from them yet,
 # except a validated hours record and a clause added to a lot with validated hours).
 ADDS = {
@@ -208,8 +210,15 @@ ADDS = {
         "sex": "F",
         "birth_date": "01/01/1990",
         "commune": w.dijon.pk,
+        "prescriber_type": "france_travail",
     },
-    "markets.lot": lambda w: {"market": w.a.market.pk, "number": "2", "title": "Lot 2", "contractor": w.company.pk},
+    "markets.lot": lambda w: {
+        "market": w.a.market.pk,
+        "number": "2",
+        "title": "Lot 2",
+        "contractor": w.company.pk,
+        **PERIOD,
+    },
     "markets.market": lambda w: {
         "reference": "2025-ADM",
         "title": "Marché ajouté",
@@ -217,6 +226,8 @@ ADDS = {
         "facilitator": w.a.structure.pk,
         "market_type": "works",
         "execution_commune": w.dijon.pk,
+        "notified_on": "01/12/2024",
+        **PERIOD,
     },
     "clauses.clause": lambda w: {"lot": w.a.lot.pk, "mechanism": "award_criterion", "counts_training_hours": "on"},
     "organisations.organisation": lambda w: {"name": "Acheteur ajouté", "kind": "buyer", "buyer_type": "state"},
@@ -441,7 +452,14 @@ API_CASES = {
     "api:beneficiary:create": api_post(
         "beneficiaries",
         fac_a,
-        lambda w: {"last_name": "Nouvelle", "first_name": "Personne", "sex": "F", "birth_date": "1990-01-01"},
+        lambda w: {
+            "structure": w.a.structure.pk,
+            "last_name": "Nouvelle",
+            "first_name": "Personne",
+            "sex": "F",
+            "birth_date": "1990-01-01",
+            "prescriber_type": "france_travail",
+        },
     ),
     "api:beneficiary:update": api_put(lambda w: f"beneficiaries/{w.a.person.pk}", fac_a, sex="M"),
     "api:beneficiary:partial_update": api_patch(lambda w: f"beneficiaries/{w.a.person.pk}", fac_a, sex="M"),
@@ -493,7 +511,9 @@ def import_upload(w):
 
 HTML_CASES = {
     "html:organisations:create": html_form(
-        lambda w: "/organisations/nouvelle/", superuser, lambda w, data: {"name": "Acheteur ajouté", "kind": "buyer"}
+        lambda w: "/organisations/nouvelle/",
+        fac_a,
+        lambda w, data: {"name": "Acheteur ajouté", "kind": "buyer", "buyer_type": "state"},
     ),
     "html:organisations:update": html_form(
         lambda w: f"/organisations/{w.buyer_x.pk}/modifier/", superuser, lambda w, data: {"buyer_type": "state"}
@@ -501,7 +521,16 @@ HTML_CASES = {
     "html:markets:market_create": html_form(
         lambda w: "/marches/nouveau/",
         fac_a,
-        lambda w, data: {"reference": "2025-WEB", "title": "Marché web", "buyer": w.buyer_x.pk, "market_type": "works"},
+        lambda w, data: {
+            "reference": "2025-WEB",
+            "title": "Marché web",
+            "buyer": w.buyer_x.pk,
+            "facilitator": w.a.structure.pk,
+            "market_type": "works",
+            "execution_commune": "21231",
+            "notified_on": "01/12/2024",
+            **PERIOD,
+        },
     ),
     "html:markets:market_update": html_form(
         lambda w: f"/marches/{w.a.market.pk}/modifier/",
@@ -511,15 +540,30 @@ HTML_CASES = {
     "html:markets:lot_create": html_form(
         lambda w: f"/marches/{w.a.market.pk}/lots/nouveau/",
         fac_a,
-        lambda w, data: {"number": "2", "title": "Lot 2", "contractor": w.company.pk},
+        lambda w, data: {
+            "lot-number": "2",
+            "lot-title": "Lot 2",
+            "lot-contractor": w.company.pk,
+            **{f"lot-{name}": value for name, value in PERIOD.items()},
+            "has_clause": None,
+        },
     ),
     "html:markets:lot_update": html_form(
-        lambda w: f"/lots/{w.a.lot.pk}/modifier/", fac_a, lambda w, data: {"contractor": other_company().pk}
+        lambda w: f"/lots/{w.a.lot.pk}/modifier/",
+        fac_a,
+        lambda w, data: {"lot-contractor": other_company().pk, "clause-mechanism": "award_criterion"},
     ),
     "html:beneficiaries:create": html_form(
         lambda w: "/participants/nouveau/",
         fac_a,
-        lambda w, data: {"last_name": "Nouvelle", "first_name": "Personne", "sex": "F", "birth_date": "01/01/1990"},
+        lambda w, data: {
+            "last_name": "Nouvelle",
+            "first_name": "Personne",
+            "sex": "F",
+            "birth_date": "01/01/1990",
+            "commune": "21231",
+            "prescriber_type": "france_travail",
+        },
     ),
     "html:beneficiaries:update": html_form(
         lambda w: f"/participants/{w.a.person.pk}/modifier/", fac_a, lambda w, data: {"sex": "M"}
@@ -727,6 +771,10 @@ def test_the_summary_follows_the_write(world, route):
     before = list(PlacementYear.objects.order_by("placement_id", "year").values())
     response = CASES[route](world)
     assert_no_error_or_french_refusal(response)
+    if route.startswith("admin:") and response.status_code == 200:
+        # The admin answers a refused POST with the page again: its French reason must be on it.
+        text = text_of(response)
+        assert any(sign in text for sign in ("errornote", "errorlist", "protégés", "Impossible de supprimer")), (route, text[:1500])
     assert summary.differences() == [], route
     # Not asserted (a refusal leaves it unchanged): whether the copied values moved, for the report.
     moved = before != list(PlacementYear.objects.order_by("placement_id", "year").values())
