@@ -738,6 +738,9 @@ SERVICE_CASES = {
 CASES = {**admin_cases(), **API_CASES, **HTML_CASES, **COMMAND_CASES, **SERVICE_CASES}
 
 
+# The admin's French refusals: form errors, protected objects, a deletion it may not make.
+ADMIN_REFUSALS = ("errornote", "errorlist", "protégés", "Impossible de supprimer")
+
 # Tests ----------------------------------------------------------------------------------------------------------------
 
 
@@ -774,7 +777,7 @@ def test_the_summary_follows_the_write(world, route):
     if route.startswith("admin:") and response.status_code == 200:
         # The admin answers a refused POST with the page again: its French reason must be on it.
         text = text_of(response)
-        assert any(sign in text for sign in ("errornote", "errorlist", "protégés", "Impossible de supprimer")), (route, text[:1500])
+        assert any(sign in text for sign in ADMIN_REFUSALS), (route, text[:1500])
     assert summary.differences() == [], route
     # Not asserted (a refusal leaves it unchanged): whether the copied values moved, for the report.
     moved = before != list(PlacementYear.objects.order_by("placement_id", "year").values())
