@@ -783,3 +783,22 @@ def test_the_summary_follows_the_write(world, route):
     moved = before != list(PlacementYear.objects.order_by("placement_id", "year").values())
     status = getattr(response, "status_code", "-")
     print(f"\n{route}: {'synthèse modifiée' if moved else 'synthèse inchangée'} (réponse {status})")
+
+
+def test_a_new_admin_model_or_action_without_a_case_is_found(monkeypatch):
+    """The enumeration itself: an admin action added to a source's admin, or a newly registered model, shows up as
+    a route that has no case (so test_every_write_route_has_a_summary_case would fail)."""
+    from django.contrib import admin
+
+    from clauses.models import Clause as ClauseModel
+
+    def remove_clauses(modeladmin, request, queryset):
+        queryset.delete()
+
+    clause_admin = admin.site._registry[ClauseModel]
+    monkeypatch.setattr(clause_admin, "actions", [remove_clauses])
+    monkeypatch.setattr(
+        admin.site, "_registry", {**admin.site._registry, PlacementYear: admin.ModelAdmin(PlacementYear, admin.site)}
+    )
+    missing = write_routes() - set(CASES) - set(NOT_SUMMARY_WRITERS)
+    assert missing == {"admin:clauses.clause:action:remove_clauses", "admin-model:reporting.placementyear"}
