@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -45,6 +46,7 @@ MARCH, APRIL, MAY = date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1)
 
 # Write routes that never write a model the summary copies, and why. Everything else needs a case below.
 NOT_SUMMARY_WRITERS: dict[str, str] = {
+    "service:organisations.services.delete_refusal": "lit seulement : pourquoi une organisation ne se supprime pas",
     # Admin models that are not summary sources (their inlines of sources, if any, are routes of their own).
     **{
         f"admin-model:{label}": reason
@@ -723,6 +725,150 @@ def update_organisation(w):
     organisation_services.update_organisation(organisation=w.buyer_x, user=superuser(w), buyer_type="state")
 
 
+def _fields_of(instance, names) -> dict:
+    """The values a factory built for `names` (foreign keys as objects): the arguments of a create_* service."""
+    return {name: getattr(instance, name) for name in names if getattr(instance, name) is not None}
+
+
+def create_beneficiary(w):
+    services.create_beneficiary(
+        structure=w.a.person.structure,
+        user=fac_a(w),
+        last_name="Nouvelle",
+        first_name="Personne",
+        birth_date=date(1990, 1, 1),
+        sex="F",
+        commune=w.dijon,
+        qpv=w.qpv,
+        prescriber_type=w.a.person.prescriber_type,
+    )
+
+
+def update_beneficiary(w):
+    # Placements keep the publics frozen at their start: leaving the QPV moves nothing the summary copies.
+    services.update_beneficiary(beneficiary=w.a.person, user=fac_a(w), qpv=None, address="3 rue Neuve")
+
+
+def remove_criterion(w):
+    services.remove_criterion(criterion=w.a.person.criteria.order_by("pk").first(), user=fac_a(w))
+
+
+def remove_clause(w):
+    from clauses import services as clause_services
+
+    clause_services.remove_clause(clause=w.a.clause)
+    assert not PlacementYear.objects.filter(placement__lot=w.a.lot).exists()  # hours count only under a clause
+
+
+def create_operation(w):
+    from markets import services as market_services
+
+    market_services.create_operation(name="Nouvelle opération", kind="other", facilitator=w.a.market.facilitator)
+
+
+def update_operation(w):
+    from markets import services as market_services
+
+    market_services.update_operation(operation=w.a.market.operation, name="Opération renommée")
+
+
+def delete_operation(w):
+    from markets import services as market_services
+
+    market_services.delete_operation(operation=w.a.market.operation)
+
+
+def create_market(w):
+    from markets import services as market_services
+    from markets.services import MARKET_FIELDS
+    from tests.markets.factories import MarketFactory
+
+    built = MarketFactory.build(buyer=w.buyer_y, facilitator=w.a.market.facilitator, reference="2026-nouveau")
+    market_services.create_market(**_fields_of(built, MARKET_FIELDS - {"operation"}))
+
+
+def update_market(w):
+    from markets import services as market_services
+
+    market_services.update_market(market=w.a.market, buyer=w.buyer_y)  # the summary copies the buyer and its type
+
+
+def delete_market(w):
+    from markets import services as market_services
+
+    try:
+        market_services.delete_market(market=w.a.market)
+    except ValidationError as error:  # its lot has placements: refused on the field
+        assert "lots" in error.message_dict
+    else:
+        raise AssertionError("un marché dont un lot a des contrats a été supprimé")
+
+
+def create_lot(w):
+    from markets import services as market_services
+    from markets.services import LOT_FIELDS
+    from tests.markets.factories import LotFactory
+
+    built = LotFactory.build(market=w.a.market, number=7, contractor=w.company, trade=w.a.lot.trade)
+    market_services.create_lot(market=w.a.market, **_fields_of(built, LOT_FIELDS))
+
+
+def update_lot(w):
+    from markets import services as market_services
+
+    market_services.update_lot(lot=w.a.lot, contractor=CompanyFactory(name="Nouveau titulaire"))
+
+
+def delete_lot(w):
+    from markets import services as market_services
+
+    try:
+        market_services.delete_lot(lot=w.a.lot)
+    except ValidationError as error:
+        assert "lot" in error.message_dict
+    else:
+        raise AssertionError("un lot qui a des contrats a été supprimé")
+
+
+def create_organisation(w):
+    from organisations import services as organisation_services
+
+    organisation_services.create_organisation(
+        user=superuser(w), name="Nouvel acheteur", kind="buyer", buyer_type="state"
+    )
+
+
+def delete_organisation(w):
+    from organisations import services as organisation_services
+
+    try:
+        organisation_services.delete_organisation(organisation=w.buyer_x)
+    except ValidationError:  # it buys a market: refused
+        pass
+    else:
+        raise AssertionError("un acheteur de marché a été supprimé")
+
+
+def correct_commune(w):
+    from territories import services as territory_services
+
+    territory_services.correct_commune(commune=w.dijon, epci=other_epci())
+
+
+def correct_department(w):
+    from territories import services as territory_services
+
+    territory_services.correct_department(department=w.dijon.department, region=w.other_region)
+
+
+def reference_data_changed(w):
+    from territories import services as territory_services
+    from territories.models import Commune
+
+    Commune.objects.filter(pk=w.dijon.pk).update(epci=other_epci())  # as a loader's bulk write does
+    territory_services.reference_data_changed()
+
+
 SERVICE_CASES = {
     "service:beneficiaries.services.start_placement": start_placement,
     "service:beneficiaries.services.update_placement": update_placement,
@@ -733,6 +879,24 @@ SERVICE_CASES = {
     "service:beneficiaries.services.reject_hours": reject_hours,
     "service:clauses.services.save_clause": save_clause,
     "service:organisations.services.update_organisation": update_organisation,
+    "service:beneficiaries.services.create_beneficiary": create_beneficiary,
+    "service:beneficiaries.services.update_beneficiary": update_beneficiary,
+    "service:beneficiaries.services.remove_criterion": remove_criterion,
+    "service:clauses.services.remove_clause": remove_clause,
+    "service:markets.services.create_operation": create_operation,
+    "service:markets.services.update_operation": update_operation,
+    "service:markets.services.delete_operation": delete_operation,
+    "service:markets.services.create_market": create_market,
+    "service:markets.services.update_market": update_market,
+    "service:markets.services.delete_market": delete_market,
+    "service:markets.services.create_lot": create_lot,
+    "service:markets.services.update_lot": update_lot,
+    "service:markets.services.delete_lot": delete_lot,
+    "service:organisations.services.create_organisation": create_organisation,
+    "service:organisations.services.delete_organisation": delete_organisation,
+    "service:territories.services.correct_commune": correct_commune,
+    "service:territories.services.correct_department": correct_department,
+    "service:territories.services.reference_data_changed": reference_data_changed,
 }
 
 CASES = {**admin_cases(), **API_CASES, **HTML_CASES, **COMMAND_CASES, **SERVICE_CASES}
