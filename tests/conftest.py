@@ -1,3 +1,5 @@
+import gc
+
 import pytest
 
 
@@ -7,6 +9,16 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(autouse=True)
+def _finalise_leaked_connections():
+    """Threads of the concurrency tests open SQLite connections that Django never closes on an in-memory test
+    database (closing would destroy it). Left to the garbage collector, one of them may be finalised in the middle
+    of a later statement's Python callback (a date function of SQLite), and its close then waits for the shared
+    cache's mutex that very statement holds: the suite hangs. Collect them at the end of the test that made them."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
