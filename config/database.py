@@ -88,17 +88,30 @@ def _set_timeout(alias: str, milliseconds: int | None) -> None:
 def web_statement_timeout(milliseconds: int) -> Iterator[None]:
     """Within a web request on PostgreSQL, no statement runs longer than `milliseconds` (0: no limit): a runaway
     query is cancelled (a French 503, see `unavailable_message`) instead of holding a worker and a connection.
-    Commands and background work never pass here and keep the server's setting."""
-    if not milliseconds:
+    Commands and background work never pass here and keep the server's setting.
+
+    The limit is set just before the request's first query (an execute wrapper), so a request that reads nothing
+    (the API schema, a static page) never touches the database, and reset after its last one."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if not milliseconds or connection.vendor != "postgresql":
         yield
         return
-    _set_timeout(DEFAULT_DB_ALIAS, milliseconds)
+    state = {"set": False}
+
+    def set_before_first_query(execute, sql, params, many, context):
+        if not state["set"]:
+            state["set"] = True
+            _set_timeout(DEFAULT_DB_ALIAS, milliseconds)
+        return execute(sql, params, many, context)
+
     token = _web_timeout.set(milliseconds)
     try:
-        yield
+        with connection.execute_wrapper(set_before_first_query):
+            yield
     finally:
         _web_timeout.reset(token)
-        _set_timeout(DEFAULT_DB_ALIAS, None)
+        if state["set"]:
+            _set_timeout(DEFAULT_DB_ALIAS, None)
 
 
 @contextmanager
