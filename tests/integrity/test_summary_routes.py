@@ -961,8 +961,7 @@ def test_a_new_admin_model_or_action_without_a_case_is_found(monkeypatch):
 
     clause_admin = admin.site._registry[ClauseModel]
     monkeypatch.setattr(clause_admin, "actions", [remove_clauses])
-    monkeypatch.setattr(
-        admin.site, "_registry", {**admin.site._registry, PlacementYear: admin.ModelAdmin(PlacementYear, admin.site)}
-    )
+    # In place: `admin.site` is a lazy object, whose attributes monkeypatch would delete on undo.
+    monkeypatch.setitem(admin.site._registry, PlacementYear, admin.ModelAdmin(PlacementYear, admin.site))
     missing = write_routes() - set(CASES) - set(NOT_SUMMARY_WRITERS)
     assert missing == {"admin:clauses.clause:action:remove_clauses", "admin-model:reporting.placementyear"}
