@@ -77,11 +77,18 @@ _web_timeout: ContextVar[int | None] = ContextVar("web_statement_timeout", defau
 
 
 def _set_timeout(alias: str, milliseconds: int | None) -> None:
+    """A session setting, sent on the driver's own cursor: not one of the request's queries (no savepoint, not
+    counted by the query-count tests); a refusal (a transaction already failed) is logged, never raised."""
     connection = connections[alias]
     if connection.vendor != "postgresql":
         return
     statement = "RESET statement_timeout" if milliseconds is None else f"SET statement_timeout = {int(milliseconds)}"
-    best_effort(statement, lambda: connection.cursor().execute(statement))
+    try:
+        connection.ensure_connection()
+        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+            cursor.execute(statement)
+    except DatabaseError:
+        logger.exception("Écriture abandonnée, la base l'a refusée : %s", statement)
 
 
 @contextmanager
