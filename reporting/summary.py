@@ -127,37 +127,36 @@ def _insert_select(queryset, using: str, table: str = PlacementYear._meta.db_tab
         cursor.execute(f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) {sql}", params)
 
 
-def _parent_querysets(placement_ids: list[int], using: str):
-    """The parent rows the summary rows of these placements copy, table by table in the fixed lock order."""
+def _lock_parents(placement_ids: list[int], using: str) -> None:
+    """`SELECT … FOR SHARE` the parents of these placements' rows (PostgreSQL; see the module docstring), table by
+    table in the fixed order, each by a list of keys read from the rows just locked: plain index look-ups (nested
+    `IN (SELECT …)` were planned as scans of the communes on rows without statistics)."""
     from clauses.models import Clause
     from markets.models import Lot, Market
     from organisations.models import Organisation
     from territories.models import Commune, Department
 
-    placements = Placement.objects.using(using).filter(pk__in=placement_ids)
-    lots = Lot.objects.using(using).filter(pk__in=placements.values("lot_id"))
-    markets = Market.objects.using(using).filter(pk__in=lots.values("market_id"))
-    communes = Commune.objects.using(using).filter(pk__in=markets.values("execution_commune_id"))
-    return (
-        placements,
-        lots,
-        Clause.objects.using(using).filter(lot__in=lots.values("pk")),
-        markets,
-        Organisation.objects.using(using).filter(pk__in=markets.values("buyer_id")),
-        communes,
-        Department.objects.using(using).filter(pk__in=communes.values("department_id")),
-    )
-
-
-def _lock_parents(placement_ids: list[int], using: str) -> None:
-    """`SELECT … FOR SHARE` the parents of these placements' rows (PostgreSQL; see the module docstring)."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
-        for queryset in _parent_querysets(placement_ids, using):
-            sql, params = queryset.order_by("pk").values_list("pk").query.sql_with_params()
+
+    def share(model, keys, *columns, by="pk"):
+        keys = sorted({key for key in keys if key is not None})
+        if not keys:
+            return []
+        queryset = model.objects.using(using).filter(**{f"{by}__in": keys}).order_by("pk").values_list("pk", *columns)
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
             cursor.execute(f"{sql} FOR SHARE", params)
+            return cursor.fetchall()
+
+    lots = [lot for _, lot in share(Placement, placement_ids, "lot_id")]
+    markets = [market for _, market in share(Lot, lots, "market_id")]
+    share(Clause, lots, by="lot_id")
+    market_rows = share(Market, markets, "buyer_id", "execution_commune_id")
+    share(Organisation, [buyer for _, buyer, _ in market_rows])
+    communes = share(Commune, [commune for _, _, commune in market_rows], "department_id")
+    share(Department, [department for _, department in communes])
 
 
 def _lock_for_write(queryset) -> list:
