@@ -2,7 +2,9 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
-SMALL_COUNT_LABEL = "< 5"
+SMALL_COUNT_LABEL = "< 5"  # a count of 1 to 4 people, shown to buyers (DOMAIN.md §8)
+SECRET_LABEL = "secret"  # noqa: S105 (not a password) an hours value, a share or a count hidden with it (reporting.suppression)
+SUPPRESSION_NOTE = "« < 5 » : moins de 5 personnes ; « secret » : valeur masquée pour protéger les petits effectifs"
 
 
 def fte(hours: Decimal, *, hours_per_fte: int) -> Decimal:

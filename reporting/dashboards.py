@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from markets.models import Lot, Market
 from organisations.scoping import scope_of
-from reporting import queries
+from reporting import queries, suppression
 from reporting.models import PlacementYear
 
 
@@ -66,16 +66,23 @@ class Dashboard:
 def dashboard(
     *, records: QuerySet[PlacementYear], lots: QuerySet[Lot], year: int, today: date, suppress: bool
 ) -> Dashboard:
-    """Indicators of a dashboard over a perimeter (5 queries)."""
+    """Indicators of a dashboard over a perimeter (5 queries); with `suppress`, the figures a buyer may see
+    only (reporting.suppression), so that the page and every export show the same hidden values."""
     summaries, publics = queries.summary_and_publics(records, years=[year])
+    summary, total = summaries[year], queries.summary(records, year=None)
+    publics, modalities = publics[year], queries.by_dimension(records, year=year, dimension="modality")
+    if suppress:
+        publics = suppression.suppress_publics(publics, total_people=summary.participants)
+        modalities = suppression.suppress_partition(modalities)
+        summary, total = suppression.suppress_summary(summary), suppression.suppress_summary(total)
     return Dashboard(
         year=year,
         today=today,
-        summary=summaries[year],
-        total=queries.summary(records, year=None),
+        summary=summary,
+        total=total,
         progress=queries.lots_progress(lots, today=today),
-        publics=publics[year],
-        modalities=queries.by_dimension(records, year=year, dimension="modality"),
+        publics=publics,
+        modalities=modalities,
         monthly=queries.monthly_hours(records, year=year),
         suppress=suppress,
     )
@@ -115,15 +122,23 @@ class MarketBilan:
 
 
 def market_bilan(*, market: Market, records: QuerySet[PlacementYear], today: date, suppress: bool) -> MarketBilan:
-    """End-of-contract bilan of one market, all years (5 queries)."""
+    """End-of-contract bilan of one market, all years (5 queries); with `suppress`, the figures a buyer may see
+    only (reporting.suppression)."""
     records = records.filter(market=market)
+    total = queries.summary(records, year=None)
+    publics = queries.by_public(records, year=None)
+    modalities = queries.by_dimension(records, year=None, dimension="modality")
+    if suppress:
+        publics = suppression.suppress_publics(publics, total_people=total.participants)
+        modalities = suppression.suppress_partition(modalities)
+        total = suppression.suppress_summary(total)
     return MarketBilan(
         market=market,
         today=today,
-        total=queries.summary(records, year=None),
+        total=total,
         progress=queries.lots_progress(Lot.objects.filter(market=market), today=today),
-        publics=queries.by_public(records, year=None),
-        modalities=queries.by_dimension(records, year=None, dimension="modality"),
+        publics=publics,
+        modalities=modalities,
         monthly=queries.monthly_hours(records),
         suppress=suppress,
     )

@@ -20,8 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.formatting import french_number
-from reporting import queries
-from reporting.calculations import suppress_small_count
+from reporting import queries, suppression
 
 TEXT = "text"
 INTEGER = "integer"
@@ -273,11 +272,8 @@ def monthly_lines(report: queries.YearlyReport) -> list[Line]:
 
 
 def dashboard_tables(board) -> list[Table]:
-    """Tables of a reporting.dashboards.Dashboard; counts of 1 to 4 people become "< 5" when suppressed."""
-
-    def people(value):
-        return suppress_small_count(value) if board.suppress else value
-
+    """Tables of a reporting.dashboards.Dashboard, whose figures are already suppressed for buyers
+    (reporting.suppression)."""
     year = board.year
     return [
         Table(
@@ -291,8 +287,8 @@ def dashboard_tables(board) -> list[Table]:
             [
                 Line("Heures d'insertion", board.summary.hours, board.total.hours),
                 Line("Équivalents temps plein (ETP)", board.summary.fte, board.total.fte),
-                Line("Participant·es", people(board.summary.participants), people(board.total.participants)),
-                Line("Contrats", people(board.summary.contracts), people(board.total.contracts)),
+                Line("Participant·es", board.summary.participants, board.total.participants),
+                Line("Contrats", board.summary.contracts, board.total.contracts),
                 Line("Entreprises", board.summary.companies, board.total.companies),
                 Line("Marchés", board.summary.markets, board.total.markets),
             ],
@@ -304,7 +300,7 @@ def dashboard_tables(board) -> list[Table]:
             (
                 Column("public", "Public", lambda row: row.label),
                 Column("heures", f"Heures {year}", lambda row: row.hours, HOURS),
-                Column("participants", f"Participant·es {year}", lambda row: people(row.participants), INTEGER),
+                Column("participants", f"Participant·es {year}", lambda row: row.participants, INTEGER),
             ),
             board.publics,
             chart=("public", "heures"),
@@ -315,8 +311,8 @@ def dashboard_tables(board) -> list[Table]:
             (
                 Column("modalite", "Modalité", lambda row: row.label),
                 Column("heures", f"Heures {year}", lambda row: row.hours, HOURS),
-                Column("participants", f"Participant·es {year}", lambda row: people(row.participants), INTEGER),
-                Column("contrats", f"Contrats {year}", lambda row: people(row.contracts), INTEGER),
+                Column("participants", f"Participant·es {year}", lambda row: row.participants, INTEGER),
+                Column("contrats", f"Contrats {year}", lambda row: row.contracts, INTEGER),
             ),
             board.modalities,
             chart=("modalite", "heures"),
@@ -355,11 +351,8 @@ LOT_COLUMNS = (
 
 
 def bilan_tables(bilan) -> list[Table]:
-    """Tables of the end-of-contract bilan of a market (reporting.dashboards.MarketBilan), all years."""
-
-    def people(value):
-        return suppress_small_count(value) if bilan.suppress else value
-
+    """Tables of the end-of-contract bilan of a market (reporting.dashboards.MarketBilan), all years; its figures
+    are already suppressed for buyers (reporting.suppression)."""
     total = bilan.total
     return [
         Table(
@@ -375,8 +368,8 @@ def bilan_tables(bilan) -> list[Table]:
                 Line("Taux de réalisation", Typed(bilan.rate, PERCENT), None),
                 Line("Heures d'insertion comptées", total.hours, None),
                 Line("Équivalents temps plein (ETP)", total.fte, None),
-                Line("Participant·es", people(total.participants), None),
-                Line("Contrats", people(total.contracts), None),
+                Line("Participant·es", total.participants, None),
+                Line("Contrats", total.contracts, None),
                 Line("Entreprises", total.companies, None),
             ],
         ),
@@ -397,7 +390,7 @@ def bilan_tables(bilan) -> list[Table]:
             (
                 Column("public", "Public", lambda row: row.label),
                 Column("heures", "Heures", lambda row: row.hours, HOURS),
-                Column("participants", "Participant·es", lambda row: people(row.participants), INTEGER),
+                Column("participants", "Participant·es", lambda row: row.participants, INTEGER),
             ),
             bilan.publics,
             chart=("public", "heures"),
@@ -408,8 +401,8 @@ def bilan_tables(bilan) -> list[Table]:
             (
                 Column("modalite", "Modalité", lambda row: row.label),
                 Column("heures", "Heures", lambda row: row.hours, HOURS),
-                Column("participants", "Participant·es", lambda row: people(row.participants), INTEGER),
-                Column("contrats", "Contrats", lambda row: people(row.contracts), INTEGER),
+                Column("participants", "Participant·es", lambda row: row.participants, INTEGER),
+                Column("contrats", "Contrats", lambda row: row.contracts, INTEGER),
             ),
             bilan.modalities,
             chart=("modalite", "heures"),
@@ -658,6 +651,11 @@ class RenderedTable:
     @property
     def chart_id(self) -> str:
         return f"chart-data-{self.code}"
+
+    @property
+    def note(self) -> str:
+        """The explanation of the hidden values ("< 5", "secret") the table holds, if any."""
+        return suppression.note_for(cell.text for row in self.rows for cell in row)
 
 
 def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[RenderedTable]:
