@@ -6,12 +6,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.utils.text import capfirst
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 
 from api.exceptions import as_drf_error
 from api.permissions import WRITE_REFUSED
 from audit.models import Channel
 from audit.services import log_views
+from organisations.permissions import can_see_people
+from organisations.web import PEOPLE_ONLY
 
 
 def request_user(serializer):
@@ -121,6 +123,17 @@ class JournalledViewSetMixin:
 def require(allowed: bool, message: str = WRITE_REFUSED) -> None:
     if not allowed:
         raise PermissionDenied(message)
+
+
+class PeopleOnlyViewSetMixin:
+    """Resources about persons (people, contracts, hours rows, outcomes), even without a name: a 404 for whoever
+    sees aggregates only (buyers, coordination bodies: organisations.permissions.can_see_people), after the usual
+    checks (401 without credentials, 403 on a write)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not can_see_people(request.user):
+            raise NotFound(PEOPLE_ONLY)
 
 
 class ReadCreateUpdateViewSet(

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from api.base import (
     FilterSet,
     IdFilter,
+    PeopleOnlyViewSetMixin,
     ReadCreateUpdateViewSet,
     VisibleRelatedField,
     require,
@@ -100,7 +101,7 @@ class BeneficiaryFilter(FilterSet):
         fields = ["structure", "sex", "commune", "qpv", "prescriber_type", "qualification_level"]
 
 
-class BeneficiaryViewSet(ReadCreateUpdateViewSet):
+class BeneficiaryViewSet(PeopleOnlyViewSetMixin, ReadCreateUpdateViewSet):
     """Participant·es suivi·es par votre structure de facilitation (données personnelles)."""
 
     serializer_class = BeneficiarySerializer

@@ -12,7 +12,15 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.base import FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require
+from api.base import (
+    FilterSet,
+    IdFilter,
+    PeopleOnlyViewSetMixin,
+    ReadCreateUpdateViewSet,
+    VisibleRelatedField,
+    YearFilter,
+    require,
+)
 from api.placements import placement_label
 from beneficiaries.calculations import first_of_month
 from beneficiaries.choices import HoursSource
@@ -161,7 +169,7 @@ class HoursFilter(FilterSet):
     update=extend_schema(responses={200: HoursRecordSerializer, 409: CONFLICT_RESPONSE}),
     partial_update=extend_schema(responses={200: HoursRecordSerializer, 409: CONFLICT_RESPONSE}),
 )
-class HoursRecordViewSet(ReadCreateUpdateViewSet):
+class HoursRecordViewSet(PeopleOnlyViewSetMixin, ReadCreateUpdateViewSet):
     """Relevés d'heures mensuels. Toute écriture indique la `version` du relevé lue : obligatoire pour modifier
     (PUT, PATCH), valider ou rejeter (400 sur `version` si elle manque) ; une version périmée est refusée
     (409, `detail` en français) et rien n'est écrit. Une création sur un contrat et un mois déjà saisis met le

@@ -2,7 +2,16 @@
 
 from rest_framework import serializers
 
-from api.base import FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require, shown
+from api.base import (
+    FilterSet,
+    IdFilter,
+    PeopleOnlyViewSetMixin,
+    ReadCreateUpdateViewSet,
+    VisibleRelatedField,
+    YearFilter,
+    require,
+    shown,
+)
 from api.placements import placement_label
 from audit.choices import Channel
 from beneficiaries.models import Outcome, Placement
@@ -89,7 +98,7 @@ class OutcomeFilter(FilterSet):
         fields = ["placement", "stage", "result"]
 
 
-class OutcomeViewSet(ReadCreateUpdateViewSet):
+class OutcomeViewSet(PeopleOnlyViewSetMixin, ReadCreateUpdateViewSet):
     """Sorties : situation de la personne à la fin du contrat, puis six mois après."""
 
     serializer_class = OutcomeSerializer

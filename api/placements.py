@@ -7,7 +7,16 @@ another one follows the person) gets the placement without any identity: no pers
 import django_filters
 from rest_framework import serializers
 
-from api.base import FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelatedField, YearFilter, require, shown
+from api.base import (
+    FilterSet,
+    IdFilter,
+    PeopleOnlyViewSetMixin,
+    ReadCreateUpdateViewSet,
+    VisibleRelatedField,
+    YearFilter,
+    require,
+    shown,
+)
 from audit.choices import Channel
 from beneficiaries.models import Beneficiary, Placement
 from beneficiaries.services import PLACEMENT_FIELDS, start_placement, update_placement
@@ -152,7 +161,7 @@ class PlacementFilter(FilterSet):
         return queryset.filter(start_date__year__lte=value, end_date__year__gte=value)
 
 
-class PlacementViewSet(ReadCreateUpdateViewSet):
+class PlacementViewSet(PeopleOnlyViewSetMixin, ReadCreateUpdateViewSet):
     """Contrats et missions : une personne sur un lot, selon une modalité. Les publics sont figés au début."""
 
     serializer_class = PlacementSerializer

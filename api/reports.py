@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -10,6 +11,7 @@ from markets.models import Market, MarketType
 from organisations.models import BuyerType
 from organisations.scoping import scope_of
 from reporting.calculations import suppress_small_count
+from reporting.dashboards import can_see_yearly_report
 from reporting.models import PlacementYear
 from reporting.queries import ReportFilters, yearly_report
 
@@ -113,6 +115,8 @@ class YearlyReportView(APIView):
         summary="Bilan annuel",
     )
     def get(self, request):
+        if not can_see_yearly_report(request.user):  # as on the web: buyers have their dashboard
+            raise NotFound("Le bilan annuel est réservé aux coordinations et aux structures de facilitation.")
         query = YearlyReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data

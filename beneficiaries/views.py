@@ -22,7 +22,7 @@ from beneficiaries.forms import (
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, Outcome, Placement
 from organisations import permissions, scoping
 from organisations.models import OrganisationKind
-from organisations.web import paginate, render_list, require
+from organisations.web import paginate, render_list, require, require_people_access
 
 
 def visible_beneficiary(request, pk) -> Beneficiary:
@@ -44,6 +44,7 @@ def creating_structure(request):
 
 
 def beneficiary_list(request):
+    require_people_access(request.user)  # empty for buyers and coordinators anyway: a 404 says it plainly
     queryset = Beneficiary.objects.visible_to(request.user).select_related("commune", "qpv")
     filterset = BeneficiaryFilter(request.GET or None, queryset=queryset, request=request)
     page_obj = paginate(request, filterset.qs)

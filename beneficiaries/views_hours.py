@@ -31,6 +31,7 @@ from beneficiaries.models import HoursRecord, Placement
 from config.formatting import french_month
 from markets.models import Lot
 from organisations import permissions
+from organisations.web import require_people_access
 
 MONTHS_OFFERED = 24
 ROW_INPUTS = ("hours", "training_hours", "invoiced_amount")
@@ -413,6 +414,7 @@ def _review(request, rows: list[GridRow], action: str) -> str | None:
 
 def hours_grid(request):
     user = request.user
+    require_people_access(user)
     today = timezone.localdate()
     parameter_errors = _parameter_errors(request.GET)
     month = parse_month(request.GET.get("month")) or default_month(today)

@@ -15,10 +15,12 @@ from beneficiaries.models import Beneficiary, Placement
 from markets.models import Lot
 from organisations import permissions, scoping
 from organisations.models import Organisation
-from organisations.web import paginate, render_list, require
+from organisations.web import paginate, render_list, require, require_people_access
 
 
 def visible_placement(request, pk) -> Placement:
+    """A placement the user sees, for the structures that follow the data only (buyers, coordinators: 404)."""
+    require_people_access(request.user)
     queryset = Placement.objects.visible_to(request.user).select_related(
         "beneficiary", "lot__market", "lot__clause", "employer"
     )
@@ -54,6 +56,7 @@ def _placement_form(request, data=None, initial=None):
 
 
 def placement_list(request):
+    require_people_access(request.user)
     queryset = Placement.objects.visible_to(request.user).select_related("beneficiary", "lot__market", "employer")
     filterset = PlacementFilter(request.GET or None, queryset=queryset, request=request)
     page_obj = paginate(request, filterset.qs)

@@ -59,12 +59,17 @@ def lot_detail(request, pk):
     series = _cumulative_series(
         monthly_hours(PlacementYear.objects.filter(lot=lot)), progress.target_hours if progress else None
     )
+    # Contracts are person-level rows (even pseudonymised): for the structures that follow the data only; buyers
+    # and coordinators see the lot's aggregates (DOMAIN.md §8).
+    can_see_people = permissions.can_see_people(user)
     placements = (
         Placement.objects.visible_to(user)
         .filter(lot=lot)
         .select_related("beneficiary", "employer")
         .annotate(validated_hours=_validated_hours_per_placement())
         .order_by("-start_date", "pk")
+        if can_see_people
+        else Placement.objects.none()
     )
     rows = [
         {"placement": placement, "identified": permissions.can_see_identity(user, placement.beneficiary)}
@@ -90,6 +95,7 @@ def lot_detail(request, pk):
         "series": series,
         "chart": chart,
         "rows": rows,
+        "can_see_people": can_see_people,
         "can_edit": permissions.can_edit(user, lot),
         "can_add_placement": permissions.is_facilitator(user) and permissions.can_edit(user, lot),
         "today": today,

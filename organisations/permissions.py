@@ -55,6 +55,14 @@ def can_manage_members(user, organisation) -> bool:
     return scope.is_superuser or scope.roles.get(organisation.pk) == Role.ADMIN
 
 
+def can_see_people(user) -> bool:
+    """Pages and API resources about persons (people, contracts, hours rows, outcomes, change histories), even
+    pseudonymised: the facilitation structures and the superuser only. Buyers and coordination bodies see
+    aggregates (DOMAIN.md §8 and §9): such a page is a 404 for them."""
+    scope = scope_of(user)
+    return scope.is_superuser or bool(scope.facilitation_ids)
+
+
 def can_see_identity(user, beneficiary) -> bool:
     """Only the facilitators (any role) of the structure following the person (DOMAIN.md §9)."""
     scope = scope_of(user)

@@ -2,7 +2,10 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
+
+from organisations.permissions import can_see_people
 
 PAGE_SIZE = 25
 
@@ -26,6 +29,15 @@ def require(allowed: bool, message: str = "Vous n'avez pas le droit de modifier 
     """403 when a predicate of organisations.permissions refuses."""
     if not allowed:
         raise PermissionDenied(message)
+
+
+PEOPLE_ONLY = "Cette page concerne des personnes : elle est réservée aux structures de facilitation qui les suivent."
+
+
+def require_people_access(user) -> None:
+    """404 on a page about persons for whoever sees aggregates only (organisations.permissions.can_see_people)."""
+    if not can_see_people(user):
+        raise Http404(PEOPLE_ONLY)
 
 
 def add_errors(form, error) -> None:
