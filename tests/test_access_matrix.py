@@ -341,6 +341,13 @@ MARKET_READ = expect(404, **ANON_WEB, owner=200, owner_reader=200, buyer=200, co
 # Their edit forms: the structure's editors; readers, the buyer and the coordinator who see it: 403.
 MARKET_EDIT = expect(404, **ANON_WEB, owner=200, superuser=200, owner_reader=403, buyer=403, coord=403)
 MARKET_WRITE = {**MARKET_EDIT, "owner_admin": WRITE_OK, "owner_member": WRITE_OK, "superuser": WRITE_OK}
+# Person-level pages (a contract, its hours, outcome and history, the hours grid, lists of people or contracts), even
+# without a name: the facilitation structures that follow the data and the superuser only. Buyers and coordinators,
+# who see aggregates (DOMAIN.md §8, §9), get a 404 even on the contracts of their own markets.
+PLACEMENT_READ = expect(404, **ANON_WEB, owner=200, owner_reader=200, superuser=200)
+PLACEMENT_EDIT = expect(404, **ANON_WEB, owner=200, owner_reader=403, superuser=200)
+PLACEMENT_WRITE = expect(404, **ANON_WEB, owner=WRITE_OK, owner_reader=403, superuser=WRITE_OK)
+PEOPLE_LIST = expect(200, **ANON_WEB, buyers=404, coords=404)
 # A person's record: only the structure following them (DOMAIN.md §9).
 PERSON_READ = expect(404, **ANON_WEB, owner=200, owner_reader=200, superuser=200)
 PERSON_EDIT = expect(404, **ANON_WEB, owner=200, owner_reader=403, superuser=200)
@@ -357,6 +364,7 @@ API_CREATE = expect(403, **ANON_API, owner=WRITE_OK, superuser=WRITE_OK)
 API_READ_ONLY_WRITE = expect(403, **ANON_API, owner=405, superuser=405)
 API_MARKET_READ = expect(404, **ANON_API, owner=200, owner_reader=200, buyer=200, coord=200, superuser=200)
 API_PERSON_READ = expect(404, **ANON_API, owner=200, owner_reader=200, superuser=200)
+API_PEOPLE_LIST = expect(200, **ANON_API, buyers=404, coords=404)
 API_STRUCTURE_READ = expect(404, **ANON_API, owner=200, owner_reader=200, coord=200, superuser=200)
 API_WRITE = expect(403, **ANON_API, owner=WRITE_OK, other_fac=404, superuser=WRITE_OK)
 API_NOT_ALLOWED = expect(405, **ANON_API)
@@ -407,7 +415,8 @@ SPECS: dict[str, tuple] = {
     "api:schema": (PUBLIC, expect(405)),
     "api:docs": (PUBLIC, expect(405)),
     "api:redoc": (PUBLIC, expect(405)),
-    "api:yearly-report": (expect(400, **ANON_API), expect(403, **ANON_API, owner=405, superuser=405)),  # year needed
+    # The year is needed (400); buyers have their dashboard (404, as on the web).
+    "api:yearly-report": (expect(400, **ANON_API, buyers=404), expect(403, **ANON_API, owner=405, superuser=405)),
     "api_tokens:tokens": (LOGGED, expect(400, **ANON_WEB)),  # a token needs a name
     # Revoking: one's own token, or someone else's (only ever one's own is deleted; the other is "not found").
     "api_tokens:token_revoke": (NOT_ALLOWED, expect(REDIRECT, **ANON_WEB)),
@@ -420,7 +429,7 @@ SPECS: dict[str, tuple] = {
     ),
     "audit:right_of_access": (PERSON_EDIT, PERSON_EDIT),
     "audit:right_of_access_json": (PERSON_EDIT, PERSON_EDIT),
-    "beneficiaries:list": (LOGGED, None),  # empty for those who follow nobody
+    "beneficiaries:list": (PEOPLE_LIST, None),  # empty for facilitators of another structure
     # A superuser belongs to no structure: nobody to attach the person to.
     "beneficiaries:create": (expect(403, **ANON_WEB, owner=200), expect(403, **ANON_WEB, owner=WRITE_OK)),
     "beneficiaries:commune_options": (LOGGED, NOT_ALLOWED),
@@ -429,12 +438,12 @@ SPECS: dict[str, tuple] = {
     "beneficiaries:update": (PERSON_EDIT, PERSON_WRITE),
     "beneficiaries:criterion_add": (NOT_ALLOWED, PERSON_WRITE),
     "beneficiaries:criterion_delete": (NOT_ALLOWED, PERSON_WRITE),
-    "placements:list": (LOGGED, None),
+    "placements:list": (PEOPLE_LIST, None),
     "placements:create": (EDITORS_ONLY, EDITORS_WRITE),
-    "placements:detail": (MARKET_READ, None),
-    "placements:update": (MARKET_EDIT, MARKET_WRITE),
-    "placements:outcome": (NOT_ALLOWED, MARKET_WRITE),
-    "hours:grid": (LOGGED, EDITORS_WRITE),
+    "placements:detail": (PLACEMENT_READ, None),
+    "placements:update": (PLACEMENT_EDIT, PLACEMENT_WRITE),
+    "placements:outcome": (NOT_ALLOWED, PLACEMENT_WRITE),
+    "hours:grid": (PEOPLE_LIST, expect(403, **ANON_WEB, owner=WRITE_OK, superuser=WRITE_OK, buyers=404, coords=404)),
 }
 for resource in ("region", "department", "epci", "commune", "qpv"):  # shared reference data, read-only
     SPECS[f"api:{resource}-list"] = (API_READ, API_READ_ONLY_WRITE)
@@ -446,14 +455,15 @@ for resource, read in (
     ("lot", API_MARKET_READ),
     ("clause", API_MARKET_READ),
     ("beneficiary", API_PERSON_READ),
-    ("placement", API_MARKET_READ),
-    ("hoursrecord", API_MARKET_READ),
-    ("outcome", API_MARKET_READ),
+    ("placement", API_PERSON_READ),
+    ("hoursrecord", API_PERSON_READ),
+    ("outcome", API_PERSON_READ),
 ):
-    SPECS[f"api:{resource}-list"] = (API_READ, API_CREATE)
+    people = read is API_PERSON_READ  # person-level resources: 404 for buyers and coordinators
+    SPECS[f"api:{resource}-list"] = (API_PEOPLE_LIST if people else API_READ, API_CREATE)
     SPECS[f"api:{resource}-detail"] = (read, API_WRITE)
 for action in ("api:beneficiary-add-criterion", "api:hoursrecord-reject-record", "api:hoursrecord-validate-record"):
-    SPECS[action] = (API_NOT_ALLOWED, API_WRITE)
+    SPECS[action] = (expect(405, **ANON_API, buyers=404, coords=404), API_WRITE)  # person-level: 404 first
 # Format-suffix variants (…/123.json) answer like the plain URL.
 for name in list(SPECS):
     if name.startswith("api:") and name not in ("api:schema", "api:docs", "api:redoc", "api:yearly-report"):
