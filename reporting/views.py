@@ -85,11 +85,17 @@ def _dashboard(request):
     return form, board, form.lots(board.progress)
 
 
-def _sort_headers(form) -> list[dict]:
+def _screen_lot_columns(board) -> list[int]:
+    """Indexes of the LOT_COLUMNS shown on screen: the buyer's column only when the perimeter has several."""
+    several_buyers = len({item.lot.market.buyer_id for item in board.progress}) > 1
+    return [i for i, column in enumerate(exports.LOT_COLUMNS) if several_buyers or column.key != "acheteur"]
+
+
+def _sort_headers(form, indexes: list[int]) -> list[dict]:
     """Headers of the lots table with the sort each link asks for (a second click reverses it)."""
     current, descending = form.sort_key()
     headers = []
-    for column in exports.LOT_COLUMNS:
+    for column in (exports.LOT_COLUMNS[i] for i in indexes):
         active = column.key == current
         headers.append(
             {
@@ -112,6 +118,7 @@ def dashboard(request):
     # The lots table shows one page; the other tables and the key figures cover the whole perimeter.
     tables = exports.rendered_tables(exports.dashboard_tables(replace(board, progress=list(page_obj.object_list))))
     lots_table = next(table for table in tables if table.code == "lots")
+    indexes = _screen_lot_columns(board)
     context = {
         "form": form,
         "board": board,
@@ -119,11 +126,15 @@ def dashboard(request):
         "perimeter": _perimeter_name(request),
         "tables": [table for table in tables if table.code != "lots"],
         "lots_table": lots_table,
-        "lot_rows": list(zip(page_obj.object_list, lots_table.rows, strict=True)),
+        # Each cell with its header, which labels it when the table is laid out as cards on a phone.
+        "lot_rows": [
+            (item, [(row[i], exports.LOT_COLUMNS[i].header) for i in indexes])
+            for item, row in zip(page_obj.object_list, lots_table.rows, strict=True)
+        ],
         "lots_count": len(lots),
         "page_obj": page_obj,
-        "sort_headers": _sort_headers(form),
-        "status_index": [column.key for column in exports.LOT_COLUMNS].index("statut"),
+        "sort_headers": _sort_headers(form, indexes),
+        "status_index": [exports.LOT_COLUMNS[i].key for i in indexes].index("statut"),
     }
     return render(request, "reporting/dashboard.html", context)
 
