@@ -144,3 +144,32 @@ def test_buyer_dashboard_at_a_glance(page, live_server, world, results_dir):
     body = page.content()
     for name in SECRET_NAMES:
         assert name not in body
+
+
+def test_facilitator_home_and_lot_page_tell_running_lots_behind_from_ended_ones(page, live_server, world, results_dir):
+    base = live_server.url
+    page.set_default_timeout(10_000)
+    log_in(page, base, world["facilitator_member"])
+    page.goto(f"{base}/")
+    behind = page.locator("li.card", has=page.get_by_role("heading", name="Lots en cours en retard"))
+    ended = page.locator("li.card", has=page.get_by_role("heading", name="Lots terminés sous l'objectif"))
+    expect(behind).to_contain_text("DIJ-2025-01")
+    expect(behind).not_to_contain_text("OLD-2023-01")
+    expect(ended).to_contain_text(
+        "OLD-2023-01 – lot 1 : fini le 31/12/2024, 0\u00a0h sur 833\u00a0h, manque 833\u00a0h"
+    )
+    expect(page.locator(".status-legend summary")).to_contain_text("tolérance de 10\u00a0%")
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.reload(wait_until="networkidle")
+        page.screenshot(path=str(results_dir / f"facilitator-home-{width}.png"), full_page=True)
+        assert no_sideways_overflow(page), f"L'accueil déborde sur le côté à {width} px."
+
+    ended.get_by_role("link", name="OLD-2023-01 – lot 1").click()
+    expect(page.locator("#kpi-status")).to_have_text("Objectif non atteint")
+    expect(page.locator("#kpi-expected")).to_have_text("Manque à l'objectif : 833\u00a0h")
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.reload(wait_until="networkidle")
+        page.screenshot(path=str(results_dir / f"lot-ended-below-{width}.png"), full_page=True)
+        assert no_sideways_overflow(page), f"La page du lot déborde sur le côté à {width} px."
