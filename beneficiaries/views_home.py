@@ -1,4 +1,5 @@
-"""The facilitator home: last month's missing hours, placements ending soon, lots behind target."""
+"""The facilitator home: last month's missing hours, placements ending soon, running lots behind and ended
+lots below their target."""
 
 from datetime import timedelta
 
@@ -35,9 +36,13 @@ def home(request):
         .order_by("lot__market__reference", "lot__number", "visible_last_name", "visible_first_name", "pk")
     )
     ending = ending_within(placements, today).order_by("end_date", "pk")
-    behind = [
-        item for item in lots_progress(Lot.objects.visible_to(user), today=today) if item.status == TargetStatus.BEHIND
-    ]
+    progress = lots_progress(Lot.objects.visible_to(user), today=today)
+    # Running lots behind the hours expected by today, apart from ended lots short of their target.
+    behind = [item for item in progress if item.status == TargetStatus.BEHIND]
+    ended_below = sorted(
+        (item for item in progress if item.status == TargetStatus.ENDED_BELOW),
+        key=lambda item: (-item.lot.end_date.toordinal(), item.lot.pk),
+    )
     missing_list, ending_list = list(missing[: HOME_LIST_SIZE + 1]), list(ending[: HOME_LIST_SIZE + 1])
 
     def labelled(items):
@@ -55,6 +60,8 @@ def home(request):
         "ending_days": ENDING_SOON_DAYS,
         "behind": behind[:HOME_LIST_SIZE],
         "behind_more": len(behind) if len(behind) > HOME_LIST_SIZE else None,
+        "ended_below": ended_below[:HOME_LIST_SIZE],
+        "ended_below_more": len(ended_below) if len(ended_below) > HOME_LIST_SIZE else None,
         "memberships": scoping.user_memberships(user),
         "market_count": Market.objects.visible_to(user).count(),
         "is_facilitator": permissions.is_facilitator(user),

@@ -99,21 +99,68 @@ def projected_hours(*, achieved_hours: Decimal, start, end, today) -> Decimal:
     return (pace * total_months).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+# A running lot is "on track" while its validated hours reach the hours expected by today less this share
+# (DOMAIN.md §8 "Status of a lot"). Stated in the legend and the README.
+STATUS_TOLERANCE = Decimal("0.10")
+
+
 class TargetStatus:
-    ACHIEVED = "achieved"
+    """Status of a lot (DOMAIN.md §8), one definition for every page, export and home."""
+
+    NOT_STARTED = "not_started"
     ON_TRACK = "on_track"
     BEHIND = "behind"
+    ACHIEVED = "achieved"
+    ENDED_BELOW = "ended_below"
     NO_TARGET = "no_target"
 
-    LABELS = {ACHIEVED: "Objectif atteint", ON_TRACK: "Dans les temps", BEHIND: "En retard", NO_TARGET: "Sans objectif"}
+    LABELS = {
+        NOT_STARTED: "Pas commencé",
+        ON_TRACK: "Dans les temps",
+        BEHIND: "En retard",
+        ACHIEVED: "Objectif atteint",
+        ENDED_BELOW: "Objectif non atteint",
+        NO_TARGET: "Sans objectif",
+    }
+    # Lots someone should look at: running behind, or ended short of their target.
+    NEEDS_ATTENTION = (BEHIND, ENDED_BELOW)
+    CHOICES = tuple(LABELS.items())
 
 
-def target_status(*, achieved_hours: Decimal, target_hours: int, start, end, today, tolerance=Decimal("0.9")) -> str:
-    """Achieved when the target is reached; on track when the hours keep pace with the elapsed time
-    (within a 10 % tolerance); behind otherwise."""
+def expected_hours(*, target_hours: int, start, end, today) -> Decimal:
+    """Hours a lot should have reached by `today` at a linear pace from its start to its end date (both days
+    included), to the hundredth: 0 before the start, the whole target from the end date on."""
+    if not target_hours:
+        return Decimal("0.00")
+    share = elapsed_share(start=start, end=end, today=today)
+    return (Decimal(target_hours) * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def shortfall_hours(*, achieved_hours: Decimal, target_hours: int) -> Decimal:
+    """Hours missing to reach the target (0 when reached)."""
+    return max(Decimal(target_hours or 0) - Decimal(achieved_hours), Decimal("0"))
+
+
+def target_status(
+    *, achieved_hours: Decimal, target_hours: int, start, end, today, tolerance: Decimal = STATUS_TOLERANCE
+) -> str:
+    """Status of a lot on `today` (DOMAIN.md §8).
+
+    - no target: "no_target";
+    - validated hours ≥ target, at any time: "achieved";
+    - before the start date: "not_started";
+    - from the start date to the end date included: "on_track" when the validated hours reach the hours
+      expected by today less the tolerance (≥ 90 % of them with a 10 % tolerance), "behind" otherwise;
+    - after the end date, short of the target: "ended_below" (never on track nor behind once ended).
+    """
     if not target_hours:
         return TargetStatus.NO_TARGET
-    if Decimal(achieved_hours) >= target_hours:
+    achieved = Decimal(achieved_hours)
+    if achieved >= target_hours:
         return TargetStatus.ACHIEVED
-    expected = Decimal(target_hours) * elapsed_share(start=start, end=end, today=today)
-    return TargetStatus.ON_TRACK if Decimal(achieved_hours) >= expected * tolerance else TargetStatus.BEHIND
+    if today < start:
+        return TargetStatus.NOT_STARTED
+    if today > end:
+        return TargetStatus.ENDED_BELOW
+    expected = expected_hours(target_hours=target_hours, start=start, end=end, today=today)
+    return TargetStatus.ON_TRACK if achieved >= expected * (1 - tolerance) else TargetStatus.BEHIND

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from clauses.calculations import TargetStatus
 from markets.models import Lot, Market
 from organisations.scoping import scope_of
 from reporting import queries, suppression
@@ -60,7 +61,24 @@ class Dashboard:
 
     @property
     def lots_behind(self) -> int:
-        return sum(1 for item in self.progress if item.status == "behind")
+        """Running lots behind the hours expected by today (ended lots are never "behind")."""
+        return sum(1 for item in self.progress if item.status == TargetStatus.BEHIND)
+
+    @property
+    def lots_running(self) -> int:
+        return sum(1 for item in self.progress if item.status in (TargetStatus.BEHIND, TargetStatus.ON_TRACK))
+
+    @property
+    def lots_ended_below(self) -> int:
+        return sum(1 for item in self.progress if item.status == TargetStatus.ENDED_BELOW)
+
+    @property
+    def lots_ended(self) -> int:
+        return sum(1 for item in self.progress if item.lot.end_date < self.today)
+
+    @property
+    def markets(self) -> list[queries.MarketProgress]:
+        return queries.markets_progress(self.progress)
 
 
 def dashboard(

@@ -343,8 +343,10 @@ LOT_COLUMNS = (
     Column("titulaire", "Titulaire", lambda item: item.lot.contractor.name if item.lot.contractor else ""),
     Column("objectif", "Objectif (h)", lambda item: item.target_hours, INTEGER),
     Column("realise", "Heures validées", lambda item: item.achieved_hours, HOURS),
+    Column("attendu", "Attendu à ce jour (h)", lambda item: item.expected_hours, HOURS),
     Column("taux", "Taux de réalisation", lambda item: item.rate, PERCENT),
     Column("statut", "Statut", lambda item: item.status_label),
+    Column("manque", "Manque à l'objectif (h)", lambda item: item.shortfall, HOURS),
     Column("projection", "Projection à la fin (h)", lambda item: item.projected_hours, HOURS),
     Column("fin", "Fin d'exécution", lambda item: item.lot.end_date, DATE),
 )

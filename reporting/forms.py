@@ -3,9 +3,12 @@
 from django import forms
 from django.utils import timezone
 
+from clauses.calculations import TargetStatus
 from markets.models import MarketType
 from organisations.models import BuyerType, OrganisationKind
 from organisations.scoping import scope_memberships
+from reporting import queries
+from reporting.exports import LOT_COLUMNS
 from territories.models import Department
 
 FIRST_YEAR = 2015
@@ -74,4 +77,66 @@ class ReportFilterForm(YearForm):
             value = self.value_of(name)
             if value:
                 result.append((self.fields[name].label, dict(self.fields[name].choices).get(value, value)))
+        return tuple(result)
+
+
+class LenientChoiceField(forms.ChoiceField):
+    """A choice that falls back to "" (everything) when the value is unknown, so an old or edited link never
+    makes the whole form invalid (and never changes the year shown)."""
+
+    def clean(self, value):
+        value = self.to_python(value)
+        return value if value and self.valid_value(value) else ""
+
+
+class DashboardFilterForm(YearForm):
+    """The year of the figures, plus filters and sort of the lots table (applied to its exports too)."""
+
+    status = LenientChoiceField(label="Statut", required=False)
+    lot_year = LenientChoiceField(label="Lots en cours en", required=False)
+    market_type = LenientChoiceField(
+        label="Type de marché", required=False, choices=[("", "Tous les types"), *MarketType.choices]
+    )
+    sort = LenientChoiceField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "Tous les statuts"), *TargetStatus.CHOICES]
+        self.fields["lot_year"].choices = [("", "Toutes les années"), *year_choices()]
+        keys = list(queries.LOT_SORT_KEYS)
+        self.fields["sort"].choices = [(key, key) for key in keys] + [(f"-{key}", f"-{key}") for key in keys]
+
+    def value_of(self, name: str) -> str:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data.get(name) or ""
+        return ""
+
+    def sort_key(self) -> tuple[str, bool]:
+        """(column key, descending); ("", False) for the default order, lots at risk first."""
+        value = self.value_of("sort")
+        return (value[1:], True) if value.startswith("-") else (value, False)
+
+    def lots(self, progress: list[queries.LotProgress]) -> list[queries.LotProgress]:
+        """The lots of the table: filtered, then sorted."""
+        lot_year = self.value_of("lot_year")
+        rows = queries.filter_lots(
+            progress,
+            status=self.value_of("status"),
+            year=int(lot_year) if lot_year else None,
+            market_type=self.value_of("market_type"),
+        )
+        key, descending = self.sort_key()
+        return queries.sort_lots(rows, key=key, descending=descending)
+
+    def described(self) -> tuple[tuple[str, str], ...]:
+        """The year and the filters of the lots in force, as (label, value) pairs for the exports."""
+        result = [("Année", str(self.selected_year()))]
+        for name in ("status", "lot_year", "market_type"):
+            value = self.value_of(name)
+            if value:
+                result.append((self.fields[name].label, str(dict(self.fields[name].choices).get(value, value))))
+        key, descending = self.sort_key()
+        if key:
+            header = next(column.header for column in LOT_COLUMNS if column.key == key)
+            result.append(("Tri des lots", f"{header} ({'décroissant' if descending else 'croissant'})"))
         return tuple(result)

@@ -356,10 +356,16 @@ class LotProgress:
     rate: Decimal | None
     status: str
     projected_hours: Decimal
+    expected_hours: Decimal = ZERO  # by today, at a linear pace from start to end
+    shortfall: Decimal | None = None  # target − achieved, for a lot that ended below its target
 
     @property
     def status_label(self) -> str:
         return clause_calculations.TargetStatus.LABELS[self.status]
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in clause_calculations.TargetStatus.NEEDS_ATTENTION
 
 
 def achieved_hours_subquery():
@@ -391,30 +397,154 @@ def progress_of(lot: Lot, *, today: date) -> LotProgress:
     """Progress of a lot annotated with `achieved` (see achieved_hours_subquery)."""
     target = lot.clause.target_hours or 0
     achieved = lot.achieved
+    status = clause_calculations.target_status(
+        achieved_hours=achieved, target_hours=target, start=lot.start_date, end=lot.end_date, today=today
+    )
     return LotProgress(
         lot=lot,
         target_hours=target,
         achieved_hours=achieved,
         rate=clause_calculations.achievement_rate(achieved_hours=achieved, target_hours=target),
-        status=clause_calculations.target_status(
-            achieved_hours=achieved, target_hours=target, start=lot.start_date, end=lot.end_date, today=today
-        ),
+        status=status,
         projected_hours=clause_calculations.projected_hours(
             achieved_hours=achieved, start=lot.start_date, end=lot.end_date, today=today
+        ),
+        expected_hours=clause_calculations.expected_hours(
+            target_hours=target, start=lot.start_date, end=lot.end_date, today=today
+        ),
+        shortfall=(
+            clause_calculations.shortfall_hours(achieved_hours=achieved, target_hours=target)
+            if status == clause_calculations.TargetStatus.ENDED_BELOW
+            else None
         ),
     )
 
 
+# Lots at risk first: running behind, then ended below target, then the others.
 STATUS_ORDER = {
     clause_calculations.TargetStatus.BEHIND: 0,
-    clause_calculations.TargetStatus.ON_TRACK: 1,
-    clause_calculations.TargetStatus.ACHIEVED: 2,
-    clause_calculations.TargetStatus.NO_TARGET: 3,
+    clause_calculations.TargetStatus.ENDED_BELOW: 1,
+    clause_calculations.TargetStatus.ON_TRACK: 2,
+    clause_calculations.TargetStatus.NOT_STARTED: 3,
+    clause_calculations.TargetStatus.ACHIEVED: 4,
+    clause_calculations.TargetStatus.NO_TARGET: 5,
 }
 
 
 def sort_at_risk_first(progress: Iterable[LotProgress]) -> list[LotProgress]:
     return sorted(progress, key=lambda item: (STATUS_ORDER[item.status], item.rate or ZERO, item.lot.pk))
+
+
+# Sort keys of the lots table, by column key of reporting.exports.LOT_COLUMNS.
+LOT_SORT_KEYS = {
+    "marche": lambda item: item.lot.market.reference.lower(),
+    "objet": lambda item: item.lot.market.title.lower(),
+    "acheteur": lambda item: item.lot.market.buyer.name.lower(),
+    "lot": lambda item: (item.lot.market.reference.lower(), item.lot.number),
+    "titulaire": lambda item: item.lot.contractor.name.lower() if item.lot.contractor else "",
+    "objectif": lambda item: item.target_hours,
+    "attendu": lambda item: item.expected_hours,
+    "realise": lambda item: item.achieved_hours,
+    "taux": lambda item: item.rate if item.rate is not None else Decimal("-1"),
+    "statut": lambda item: STATUS_ORDER[item.status],
+    "manque": lambda item: item.shortfall if item.shortfall is not None else Decimal("-1"),
+    "projection": lambda item: item.projected_hours,
+    "fin": lambda item: item.lot.end_date,
+}
+
+
+def sort_lots(progress: Iterable[LotProgress], *, key: str = "", descending: bool = False) -> list[LotProgress]:
+    """Lots sorted by a column of the lots table (ties: at risk first); at risk first without a known key."""
+    ordered = sort_at_risk_first(progress)
+    if key not in LOT_SORT_KEYS:
+        return ordered
+    return sorted(ordered, key=LOT_SORT_KEYS[key], reverse=descending)  # stable: ties keep the risk order
+
+
+def filter_lots(
+    progress: Iterable[LotProgress], *, status: str = "", year: int | None = None, market_type: str = ""
+) -> list[LotProgress]:
+    """Lots of a status, running during a year (some day of it between their start and end dates), of a market
+    type; an empty criterion keeps every lot."""
+    result = []
+    for item in progress:
+        lot = item.lot
+        if status and item.status != status:
+            continue
+        if year and not (lot.start_date <= date(year, 12, 31) and lot.end_date >= date(year, 1, 1)):
+            continue
+        if market_type and lot.market.market_type != market_type:
+            continue
+        result.append(item)
+    return result
+
+
+@dataclass(frozen=True)
+class MarketProgress:
+    """Progress of a market toward its target: the sum of its lots carrying a clause."""
+
+    market: Market
+    lots: list[LotProgress]
+
+    @property
+    def target_hours(self) -> int:
+        return sum(item.target_hours for item in self.lots)
+
+    @property
+    def achieved_hours(self) -> Decimal:
+        return sum((item.achieved_hours for item in self.lots), ZERO)
+
+    @property
+    def expected_hours(self) -> Decimal:
+        return sum((item.expected_hours for item in self.lots), ZERO)
+
+    @property
+    def rate(self) -> Decimal | None:
+        return clause_calculations.achievement_rate(achieved_hours=self.achieved_hours, target_hours=self.target_hours)
+
+    @property
+    def expected_rate(self) -> Decimal | None:
+        return clause_calculations.achievement_rate(achieved_hours=self.expected_hours, target_hours=self.target_hours)
+
+    @property
+    def status(self) -> str:
+        """The worst status of its running lots; once none runs, "ended_below" if a lot ended short of its
+        target, "not_started" if a lot has yet to start, "achieved" if every lot with a target reached it."""
+        status = clause_calculations.TargetStatus
+        statuses = {item.status for item in self.lots}
+        for candidate in (status.BEHIND, status.ON_TRACK, status.ENDED_BELOW, status.NOT_STARTED, status.ACHIEVED):
+            if candidate in statuses:
+                return candidate
+        return status.NO_TARGET
+
+    @property
+    def status_label(self) -> str:
+        return clause_calculations.TargetStatus.LABELS[self.status]
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in clause_calculations.TargetStatus.NEEDS_ATTENTION
+
+    @property
+    def bar_percent(self) -> Decimal:
+        """Width of the progress bar, in % of the target (at most 100)."""
+        return min((self.rate or ZERO) * 100, Decimal("100")).quantize(Decimal("0.1"))
+
+    @property
+    def marker_percent(self) -> Decimal:
+        """Position of the expected-by-today marker, in % of the target (at most 100)."""
+        return min((self.expected_rate or ZERO) * 100, Decimal("100")).quantize(Decimal("0.1"))
+
+
+def markets_progress(progress: Iterable[LotProgress]) -> list[MarketProgress]:
+    """Lots grouped by market (no query), markets at risk first, then by rate and reference."""
+    by_market: dict[int, list[LotProgress]] = {}
+    for item in progress:
+        by_market.setdefault(item.lot.market_id, []).append(item)
+    markets = [MarketProgress(market=lots[0].lot.market, lots=sort_at_risk_first(lots)) for lots in by_market.values()]
+    return sorted(
+        markets, key=lambda market: (STATUS_ORDER[market.status], market.rate or ZERO, market.market.reference)
+    )
 
 
 # --- The yearly report ----------------------------------------------------------------------------------------

@@ -6,6 +6,9 @@ reporting.dashboards, and pages and exports render the same declarative tables (
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -15,7 +18,7 @@ from config.routers import reporting_database
 from markets.models import Lot, Market
 from organisations.scoping import current_organisation, scope_of
 from reporting import dashboards, exports, queries
-from reporting.forms import ReportFilterForm, YearForm
+from reporting.forms import DashboardFilterForm, ReportFilterForm
 from reporting.models import PlacementYear
 
 FORMATS = ("xlsx", "csv", "pdf", "json")
@@ -62,11 +65,16 @@ def _perimeter_name(request) -> str:
 # --- Dashboards ------------------------------------------------------------------------------------------------
 
 
+LOTS_PER_PAGE = 25
+MARKETS_PER_PAGE = 25
+
+
 def _dashboard(request):
+    """The dashboard of what the user sees, and its lots table filtered and sorted as asked (all pages)."""
     user = request.user
     if scope_of(user).is_empty:
         raise Http404("Aucune organisation.")
-    form = YearForm(request.GET or None)
+    form = DashboardFilterForm(request.GET or None)
     board = dashboards.dashboard(
         records=PlacementYear.objects.visible_to(user),
         lots=Lot.objects.visible_to(user),
@@ -74,20 +82,59 @@ def _dashboard(request):
         today=timezone.localdate(),
         suppress=dashboards.must_suppress_small_counts(user),
     )
-    return form, board
+    return form, board, form.lots(board.progress)
+
+
+def _screen_lot_columns(board) -> list[int]:
+    """Indexes of the LOT_COLUMNS shown on screen: the buyer's column only when the perimeter has several."""
+    several_buyers = len({item.lot.market.buyer_id for item in board.progress}) > 1
+    return [i for i, column in enumerate(exports.LOT_COLUMNS) if several_buyers or column.key != "acheteur"]
+
+
+def _sort_headers(form, indexes: list[int]) -> list[dict]:
+    """Headers of the lots table with the sort each link asks for (a second click reverses it)."""
+    current, descending = form.sort_key()
+    headers = []
+    for column in (exports.LOT_COLUMNS[i] for i in indexes):
+        active = column.key == current
+        headers.append(
+            {
+                "key": column.key,
+                "text": column.header,
+                "numeric": column.kind != exports.TEXT,
+                "sort": f"-{column.key}" if active and not descending else column.key,
+                "aria_sort": ("descending" if descending else "ascending") if active else "",
+            }
+        )
+    return headers
 
 
 @require_GET
 @reporting_database()
 def dashboard(request):
     """Buyer or facilitation structure dashboard over what the current organisation sees."""
-    form, board = _dashboard(request)
-    tables = exports.dashboard_tables(board)
+    form, board, lots = _dashboard(request)
+    page_obj = Paginator(lots, LOTS_PER_PAGE).get_page(request.GET.get("page"))
+    # The lots table shows one page; the other tables and the key figures cover the whole perimeter.
+    tables = exports.rendered_tables(exports.dashboard_tables(replace(board, progress=list(page_obj.object_list))))
+    lots_table = next(table for table in tables if table.code == "lots")
+    indexes = _screen_lot_columns(board)
     context = {
         "form": form,
         "board": board,
+        "markets_page": Paginator(board.markets, MARKETS_PER_PAGE).get_page(request.GET.get("marches")),
         "perimeter": _perimeter_name(request),
-        "tables": exports.rendered_tables(tables),
+        "tables": [table for table in tables if table.code != "lots"],
+        "lots_table": lots_table,
+        # Each cell with its header, which labels it when the table is laid out as cards on a phone.
+        "lot_rows": [
+            (item, [(row[i], exports.LOT_COLUMNS[i].header) for i in indexes])
+            for item, row in zip(page_obj.object_list, lots_table.rows, strict=True)
+        ],
+        "lots_count": len(lots),
+        "page_obj": page_obj,
+        "sort_headers": _sort_headers(form, indexes),
+        "status_index": [exports.LOT_COLUMNS[i].key for i in indexes].index("statut"),
     }
     return render(request, "reporting/dashboard.html", context)
 
@@ -95,11 +142,12 @@ def dashboard(request):
 @require_GET
 @reporting_database()
 def dashboard_export(request, fmt: str):
-    _form, board = _dashboard(request)
+    form, board, lots = _dashboard(request)
     meta = exports.ExportMeta(
-        title=f"Tableau de bord {board.year}", subtitle=_perimeter_name(request), filters=(("Année", str(board.year)),)
+        title=f"Tableau de bord {board.year}", subtitle=_perimeter_name(request), filters=form.described()
     )
-    return export_response(fmt, exports.dashboard_tables(board), meta, f"tableau-de-bord-{board.year}")
+    tables = exports.dashboard_tables(replace(board, progress=lots))
+    return export_response(fmt, tables, meta, f"tableau-de-bord-{board.year}")
 
 
 def _bilan(request, pk: int):

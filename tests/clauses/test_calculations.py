@@ -176,3 +176,92 @@ def test_target_status_without_target():
     )
     assert status == TargetStatus.NO_TARGET
     assert TargetStatus.LABELS[status] == "Sans objectif"
+
+
+# --- Status of a lot (DOMAIN.md §8) at its boundaries ------------------------------------------------------------
+# 1,000 h over Jan 1 – Apr 10 2025 (100 days, both included): 10 h expected per day elapsed.
+START, END = date(2025, 1, 1), date(2025, 4, 10)
+
+
+def status_on(achieved, today, target=1000):
+    return calculations.target_status(
+        achieved_hours=Decimal(achieved), target_hours=target, start=START, end=END, today=today
+    )
+
+
+def test_tolerance_is_a_named_ten_percent():
+    assert Decimal("0.10") == calculations.STATUS_TOLERANCE
+
+
+def test_expected_hours_grow_linearly_from_the_start_day_to_the_end_day():
+    def expected(today):
+        return calculations.expected_hours(target_hours=1000, start=START, end=END, today=today)
+
+    assert expected(date(2024, 12, 31)) == 0  # the day before the start
+    assert expected(START) == Decimal("10.00")  # the start day counts as one day elapsed
+    assert expected(date(2025, 2, 19)) == Decimal("500.00")  # day 50 of 100
+    assert expected(END) == Decimal("1000.00")
+    assert expected(date(2025, 4, 11)) == Decimal("1000.00")
+    assert calculations.expected_hours(target_hours=0, start=START, end=END, today=END) == 0
+    # Rounded to the hundredth: 833 h over 3 days, on day 1 → 277.666… h.
+    third = calculations.expected_hours(target_hours=833, start=START, end=date(2025, 1, 3), today=START)
+    assert third == Decimal("277.67")
+
+
+@pytest.mark.parametrize(
+    ("achieved", "today", "expected"),
+    [
+        # Before the start: not started, even with some hours already validated.
+        ("0", date(2024, 12, 31), TargetStatus.NOT_STARTED),
+        ("5", date(2024, 12, 31), TargetStatus.NOT_STARTED),
+        # Start day: 10 h expected, on track from 9 h (90 %), behind below.
+        ("9", START, TargetStatus.ON_TRACK),
+        ("8.99", START, TargetStatus.BEHIND),
+        ("0", START, TargetStatus.BEHIND),
+        # Day 50: 500 h expected; exactly at the tolerance (450 h) is on track, a hundredth below is behind.
+        ("450", date(2025, 2, 19), TargetStatus.ON_TRACK),
+        ("449.99", date(2025, 2, 19), TargetStatus.BEHIND),
+        # End day: still running, the whole target expected, with the tolerance.
+        ("900", END, TargetStatus.ON_TRACK),
+        ("899.99", END, TargetStatus.BEHIND),
+        # The day after the end: no tolerance any more, short of the target is "ended below".
+        ("999.99", date(2025, 4, 11), TargetStatus.ENDED_BELOW),
+        ("900", date(2025, 4, 11), TargetStatus.ENDED_BELOW),
+        ("0", date(2026, 4, 11), TargetStatus.ENDED_BELOW),
+        # Achieved at any time: before the start, while running, on the end day and after.
+        ("1000", date(2024, 12, 31), TargetStatus.ACHIEVED),
+        ("1000", START, TargetStatus.ACHIEVED),
+        ("1000", END, TargetStatus.ACHIEVED),
+        ("1200.5", date(2027, 1, 1), TargetStatus.ACHIEVED),
+    ],
+)
+def test_status_at_the_boundaries(achieved, today, expected):
+    assert status_on(achieved, today) == expected
+
+
+def test_an_ended_lot_is_never_on_track_nor_behind():
+    for achieved in ("0", "500", "950", "999"):
+        for today in (date(2025, 4, 11), date(2025, 6, 1), date(2030, 1, 1)):
+            assert status_on(achieved, today) == TargetStatus.ENDED_BELOW
+
+
+def test_a_lot_without_target_has_no_status_whatever_the_day():
+    for today in (date(2024, 12, 31), START, date(2025, 4, 11)):
+        assert status_on("0", today, target=0) == TargetStatus.NO_TARGET
+
+
+def test_shortfall_is_what_is_missing_to_the_target():
+    assert calculations.shortfall_hours(achieved_hours=Decimal("912.25"), target_hours=1000) == Decimal("87.75")
+    assert calculations.shortfall_hours(achieved_hours=Decimal("1200"), target_hours=1000) == 0
+
+
+def test_status_codes_labels_and_attention():
+    assert dict(TargetStatus.CHOICES) == {
+        "not_started": "Pas commencé",
+        "on_track": "Dans les temps",
+        "behind": "En retard",
+        "achieved": "Objectif atteint",
+        "ended_below": "Objectif non atteint",
+        "no_target": "Sans objectif",
+    }
+    assert TargetStatus.NEEDS_ATTENTION == ("behind", "ended_below")
