@@ -1,8 +1,9 @@
 """Placements (contrats / missions), written through beneficiaries.services.start_placement and
 update_placement.
 
-Who may not see the person (a buyer, a coordination body, the facilitation structure of the market when
-another one follows the person) gets the placement without any identity: no person, no publics."""
+Buyers and coordination bodies get a 404 (api.base.PeopleOnlyViewSetMixin: they read aggregates). The
+facilitation structure of the market, when another one follows the person, gets the placement without any
+identity: no person, no publics."""
 
 import django_filters
 from rest_framework import serializers
