@@ -107,7 +107,9 @@ class DashboardFilterForm(YearForm):
         self.fields["sort"].choices = [(key, key) for key in keys] + [(f"-{key}", f"-{key}") for key in keys]
 
     def value_of(self, name: str) -> str:
-        if self.is_bound and self.is_valid():
+        """The cleaned value of a lot filter, even when another field (an unknown year) is invalid."""
+        if self.is_bound:
+            self.is_valid()
             return self.cleaned_data.get(name) or ""
         return ""
 

@@ -228,3 +228,9 @@ def test_facilitator_home_lists_running_lots_behind_apart_from_ended_lots(client
     body = response.content.decode()
     assert "manque 833\u00a0h" in body
     assert "Légende des statuts" in body
+
+
+def test_lot_filters_hold_even_with_an_unknown_year(client, world, lots):
+    response = get(client, world["city_admin"], year=1789, status="ended_below")
+    assert response.status_code == 200
+    assert references(response) == ["OLD-2023-01"]
