@@ -715,6 +715,13 @@ class RenderedTable:
         return f"chart-data-{self.code}"
 
 
+def _figure_text(value, kind: str, in_pdf_figures: bool) -> str:
+    """The text of a cell. In a figure column of the PDF, "< 5" is written with a figure space (U+2007): text
+    extractors (pdftotext, screen readers) drop a plain or no-break space after "<" and read "<5"."""
+    text = display_text(value, kind)
+    return text.replace(" ", "\u2007") if in_pdf_figures and isinstance(unwrap(value, kind)[0], str) else text
+
+
 def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[RenderedTable]:
     """Format every cell as a French reader sees it; collect the figures of the chart column."""
     from reporting.charts import svg_bar_chart
@@ -728,7 +735,11 @@ def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[Rende
             values = [column.value(item) for column in table.columns]
             rows.append(
                 [
-                    Cell(display_text(value, column.kind), is_num, column.link(item) if column.link else "")
+                    Cell(
+                        _figure_text(value, column.kind, svg and is_num),
+                        is_num,
+                        column.link(item) if column.link else "",
+                    )
                     for value, column, is_num in zip(values, table.columns, numeric, strict=True)
                 ]
             )

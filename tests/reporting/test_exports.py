@@ -167,7 +167,7 @@ def test_market_bilan_pdf(client, world):
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     assert "Bilan du marché DIJ-2025-01" in text
     assert "205" in text  # validated hours since the start
-    assert "< 5" in text
+    assert "< 5" in text.replace("\u2007", " ")  # a figure space in the PDF, so that extractors keep it
     for name in SECRET_NAMES:
         assert name not in text
 
