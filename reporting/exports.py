@@ -582,7 +582,7 @@ XLSX_FORMATS = {
     INTEGER: "#,##0",
     DECIMAL: "#,##0.0",
     HOURS: "#,##0.00",
-    PERCENT: "0.0%",
+    PERCENT: '0.0" "%',  # 0.015 shows "1,5 %" in a French spreadsheet
     DATE: "dd/mm/yyyy",
     MONTH: "mm/yyyy",
 }
@@ -618,7 +618,13 @@ def write_xlsx(tables: Iterable[Table], meta: ExportMeta, target, *, progress: C
         for col, column in enumerate(table.columns):
             sheet.write_string(row, col, column.header, header)
             sheet.set_column(col, col, 40 if col == 0 else (14 if column.kind != TEXT else 24))
+        sheet.set_row(row, 30)  # room for a header on two lines
         sheet.freeze_panes(row + 1, 1)
+        # Printed (or turned into PDF by LibreOffice): as wide as the page, the column headers on every page.
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(row)
+        if len(table.columns) > 6:
+            sheet.set_landscape()
         count = 0
         for values in table.records():
             row += 1
@@ -628,6 +634,14 @@ def write_xlsx(tables: Iterable[Table], meta: ExportMeta, target, *, progress: C
         if progress:
             progress(f"Feuille « {table.title} » : {count} ligne(s) écrite(s).")
     workbook.close()
+
+
+def _number_kind(value) -> str:
+    """The format of a figure in a column of mixed figures (NUMBER): a whole number as an integer, a figure
+    kept to one decimal (FTE) with one, hours with two."""
+    if _is_whole(value):
+        return INTEGER
+    return DECIMAL if isinstance(value, Decimal) and value.as_tuple().exponent == -1 else HOURS
 
 
 def _write_xlsx_cell(sheet, row, col, value, kind, formats):
@@ -640,7 +654,7 @@ def _write_xlsx_cell(sheet, row, col, value, kind, formats):
         moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
         sheet.write_datetime(row, col, moment, formats[kind if kind in (DATE, MONTH) else DATE])
     elif _is_number(value):
-        number_kind = kind if kind in formats else (INTEGER if _is_whole(value) else HOURS)
+        number_kind = kind if kind in formats else _number_kind(value)
         exact = json_value(value, number_kind)
         sheet.write_number(row, col, json_number(Decimal(exact)), formats[number_kind])
     else:

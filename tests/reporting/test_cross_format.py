@@ -136,7 +136,7 @@ def csv_text(value, kind) -> str:
 
 XLSX_FORMAT = {
     exports.HOURS: "#,##0.00",
-    exports.PERCENT: "0.0%",
+    exports.PERCENT: '0.0" "%',
     exports.INTEGER: "#,##0",
     exports.DECIMAL: "#,##0.0",
 }
@@ -145,7 +145,9 @@ XLSX_FORMAT = {
 def xlsx_format(value, kind) -> str:
     if kind in XLSX_FORMAT:
         return XLSX_FORMAT[kind]
-    return "#,##0" if isinstance(value, int) or D(value) == D(value).to_integral() else "#,##0.00"
+    if isinstance(value, int) or D(value) == D(value).to_integral():
+        return "#,##0"
+    return "#,##0.0" if value.as_tuple().exponent == -1 else "#,##0.00"  # FTE (one decimal) or hours
 
 
 def json_value(value, kind):
