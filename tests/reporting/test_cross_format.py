@@ -364,3 +364,24 @@ def test_cells_round_once(value, kind, page, csv):
     assert same_spaces(exports.display_text(value, kind)) == page == page_text(value, kind)
     assert same_spaces(exports.csv_cell(value, kind)) == csv == csv_text(value, kind)
     assert D(repr(exports.json_cell(value, kind))) == exact(value, kind)
+
+
+def test_api_yearly_report_carries_the_figures_of_the_json_export(client, awkward):
+    """The API's yearly report writes the same exact figures as the report's JSON export, as decimal strings."""
+    outputs = all_outputs(client, awkward["coordinator"], "report", year=2025)
+    body = client.get("/api/v1/reports/yearly/", {"year": 2025}).json()
+    synthesis = {line["indicateur"]: line for line in table_of(outputs.json, "synthese")["lignes"]}
+    assert D(body["summary"]["hours"]) == synthesis["Heures d'insertion"]["annee_2025"] == D("2029")
+    assert body["summary"]["hours"] == "2029.00" and body["summary"]["fte"] == "1.3"
+    publics = {line["public"]: line for line in table_of(outputs.json, "publics")["lignes"]}
+    for row in body["publics"]:
+        line = publics[row["label"]]
+        assert D(row["hours"]) == line["heures_2025"]
+        assert D(row["hours_share"]) == line["part_heures_2025"]  # rounded once to 0.1 %, half up
+        assert D(row["participants_share"]) == line["part_participants_2025"]
+    months = {row["month"]: row["hours"] for row in body["monthly"]}
+    assert months["2025-05-01"] == "120.45" and months["2025-06-01"] == "0.35"
+
+
+def table_of(document: dict, code: str) -> dict:
+    return next(table for table in document["tableaux"] if table["code"] == code)
