@@ -20,8 +20,8 @@ def current(context, url, exact=False):
 
 
 @register.filter
-def percent(value, digits=0):
-    """0.05 → "5 %" (rounded half up, French spacing and decimal comma)."""
+def percent(value, digits=1):
+    """0.05 → "5,0 %" (rounded half up to 0.1 % like every rate, French spacing and decimal comma)."""
     if value is None or value == "":
         return ""
     return french_percent(value, int(digits))
