@@ -1,4 +1,12 @@
-"""The yearly report (DOMAIN.md §8) as JSON, from reporting.queries.yearly_report over what the user sees."""
+"""The yearly report (DOMAIN.md §8) as JSON, from reporting.queries.yearly_report over what the user sees.
+
+Numbers are exact decimals written as strings (DRF's rule, so no client reads them through a float): hours to
+the hundredth ("2029.45"), FTE to the tenth ("1.3"), shares between 0 and 1 rounded once, half up, to 0.1 %
+("0.015" for 1,5 %), exactly as the report's exports (reporting.exports, config.formatting); counts are
+integers, "< 5" a hidden count.
+"""
+
+from decimal import ROUND_HALF_UP
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -32,9 +40,29 @@ class PeopleCountField(serializers.Field):
         return value
 
 
+HOURS_HELP = "Heures exactes au centième, en chaîne décimale (« 2029.45 »)."
+SHARE_HELP = "Part entre 0 et 1 arrondie une fois à 0,1 %, en chaîne décimale (« 0.015 » pour 1,5 %) ; null sans total."
+
+
+def hours_field(**kwargs):
+    return serializers.DecimalField(max_digits=14, decimal_places=2, help_text=HOURS_HELP, **kwargs)
+
+
+def share_field():
+    return serializers.DecimalField(
+        max_digits=7, decimal_places=3, rounding=ROUND_HALF_UP, allow_null=True, help_text=SHARE_HELP
+    )
+
+
 class SummarySerializer(serializers.Serializer):
-    hours = serializers.DecimalField(max_digits=14, decimal_places=2, label="heures")
-    fte = serializers.DecimalField(max_digits=14, decimal_places=2, label="équivalents temps plein")
+    hours = hours_field(label="heures")
+    fte = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=1,
+        rounding=ROUND_HALF_UP,
+        label="équivalents temps plein",
+        help_text="Heures ÷ 1 600, au dixième, en chaîne décimale (« 1.3 »).",
+    )
     participants = PeopleCountField(label="participant·es")
     contracts = serializers.IntegerField(label="contrats")
     companies = serializers.IntegerField(label="entreprises")
@@ -45,16 +73,16 @@ class SummarySerializer(serializers.Serializer):
 class PublicSerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
-    hours = serializers.DecimalField(max_digits=14, decimal_places=2)
+    hours = hours_field()
     participants = PeopleCountField()
-    hours_share = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True)
-    participants_share = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True)
+    hours_share = share_field()
+    participants_share = share_field()
 
 
 class DimensionRowSerializer(serializers.Serializer):
     key = serializers.CharField(allow_null=True)
     label = serializers.CharField()
-    hours = serializers.DecimalField(max_digits=14, decimal_places=2)
+    hours = hours_field()
     participants = PeopleCountField()
     contracts = serializers.IntegerField()
 
@@ -67,7 +95,7 @@ class NotifiedSerializer(serializers.Serializer):
 
 class MonthSerializer(serializers.Serializer):
     month = serializers.DateField()
-    hours = serializers.DecimalField(max_digits=14, decimal_places=2)
+    hours = hours_field()
 
 
 class BreakdownsSerializer(serializers.Serializer):
@@ -107,7 +135,11 @@ class YearlyReportQuerySerializer(serializers.Serializer):
 
 class YearlyReportView(APIView):
     """Bilan annuel : heures validées, ETP, participant·es, publics, répartitions, marchés notifiés, sur le
-    périmètre que vous voyez, pour l'année demandée et la précédente."""
+    périmètre que vous voyez, pour l'année demandée et la précédente.
+
+    Nombres décimaux en chaînes exactes : heures au centième (« 2029.45 »), ETP au dixième, parts entre 0 et 1
+    arrondies une fois à 0,1 % (« 0.015 »), comme dans les exports du bilan ; effectifs entiers, « < 5 » pour
+    un effectif masqué."""
 
     @extend_schema(
         parameters=[YearlyReportQuerySerializer],

@@ -72,10 +72,11 @@ def months_between(start, end) -> int:
 
 
 def achievement_rate(*, achieved_hours: Decimal, target_hours: int) -> Decimal | None:
-    """Validated hours to date ÷ target; None without a target. May exceed 1 (targets can be exceeded)."""
+    """Validated hours to date ÷ target, exact (rounded once for display by config.formatting: rounding it here
+    too would show 1,445 % as 1,5 %); None without a target. May exceed 1 (targets can be exceeded)."""
     if not target_hours:
         return None
-    return (Decimal(achieved_hours) / Decimal(target_hours)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return Decimal(achieved_hours) / Decimal(target_hours)
 
 
 def elapsed_share(*, start, end, today) -> Decimal:

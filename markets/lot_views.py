@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.services import log_views
 from beneficiaries.models import Placement
+from config.formatting import french_hours
 from markets.models import Lot
 from organisations import permissions
 from reporting.models import PlacementYear
@@ -17,11 +18,12 @@ from reporting.queries import COUNTED_HOURS, HOURS_FIELD, achieved_hours_subquer
 
 
 def _cumulative_series(points, target: int | None):
-    """Monthly validated hours with their running total and the running achievement rate (in percent)."""
+    """Monthly validated hours with their running total and the running achievement rate (exact share, rounded
+    once for display by config.formatting)."""
     rows, total = [], Decimal("0")
     for point in points:
         total += point.hours
-        rate = (total * 100 / Decimal(target)) if target else None  # percent
+        rate = (total / Decimal(target)) if target else None
         rows.append({"month": point.month, "hours": point.hours, "cumulative": total, "rate": rate})
     return rows
 
@@ -84,14 +86,15 @@ def lot_detail(request, pk):
         "labels": [row["month"].strftime("%m/%Y") for row in series],
         "hours": [float(row["hours"]) for row in series],
         "cumulative": [float(row["cumulative"]) for row in series],
+        # Tooltips show the text of the table cells (0.1 h), rounded once on the server.
+        "hours_texts": [french_hours(row["hours"]) for row in series],
+        "cumulative_texts": [french_hours(row["cumulative"]) for row in series],
         "target": progress.target_hours if progress else None,
     }
     context = {
         "lot": lot,
         "clause": clause,
         "progress": progress,
-        # Rounded by floatformat in the template (half up), not truncated.
-        "rate_percent": progress.rate * 100 if progress and progress.rate is not None else None,
         "series": series,
         "chart": chart,
         "rows": rows,

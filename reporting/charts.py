@@ -1,12 +1,11 @@
 """Charts drawn on the server as inline SVG (for the PDF, where no JavaScript runs), from the same figures as
-the tables beside them."""
+the tables beside them, each bar labelled with the very text of its table cell (config.formatting rounds it
+once)."""
 
 from decimal import Decimal
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-
-from config.formatting import french_number
 
 BAR_HEIGHT = 16
 GAP = 6
@@ -16,14 +15,15 @@ VALUE_WIDTH = 90
 MAX_BARS = 15
 
 
-def svg_bar_chart(items: list[tuple[str, Decimal]], *, title: str) -> SafeString:
-    """Horizontal bars, one per (label, value), the longest for the largest value (the first 15 items)."""
+def svg_bar_chart(items: list[tuple[str, Decimal, str]], *, title: str) -> SafeString:
+    """Horizontal bars, one per (label, value, text of the value as the table shows it), the longest for the
+    largest value (the first 15 items)."""
     items = items[:MAX_BARS]
-    largest = max((value for _label, value in items), default=Decimal("0"))
+    largest = max((value for _label, value, _text in items), default=Decimal("0"))
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
     height = len(items) * (BAR_HEIGHT + GAP) + GAP
     bars = []
-    for index, (label, value) in enumerate(items):
+    for index, (label, value, text) in enumerate(items):
         y = GAP + index * (BAR_HEIGHT + GAP)
         length = int(BAR_WIDTH * value / largest) if largest > 0 else 0
         short_label = label if len(label) <= 38 else f"{label[:36]}…"
@@ -37,7 +37,7 @@ def svg_bar_chart(items: list[tuple[str, Decimal]], *, title: str) -> SafeString
                 BAR_HEIGHT,
                 LABEL_WIDTH + length + 6,
                 y + BAR_HEIGHT - 4,
-                french_number(value, 0),
+                text,
             )
         )
     body = format_html_join(

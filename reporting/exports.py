@@ -13,20 +13,29 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 
-from config.formatting import french_number
+from config.formatting import (
+    exact_hours,
+    french_hours,
+    french_number,
+    french_percent,
+    plain_decimal,
+    plain_percent,
+    round_half_up,
+    rounded_share,
+)
 from reporting import queries, suppression
 
 TEXT = "text"
 INTEGER = "integer"
 DECIMAL = "decimal"  # one decimal
-HOURS = "hours"  # hours, up to two decimals
-PERCENT = "percent"  # a share between 0 and 1
+HOURS = "hours"  # hours: 0.1 h on pages, PDF and charts, exact to the hundredth in exports
+PERCENT = "percent"  # a share between 0 and 1 (or a change), rounded once to 0.1 % in every output
 DATE = "date"
 MONTH = "month"
 NUMBER = "number"  # integer or decimal, decided per value
@@ -99,11 +108,13 @@ class Line:
 
 
 def evolution(current, previous) -> Decimal | None:
+    """The exact relative change (28 significant digits), rounded once for display by config.formatting;
+    None without a previous figure (no change from zero) or when either figure is hidden ("< 5")."""
     if current in (None, "") or previous in (None, "") or isinstance(current, str) or isinstance(previous, str):
         return None
     if not previous:
         return None
-    return ((Decimal(current) - Decimal(previous)) / Decimal(previous)).quantize(Decimal("0.0001"))
+    return (Decimal(current) - Decimal(previous)) / Decimal(previous)
 
 
 def summary_lines(report: queries.YearlyReport) -> list[Line]:
@@ -423,22 +434,37 @@ def bilan_tables(bilan) -> list[Table]:
 
 
 # --- Cell formatting -------------------------------------------------------------------------------------------
+#
+# Every figure is rounded once, by config.formatting, from its exact value; each format writes that same
+# figure (DOMAIN.md §8; the README's "Arrondis et formats" section):
+#
+# - page, PDF and charts (`display_text`): hours to 0.1 h ("1 234,5", "250"), rates and changes to 0.1 %
+#   ("18,7 %"), counts as integers, "< 5" for a hidden count;
+# - CSV (`csv_cell`): hours exact to the hundredth with a decimal comma and no thousands separator
+#   ("792281,79", "250"), rates and changes rounded to 0.1 % as text ("18,7 %");
+# - XLSX (`_write_xlsx_cell`): real numbers, hours exact to the hundredth shown "# ##0,00", rates and changes
+#   as the share rounded to 0.1 % (0.187) shown "0,0 %";
+# - JSON (`json_cell`): numbers written exactly (hours with at most two decimals, 792281.79; rates and changes
+#   as the share rounded to 0.1 %, 0.187), integers as integers, "< 5" as a string.
 
 
 def _is_number(value) -> bool:
     return isinstance(value, int | Decimal | float) and not isinstance(value, bool)
 
 
+def _is_whole(value) -> bool:
+    return isinstance(value, int) or Decimal(value) == Decimal(value).to_integral()
+
+
 def plain_number(value, kind: str) -> str:
     """A number for CSV: decimal comma, no thousands separator (so spreadsheets read it as a number)."""
     if kind == PERCENT:
-        return f"{Decimal(value) * 100:.1f} %".replace(".", ",")
+        return plain_percent(value)
     if kind == DECIMAL:
-        return f"{Decimal(value):.1f}".replace(".", ",")
-    if isinstance(value, Decimal):
-        text = f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}".rstrip("0")
-        return text.replace(".", ",")
-    return str(value)
+        return f"{round_half_up(value, 1):f}".replace(".", ",")
+    if isinstance(value, int):
+        return str(value)
+    return plain_decimal(exact_hours(value))
 
 
 def display_text(value, kind: str) -> str:
@@ -453,11 +479,12 @@ def display_text(value, kind: str) -> str:
     if kind == MONTH:
         return month_label(value)
     if kind == PERCENT:
-        return f"{french_number(Decimal(value) * 100, 1)}\u00a0%"
+        return french_percent(value)
     if kind == DECIMAL:
         return french_number(value, 1)
-    rounded = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return french_number(rounded, 0 if rounded == rounded.to_integral() else 1)
+    if isinstance(value, int):
+        return french_number(value, 0)
+    return french_hours(value)
 
 
 def csv_cell(value, kind: str) -> str:
@@ -475,14 +502,35 @@ def csv_cell(value, kind: str) -> str:
     return neutralise_formula(str(value))
 
 
+def json_number(value: Decimal) -> int | float:
+    """An exact decimal as a JSON number written exactly: an integer, or a float whose shortest repr is the
+    decimal itself (true of any decimal of at most 15 significant digits: 792281.79, 0.187)."""
+    if value == value.to_integral():
+        return int(value)
+    return float(value)  # hours have at most 14 digits (max_digits), shares a few: repr gives them back
+
+
+def json_value(value, kind: str):
+    """The exact figure an export carries, before its format writes it: hours to the hundredth, a rate or a
+    change rounded to 0.1 % (a share), one decimal for DECIMAL, integers as they are."""
+    if isinstance(value, int):
+        return value
+    if kind == PERCENT:
+        return rounded_share(value)
+    if kind == DECIMAL:
+        return round_half_up(value, 1)
+    return exact_hours(value)
+
+
 def json_cell(value, kind: str):
     value, kind = unwrap(value, kind)
     if value is None or isinstance(value, str | bool):
         return value
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral() and kind != PERCENT else float(value)
+    if _is_number(value):
+        exact = json_value(value, kind)
+        return exact if isinstance(exact, int) else json_number(exact)
     return value
 
 
@@ -528,8 +576,8 @@ def write_csv(tables: Iterable[Table], meta: ExportMeta, stream, *, progress=Non
 XLSX_FORMATS = {
     INTEGER: "#,##0",
     DECIMAL: "#,##0.0",
-    HOURS: "#,##0.##",
-    PERCENT: "0.0%",
+    HOURS: "#,##0.00",
+    PERCENT: '0.0" "%',  # 0.015 shows "1,5 %" in a French spreadsheet
     DATE: "dd/mm/yyyy",
     MONTH: "mm/yyyy",
 }
@@ -565,7 +613,13 @@ def write_xlsx(tables: Iterable[Table], meta: ExportMeta, target, *, progress: C
         for col, column in enumerate(table.columns):
             sheet.write_string(row, col, column.header, header)
             sheet.set_column(col, col, 40 if col == 0 else (14 if column.kind != TEXT else 24))
+        sheet.set_row(row, 30)  # room for a header on two lines
         sheet.freeze_panes(row + 1, 1)
+        # Printed (or turned into PDF by LibreOffice): as wide as the page, the column headers on every page.
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(row)
+        if len(table.columns) > 6:
+            sheet.set_landscape()
         count = 0
         for values in table.records():
             row += 1
@@ -575,6 +629,14 @@ def write_xlsx(tables: Iterable[Table], meta: ExportMeta, target, *, progress: C
         if progress:
             progress(f"Feuille « {table.title} » : {count} ligne(s) écrite(s).")
     workbook.close()
+
+
+def _number_kind(value) -> str:
+    """The format of a figure in a column of mixed figures (NUMBER): a whole number as an integer, a figure
+    kept to one decimal (FTE) with one, hours with two."""
+    if _is_whole(value):
+        return INTEGER
+    return DECIMAL if isinstance(value, Decimal) and value.as_tuple().exponent == -1 else HOURS
 
 
 def _write_xlsx_cell(sheet, row, col, value, kind, formats):
@@ -587,10 +649,9 @@ def _write_xlsx_cell(sheet, row, col, value, kind, formats):
         moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
         sheet.write_datetime(row, col, moment, formats[kind if kind in (DATE, MONTH) else DATE])
     elif _is_number(value):
-        number_kind = kind if kind in formats else (INTEGER if Decimal(value) == int(value) else DECIMAL)
-        if kind == NUMBER and isinstance(value, Decimal) and value != value.to_integral():
-            number_kind = DECIMAL
-        sheet.write_number(row, col, float(value), formats[number_kind])
+        number_kind = kind if kind in formats else _number_kind(value)
+        exact = json_value(value, number_kind)
+        sheet.write_number(row, col, json_number(Decimal(exact)), formats[number_kind])
     else:
         sheet.write_string(row, col, neutralise_formula(str(value)))
 
@@ -601,9 +662,17 @@ def xlsx_bytes(tables: Iterable[Table], meta: ExportMeta) -> bytes:
     return buffer.getvalue()
 
 
+JSON_NOTE = (
+    "Nombres exacts : heures au centième (792281.79), taux et évolutions en part de 1 arrondie une fois "
+    "à 0,1 % (0.187 pour 18,7 %), effectifs entiers ; « < 5 » remplace un effectif de 1 à 4 personnes, "
+    "une cellule vide (null) une valeur masquée ou sans objet."
+)
+
+
 def json_document(tables: Iterable[Table], meta: ExportMeta) -> dict:
     return {
         "titre": meta.title,
+        "note_sur_les_nombres": JSON_NOTE,
         "sous_titre": meta.subtitle,
         "filtres": dict(meta.filters),
         "genere_le": meta.generated_at.isoformat(),
@@ -660,6 +729,13 @@ class RenderedTable:
         return suppression.note_for(cell.text for row in self.rows for cell in row)
 
 
+def _figure_text(value, kind: str, in_pdf_figures: bool) -> str:
+    """The text of a cell. In a figure column of the PDF, "< 5" is written with a figure space (U+2007): text
+    extractors (pdftotext, screen readers) drop a plain or no-break space after "<" and read "<5"."""
+    text = display_text(value, kind)
+    return text.replace(" ", "\u2007") if in_pdf_figures and isinstance(unwrap(value, kind)[0], str) else text
+
+
 def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[RenderedTable]:
     """Format every cell as a French reader sees it; collect the figures of the chart column."""
     from reporting.charts import svg_bar_chart
@@ -673,7 +749,11 @@ def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[Rende
             values = [column.value(item) for column in table.columns]
             rows.append(
                 [
-                    Cell(display_text(value, column.kind), is_num, column.link(item) if column.link else "")
+                    Cell(
+                        _figure_text(value, column.kind, svg and is_num),
+                        is_num,
+                        column.link(item) if column.link else "",
+                    )
                     for value, column, is_num in zip(values, table.columns, numeric, strict=True)
                 ]
             )
@@ -682,13 +762,18 @@ def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[Rende
                 value = values[value_index]
                 value, _kind = unwrap(value, NUMBER)
                 if _is_number(value):
-                    chart_items.append((display_text(values[label_index], table.columns[label_index].kind), value))
+                    label = display_text(values[label_index], table.columns[label_index].kind)
+                    chart_items.append(
+                        (label, value, display_text(values[value_index], table.columns[value_index].kind))
+                    )
         chart_data = None
         if chart_items:
+            # Bars are drawn from the values; every label (tooltips, SVG) is the text of the table cell.
             chart_data = {
                 "label": table.columns[keys.index(table.chart[1])].header,
-                "labels": [label for label, _value in chart_items],
-                "values": [float(value) for _label, value in chart_items],
+                "labels": [label for label, _value, _text in chart_items],
+                "values": [json_number(exact_hours(value)) for _label, value, _text in chart_items],
+                "texts": [text for _label, _value, text in chart_items],
             }
         result.append(
             RenderedTable(
@@ -697,7 +782,9 @@ def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[Rende
                 headers=[Cell(column.header, is_num) for column, is_num in zip(table.columns, numeric, strict=True)],
                 rows=rows,
                 chart_data=chart_data,
-                svg=svg_bar_chart([(label, Decimal(value)) for label, value in chart_items], title=table.title)
+                svg=svg_bar_chart(
+                    [(label, Decimal(value), text) for label, value, text in chart_items], title=table.title
+                )
                 if svg and chart_items
                 else "",
             )

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from beneficiaries.choices import Modality
 from clauses import calculations as clause_calculations
 from clauses.models import Clause, Mechanism
+from config.formatting import exact_hours
 from markets.models import Lot, Market, MarketType
 from organisations.models import BuyerType
 from reporting.calculations import fte
@@ -128,7 +129,7 @@ def _summary_aggregates(years: Sequence[int] | None) -> dict:
 
 
 def _summary_of(row: dict) -> Summary:
-    hours = row["all_hours"] or ZERO
+    hours = exact_hours(row["all_hours"])
     return Summary(
         hours=hours,
         fte=fte(hours, hours_per_fte=settings.CLAUSIER_FTE_HOURS),
@@ -185,14 +186,14 @@ def _public_aggregates() -> dict:
 
 
 def _publics_of(row: dict) -> list[PublicRow]:
-    total_hours, total_people = row["total_hours"] or ZERO, row["total_people"]
+    total_hours, total_people = exact_hours(row["total_hours"]), row["total_people"]
     return [
         PublicRow(
             code=code,
             label=label,
-            hours=row[f"{code}_hours"] or ZERO,
+            hours=exact_hours(row[f"{code}_hours"]),
             participants=row[f"{code}_people"],
-            hours_share=_share(row[f"{code}_hours"] or ZERO, total_hours),
+            hours_share=_share(exact_hours(row[f"{code}_hours"]), total_hours),
             participants_share=_share(Decimal(row[f"{code}_people"]), Decimal(total_people)),
         )
         for code, label, _flag in PUBLICS
@@ -222,9 +223,10 @@ def by_public(records: QuerySet[PlacementYear], *, year: int | None) -> list[Pub
 
 
 def _share(part: Decimal, whole: Decimal) -> Decimal | None:
+    """The exact share (28 significant digits): rounded once, for display, by config.formatting."""
     if not whole:
         return None
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))
+    return Decimal(part) / Decimal(whole)
 
 
 # --- Dimensions --------------------------------------------------------------------------------------------
@@ -286,7 +288,7 @@ def dimension_by_year(
         key = row[spec.key] or None  # "" is an unknown value too (a lot whose clause was removed)
         label = UNKNOWN_LABEL if key is None else names.get(key, key)
         year = row["year"] if years is not None else None
-        result[year].append(DimensionRow(key, label, row["hours"], row["participants"], row["contracts"]))
+        result[year].append(DimensionRow(key, label, exact_hours(row["hours"]), row["participants"], row["contracts"]))
     return result
 
 
@@ -338,7 +340,7 @@ def monthly_hours(
         records = records.filter(year__in=years)
     rows = records.order_by().values("year").annotate(**months).order_by("year")
     return [
-        MonthPoint(date(row["year"], month, 1), row[f"m{month:02d}"])
+        MonthPoint(date(row["year"], month, 1), exact_hours(row[f"m{month:02d}"]))
         for row in rows
         for month in MONTHS
         if row[f"m{month:02d}"]
@@ -396,7 +398,7 @@ def lots_progress(lots: QuerySet[Lot], *, today: date) -> list[LotProgress]:
 def progress_of(lot: Lot, *, today: date) -> LotProgress:
     """Progress of a lot annotated with `achieved` (see achieved_hours_subquery)."""
     target = lot.clause.target_hours or 0
-    achieved = lot.achieved
+    achieved = exact_hours(lot.achieved)
     status = clause_calculations.target_status(
         achieved_hours=achieved, target_hours=target, start=lot.start_date, end=lot.end_date, today=today
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("tableau-de-bord/export.<str:fmt>", views.dashboard_export, name="dashboard_export"),
     path("tableau-de-bord/marches/<int:pk>/", views.market_bilan, name="market_bilan"),
     path("tableau-de-bord/marches/<int:pk>/bilan.pdf", views.market_bilan_pdf, name="market_bilan_pdf"),
+    path("tableau-de-bord/marches/<int:pk>/bilan.<str:fmt>", views.market_bilan_export, name="market_bilan_export"),
     path("bilan-annuel/", views.yearly_report, name="yearly_report"),
     path("bilan-annuel/export.<str:fmt>", views.yearly_report_export, name="yearly_report_export"),
 ]

@@ -188,6 +188,14 @@ def market_bilan_pdf(request, pk: int):
     return export_response("pdf", exports.bilan_tables(bilan), _bilan_meta(bilan), f"bilan-{bilan.market.reference}")
 
 
+@require_GET
+@reporting_database()
+def market_bilan_export(request, pk: int, fmt: str):
+    """The bilan of a market as XLSX, CSV or JSON: the same tables and figures as its page and its PDF."""
+    bilan = _bilan(request, pk)
+    return export_response(fmt, exports.bilan_tables(bilan), _bilan_meta(bilan), f"bilan-{bilan.market.reference}")
+
+
 # --- The yearly report -----------------------------------------------------------------------------------------
 
 

@@ -157,6 +157,7 @@ OBJECT_OF = {
     "lot_detail": "lot",
     "reporting:market_bilan": "market",
     "reporting:market_bilan_pdf": "market",
+    "reporting:market_bilan_export": "market",
     "beneficiaries:detail": "person",
     "beneficiaries:update": "person",
     "beneficiaries:criterion_add": "person",
@@ -409,6 +410,7 @@ SPECS: dict[str, tuple] = {
     "reporting:dashboard_export": (LOGGED, NOT_ALLOWED),
     "reporting:market_bilan": (MARKET_READ, NOT_ALLOWED),
     "reporting:market_bilan_pdf": (MARKET_READ, NOT_ALLOWED),
+    "reporting:market_bilan_export": (MARKET_READ, NOT_ALLOWED),
     # The yearly report is for facilitation structures and coordinators; buyers have their dashboard.
     "reporting:yearly_report": (expect(200, **ANON_WEB, buyers=404), NOT_ALLOWED),
     "reporting:yearly_report_export": (expect(200, **ANON_WEB, buyers=404), NOT_ALLOWED),

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from config.formatting import french_figure, french_number, french_percent
+from config.formatting import french_hours, french_number, french_percent
 
 register = template.Library()
 
@@ -20,8 +20,8 @@ def current(context, url, exact=False):
 
 
 @register.filter
-def percent(value, digits=0):
-    """0.05 → "5 %" (rounded half up, French spacing and decimal comma)."""
+def percent(value, digits=1):
+    """0.05 → "5,0 %" (rounded half up to 0.1 % like every rate, French spacing and decimal comma)."""
     if value is None or value == "":
         return ""
     return french_percent(value, int(digits))
@@ -39,4 +39,4 @@ def hours(value):
     """155.5 → "155,5 h", 833 → "833 h"."""
     if value is None or value == "":
         return ""
-    return f"{french_figure(value, 1)}\u00a0h"
+    return f"{french_hours(value)}\u00a0h"

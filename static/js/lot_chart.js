@@ -22,7 +22,9 @@
         borderColor: "#1a5e20", borderDash: [6, 4], borderWidth: 2, pointRadius: data.labels.length === 1 ? 4 : 0, order: 0
       });
     }
-    var number = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
+    // Tooltips show the text of the table cell (rounded once on the server); the target is a whole number.
+    var texts = { 0: data.hours_texts || [], 1: data.cumulative_texts || [] };
+    var number = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 0 });
     new window.Chart(canvas, {
       data: { labels: data.labels, datasets: datasets },
       options: {
@@ -34,7 +36,10 @@
         plugins: {
           tooltip: {
             callbacks: {
-              label: function (context) { return context.dataset.label + " : " + number.format(context.parsed.y) + " h"; }
+              label: function (context) {
+                var text = (texts[context.datasetIndex] || [])[context.dataIndex];
+                return context.dataset.label + " : " + (text !== undefined ? text : number.format(context.parsed.y)) + " h";
+              }
             }
           }
         }

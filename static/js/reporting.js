@@ -9,7 +9,7 @@
     var source = document.getElementById(canvas.dataset.chart);
     if (!source) return;
     var data = JSON.parse(source.textContent);
-    var labels = data.labels, values = data.values;
+    var labels = data.labels, values = data.values, texts = data.texts || [];
     var isMonthly = canvas.dataset.orientation === "vertical";
     if (!isMonthly && labels.length > MAX_BARS) {
       labels = labels.slice(0, MAX_BARS);
@@ -30,7 +30,8 @@
           tooltip: {
             callbacks: {
               label: function (context) {
-                return context.dataset.label + " : " + new Intl.NumberFormat("fr-FR").format(context.parsed[isMonthly ? "y" : "x"]);
+                // The text of the table cell, rounded once on the server (never re-rounded here).
+                return context.dataset.label + " : " + texts[context.dataIndex];
               }
             }
           }
