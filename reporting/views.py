@@ -66,7 +66,7 @@ def _dashboard(request):
     user = request.user
     if scope_of(user).is_empty:
         raise Http404("Aucune organisation.")
-    form = YearForm(request.GET or None)
+    form = YearForm(request.GET or None, user=user)
     board = dashboards.dashboard(
         records=PlacementYear.objects.visible_to(user),
         lots=Lot.objects.visible_to(user),
@@ -153,14 +153,16 @@ def _report(request):
         buyer_type=form.value_of("buyer_type") or None,
         market_type=form.value_of("market_type") or None,
     )
+    period = form.period()
     report = queries.yearly_report(
         records=PlacementYear.objects.visible_to(user),
         markets=Market.objects.visible_to(user),
-        year=form.selected_year(),
+        year=period.year,
         filters=filters,
+        through=period.cutoff,
     )
     meta = exports.ExportMeta(
-        title=f"Bilan annuel {report.year} des clauses sociales d'insertion",
+        title=f"Bilan annuel {period.label} des clauses sociales d'insertion",
         subtitle=_perimeter_name(request),
         filters=form.described(),
     )
