@@ -252,6 +252,28 @@ def _share(part: Decimal, whole: Decimal) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))
 
 
+# --- Trend over several years -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    year: int
+    hours: Decimal
+    participants: int
+    publics: list[PublicRow]
+
+
+def trend(records: QuerySet[PlacementYear], *, years: Sequence[int], through_month: int = 12) -> dict[int, TrendPoint]:
+    """Counted hours, distinct participants and the publics of each year asked, over January to `through_month`
+    (see rows_through; one query)."""
+    hours = counted_through(through_month)
+    rows = _aggregate_by_year(rows_through(records, through_month), years, **_public_aggregates(hours))
+    return {
+        year: TrendPoint(year, row["total_hours"] or ZERO, row["total_people"], _publics_of(row))
+        for year, row in rows.items()
+    }
+
+
 # --- Dimensions --------------------------------------------------------------------------------------------
 
 

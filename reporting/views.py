@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 from config.routers import reporting_database
 from markets.models import Lot, Market
 from organisations.scoping import current_organisation, scope_of
-from reporting import dashboards, exports, queries
-from reporting.forms import ReportFilterForm, YearForm
+from reporting import dashboards, exports, queries, trends
+from reporting.forms import ReportFilterForm, YearForm, region_codes_of
 from reporting.models import PlacementYear
 
 FORMATS = ("xlsx", "csv", "pdf", "json")
@@ -88,6 +88,15 @@ def dashboard(request):
         "board": board,
         "perimeter": _perimeter_name(request),
         "tables": exports.rendered_tables(tables),
+        "period": form.period(),
+        # The coordinator's view of the region (trend, both years, map): reporting/_overview.html.
+        "overview": trends.overview(
+            records=PlacementYear.objects.visible_to(request.user),
+            period=form.period(),
+            regions=region_codes_of(request.user),
+        )
+        if scope_of(request.user).region_codes
+        else None,
     }
     return render(request, "reporting/dashboard.html", context)
 
@@ -173,11 +182,26 @@ def _report(request):
 @reporting_database()
 def yearly_report(request):
     form, report, meta = _report(request)
+    period = form.period()
+    filters = queries.ReportFilters(
+        department=form.value_of("department") or None,
+        buyer_type=form.value_of("buyer_type") or None,
+        market_type=form.value_of("market_type") or None,
+    )
     context = {
         "form": form,
         "report": report,
+        "period": period,
+        "filtered": any((filters.department, filters.buyer_type, filters.market_type)),
         "meta": meta,
         "tables": exports.rendered_tables(exports.report_tables(report)),
+        "overview": trends.overview(
+            records=PlacementYear.objects.visible_to(request.user),
+            period=period,
+            regions=region_codes_of(request.user),
+            report=report,
+            filters=filters,
+        ),
         "query_string": request.GET.urlencode(),
         "formats": FORMATS,
     }
