@@ -120,6 +120,7 @@ def summary_lines(report: queries.YearlyReport) -> list[Line]:
     """Figures of the year beside the previous year's over the same months; with the complete previous year too
     (`full`) when the year is partial."""
     now, before, full = report.summary, report.previous_summary, report.previous_full_summary or report.previous_summary
+    notified = report.previous_full_notified or report.previous_notified
     return [
         Line("Heures d'insertion", now.hours, before.hours, full=full.hours),
         Line("Équivalents temps plein (ETP)", now.fte, before.fte, full=full.fte),
@@ -128,12 +129,23 @@ def summary_lines(report: queries.YearlyReport) -> list[Line]:
         Line("Entreprises", now.companies, before.companies, full=full.companies),
         Line("Marchés", now.markets, before.markets, full=full.markets),
         Line("Acheteurs", now.buyers, before.buyers, full=full.buyers),
-        Line("Marchés notifiés dans l'année avec clause", report.notified.markets, report.previous_notified.markets),
-        Line("Lots notifiés dans l'année avec clause", report.notified.lots, report.previous_notified.lots),
+        Line(
+            "Marchés notifiés dans l'année avec clause",
+            report.notified.markets,
+            report.previous_notified.markets,
+            full=notified.markets,
+        ),
+        Line(
+            "Lots notifiés dans l'année avec clause",
+            report.notified.lots,
+            report.previous_notified.lots,
+            full=notified.lots,
+        ),
         Line(
             "Heures cibles des marchés notifiés",
             report.notified.target_hours,
             report.previous_notified.target_hours,
+            full=notified.target_hours,
         ),
     ]
 

@@ -493,6 +493,7 @@ class YearlyReport:
     through: date | None = None
     previous_full_summary: Summary | None = None
     previous_full_publics: list[PublicRow] | None = None
+    previous_full_notified: NotifiedMarkets | None = None
 
     @property
     def through_month(self) -> int:
@@ -519,7 +520,8 @@ def yearly_report(
     """Every indicator of DOMAIN.md §8 for a year and the previous one, over a perimeter. Fixed query count.
 
     `through` (a day of `year`, for the current year: see reporting.periods) makes the year partial: the year and
-    the previous one are counted from January to its month, and one more query gives the complete previous year.
+    the previous one are counted from January to its month, and two more queries give the complete previous year
+    (its summary and publics, its notified markets).
     """
     if filters is not None:
         records = filters.apply_to_records(records)
@@ -530,10 +532,12 @@ def yearly_report(
     # Both years in each query: one pass over the summary rows per indicator table.
     years = [year, year - 1]
     summaries_, publics = summary_and_publics(records, years=years, through_month=month)
+    previous_notified = notified_markets(markets, year=year - 1, through_month=month)
     if through is not None:
         full_summaries, full_publics = summary_and_publics(records, years=[year - 1])
+        full_notified = notified_markets(markets, year=year - 1)
     else:
-        full_summaries, full_publics = summaries_, publics
+        full_summaries, full_publics, full_notified = summaries_, publics, previous_notified
     breakdowns = {
         dimension.code: dimension_by_year(records, years=years, dimension=dimension.code, through_month=month)
         for dimension in DIMENSIONS
@@ -548,10 +552,11 @@ def yearly_report(
         breakdowns={code: rows[year] for code, rows in breakdowns.items()},
         previous_breakdowns={code: rows[year - 1] for code, rows in breakdowns.items()},
         notified=notified_markets(markets, year=year, through_month=month),
-        previous_notified=notified_markets(markets, year=year - 1, through_month=month),
+        previous_notified=previous_notified,
         monthly=[point for point in monthly if point.month.year == year and point.month.month <= month],
         previous_monthly=[point for point in monthly if point.month.year == year - 1],
         through=through,
         previous_full_summary=full_summaries[year - 1],
         previous_full_publics=full_publics[year - 1],
+        previous_full_notified=full_notified,
     )

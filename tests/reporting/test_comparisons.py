@@ -171,6 +171,9 @@ def test_the_synthesis_labels_the_partial_year_and_gives_the_full_previous_year(
     hours = next(synthese.records())
     assert hours == ["Heures d'insertion", D("40"), D("170"), exports.evolution(D("40"), D("170")), D("250")]
     assert exports.evolution(D("40"), D("170")) == D("-0.7647")
+    lines = {values[0]: values[1:] for values in synthese.records()}
+    # Both markets were notified in January and February 2025: in the same period and in the whole year.
+    assert lines["Marchés notifiés dans l'année avec clause"] == [0, 2, None, 2]
     headers = [column.header for table in tables for column in table.columns]
     assert "Heures 2026 (au 31/10/2026)" in headers and "Heures 2025 même période" in headers
     monthly = tables[-1]
@@ -193,7 +196,7 @@ def test_the_page_labels_the_partial_year(client, world_2026, today):
     assert "Heures d'insertion;40;170;-76,5 %;250" in csv
 
 
-def test_the_partial_year_costs_one_query_more_whatever_the_data(world_2026):
+def test_the_partial_year_costs_two_queries_more_whatever_the_data(world_2026):
     def count(**kwargs):
         with CaptureQueriesContext(connection) as captured:
             queries.yearly_report(records=PlacementYear.objects.all(), markets=Market.objects.all(), **kwargs)
@@ -201,7 +204,7 @@ def test_the_partial_year_costs_one_query_more_whatever_the_data(world_2026):
 
     complete = count(year=2025)
     partial = count(year=2026, through=datetime.date(2026, 10, 31))
-    assert partial == complete + 1
+    assert partial == complete + 2  # the complete previous year: summary and publics, notified markets
     HoursRecordFactory(
         placement=PlacementYear.objects.filter(year=2026).first().placement, month=datetime.date(2026, 3, 1)
     )
