@@ -173,7 +173,7 @@ def test_the_synthesis_labels_the_partial_year_and_gives_the_full_previous_year(
     assert exports.evolution(D("40"), D("170")) == D("-0.7647")
     lines = {values[0]: values[1:] for values in synthese.records()}
     # Both markets were notified in January and February 2025: in the same period and in the whole year.
-    assert lines["Marchés notifiés dans l'année avec clause"] == [0, 2, None, 2]
+    assert lines["Marchés notifiés dans l'année avec clause"] == [0, 2, D("-1"), 2]
     headers = [column.header for table in tables for column in table.columns]
     assert "Heures 2026 (au 31/10/2026)" in headers and "Heures 2025 même période" in headers
     monthly = tables[-1]
