@@ -151,6 +151,26 @@ def test_the_partial_year_is_compared_with_the_same_months(world_2026):
     assert {row.key: row.hours for row in report.previous_breakdowns["department"]} == {"21": D("100"), "25": D("70")}
 
 
+@pytest.mark.parametrize(
+    ("cutoff", "now", "before", "before_people"),
+    [
+        # The first months added up (cutoff before July): January to March.
+        (datetime.date(2026, 3, 31), (D("30"), 1, 1), D("100"), 1),
+        # The year less its last months (cutoff from July): January to September.
+        (datetime.date(2026, 9, 30), (D("30"), 1, 1), D("170"), 1),
+        # Every month but December: Bernard's October hours count, his December 2025 ones do not.
+        (datetime.date(2026, 11, 30), (D("100"), 2, 2), D("170"), 1),
+    ],
+)
+def test_the_months_counted_follow_the_cutoff(world_2026, cutoff, now, before, before_people):
+    report = queries.yearly_report(
+        records=PlacementYear.objects.all(), markets=Market.objects.all(), year=2026, through=cutoff
+    )
+    assert (report.summary.hours, report.summary.participants, report.summary.contracts) == now
+    assert (report.previous_summary.hours, report.previous_summary.participants) == (before, before_people)
+    assert report.previous_full_summary.hours == D("250")
+
+
 def test_a_complete_year_is_unchanged_by_the_cutoff(world_2026):
     complete = queries.yearly_report(records=PlacementYear.objects.all(), markets=Market.objects.all(), year=2025)
     assert complete.through is None
