@@ -71,3 +71,11 @@ def test_coordinator_reads_the_partial_year_the_trend_and_the_map(page, live_ser
     expect(page.locator("#annee-vide")).to_contain_text("Aucune heure validée en 2015 dans votre périmètre.")
     expect(page.locator("#tableau-synthese")).to_have_count(0)
     assert no_horizontal_overflow(page)
+
+    # The coordinator's dashboard carries the same view: trend, the months of both years, the map.
+    page.goto(f"{base}/tableau-de-bord/")
+    expect(page.locator("#tableau-tendance tbody tr")).to_have_count(5)
+    expect(page.locator("canvas[data-chart='chart-data-comparaison']")).to_have_attribute("data-drawn", "1")
+    expect(page.locator("svg.map path")).to_have_count(2)
+    assert no_horizontal_overflow(page)
+    page.screenshot(path=str(results_dir / f"reporting-coordinator-dashboard-{width}.png"), full_page=True)
