@@ -30,6 +30,7 @@ from config.formatting import (
     rounded_share,
 )
 from reporting import queries, suppression
+from reporting.periods import YearPeriod
 
 TEXT = "text"
 INTEGER = "integer"
@@ -75,7 +76,9 @@ class Table:
     title: str  # also the sheet name (31 characters at most)
     columns: tuple[Column, ...]
     rows: Iterable[Any]
-    chart: tuple[str, str] | None = None  # (label column key, value column key) drawn in the PDF
+    # (label column key, value column key[, previous value column key]) drawn on pages and in the PDF; with a
+    # third key, two series side by side (the year and the previous one).
+    chart: tuple[str, ...] | None = None
 
     def records(self) -> Iterator[list[Any]]:
         for row in self.rows:
@@ -105,6 +108,7 @@ class Line:
     current: Any
     previous: Any
     key: Any = None
+    full: Any = None  # the complete previous year, beside a partial year
 
 
 def evolution(current, previous) -> Decimal | None:
@@ -117,22 +121,41 @@ def evolution(current, previous) -> Decimal | None:
     return (Decimal(current) - Decimal(previous)) / Decimal(previous)
 
 
+def period_of(report: queries.YearlyReport) -> YearPeriod:
+    """The counted months of the report's year: partial up to `through`, else complete."""
+    return YearPeriod(report.year, report.through_month, report.through)
+
+
 def summary_lines(report: queries.YearlyReport) -> list[Line]:
-    now, before = report.summary, report.previous_summary
+    """Figures of the year beside the previous year's over the same months; with the complete previous year too
+    (`full`) when the year is partial."""
+    now, before, full = report.summary, report.previous_summary, report.previous_full_summary or report.previous_summary
+    notified = report.previous_full_notified or report.previous_notified
     return [
-        Line("Heures d'insertion", now.hours, before.hours),
-        Line("Équivalents temps plein (ETP)", now.fte, before.fte),
-        Line("Participant·es", now.participants, before.participants),
-        Line("Contrats", now.contracts, before.contracts),
-        Line("Entreprises", now.companies, before.companies),
-        Line("Marchés", now.markets, before.markets),
-        Line("Acheteurs", now.buyers, before.buyers),
-        Line("Marchés notifiés dans l'année avec clause", report.notified.markets, report.previous_notified.markets),
-        Line("Lots notifiés dans l'année avec clause", report.notified.lots, report.previous_notified.lots),
+        Line("Heures d'insertion", now.hours, before.hours, full=full.hours),
+        Line("Équivalents temps plein (ETP)", now.fte, before.fte, full=full.fte),
+        Line("Participant·es", now.participants, before.participants, full=full.participants),
+        Line("Contrats", now.contracts, before.contracts, full=full.contracts),
+        Line("Entreprises", now.companies, before.companies, full=full.companies),
+        Line("Marchés", now.markets, before.markets, full=full.markets),
+        Line("Acheteurs", now.buyers, before.buyers, full=full.buyers),
+        Line(
+            "Marchés notifiés dans l'année avec clause",
+            report.notified.markets,
+            report.previous_notified.markets,
+            full=notified.markets,
+        ),
+        Line(
+            "Lots notifiés dans l'année avec clause",
+            report.notified.lots,
+            report.previous_notified.lots,
+            full=notified.lots,
+        ),
         Line(
             "Heures cibles des marchés notifiés",
             report.notified.target_hours,
             report.previous_notified.target_hours,
+            full=notified.target_hours,
         ),
     ]
 
@@ -154,16 +177,28 @@ def _get(row, attribute, default=0):
 
 
 def report_tables(report: queries.YearlyReport) -> list[Table]:
+    """The tables of a yearly report. A partial year (the current one) is labelled with its cutoff ("2026 (au
+    31/10/2026)") and compared with the same months of the previous year ("2025 même période"); the synthesis
+    also gives the complete previous year ("2025 complète")."""
+    period = period_of(report)
     year, last = report.year, report.year - 1
+    now_label, before_label = period.label, period.previous_label
+    before_key = f"{last}_meme_periode" if period.is_partial else str(last)
+    full_column = (
+        (Column(f"annee_{last}_complete", period.previous_full_label, lambda line: line.full, NUMBER),)
+        if period.is_partial
+        else ()
+    )
     tables = [
         Table(
             "synthese",
             "Synthèse",
             (
                 Column("indicateur", "Indicateur", lambda line: line.label),
-                Column(f"annee_{year}", str(year), lambda line: line.current, NUMBER),
-                Column(f"annee_{last}", str(last), lambda line: line.previous, NUMBER),
+                Column(f"annee_{year}", now_label, lambda line: line.current, NUMBER),
+                Column(f"annee_{before_key}", before_label, lambda line: line.previous, NUMBER),
                 Column("evolution", "Évolution", lambda line: evolution(line.current, line.previous), PERCENT),
+                *full_column,
             ),
             summary_lines(report),
         ),
@@ -172,22 +207,35 @@ def report_tables(report: queries.YearlyReport) -> list[Table]:
             "Par public",
             (
                 Column("public", "Public", lambda pair: (pair[0] or pair[1]).label),
-                Column(f"heures_{year}", f"Heures {year}", lambda pair: _get(pair[0], "hours"), HOURS),
-                Column(f"heures_{last}", f"Heures {last}", lambda pair: _get(pair[1], "hours"), HOURS),
+                Column(f"heures_{year}", f"Heures {now_label}", lambda pair: _get(pair[0], "hours"), HOURS),
+                Column(f"heures_{before_key}", f"Heures {before_label}", lambda pair: _get(pair[1], "hours"), HOURS),
                 Column(
-                    f"part_heures_{year}", f"Part des heures {year}", lambda p: _get(p[0], "hours_share", None), PERCENT
+                    f"part_heures_{year}",
+                    f"Part des heures {now_label}",
+                    lambda p: _get(p[0], "hours_share", None),
+                    PERCENT,
                 ),
-                Column(f"participants_{year}", f"Participant·es {year}", lambda p: _get(p[0], "participants"), INTEGER),
-                Column(f"participants_{last}", f"Participant·es {last}", lambda p: _get(p[1], "participants"), INTEGER),
+                Column(
+                    f"participants_{year}",
+                    f"Participant·es {now_label}",
+                    lambda p: _get(p[0], "participants"),
+                    INTEGER,
+                ),
+                Column(
+                    f"participants_{before_key}",
+                    f"Participant·es {before_label}",
+                    lambda p: _get(p[1], "participants"),
+                    INTEGER,
+                ),
                 Column(
                     f"part_participants_{year}",
-                    f"Part des participant·es {year}",
+                    f"Part des participant·es {now_label}",
                     lambda pair: _get(pair[0], "participants_share", None),
                     PERCENT,
                 ),
             ),
             list(paired(report.publics, report.previous_publics, key=lambda row: row.code)),
-            chart=("public", f"heures_{year}"),
+            chart=("public", f"heures_{year}", f"heures_{before_key}"),
         ),
     ]
     for dimension in queries.DIMENSIONS:
@@ -195,7 +243,7 @@ def report_tables(report: queries.YearlyReport) -> list[Table]:
             Table(
                 dimension.code,
                 dimension_title(dimension),
-                dimension_columns(dimension, year),
+                dimension_columns(dimension, period),
                 list(
                     paired(
                         report.breakdowns[dimension.code],
@@ -203,7 +251,7 @@ def report_tables(report: queries.YearlyReport) -> list[Table]:
                         key=lambda row: row.key,
                     )
                 ),
-                chart=("libelle", f"heures_{year}"),
+                chart=("libelle", f"heures_{year}", f"heures_{before_key}"),
             )
         )
     tables.append(
@@ -212,11 +260,11 @@ def report_tables(report: queries.YearlyReport) -> list[Table]:
             "Par mois",
             (
                 Column("mois", "Mois", lambda line: line.key, MONTH),
-                Column(f"heures_{year}", f"Heures {year}", lambda line: line.current, HOURS),
+                Column(f"heures_{year}", f"Heures {now_label}", lambda line: line.current, HOURS),
                 Column(f"heures_{last}", f"Heures {last} (même mois)", lambda line: line.previous, HOURS),
             ),
             monthly_lines(report),
-            chart=("mois", f"heures_{year}"),
+            chart=("mois", f"heures_{year}", f"heures_{last}"),
         )
     )
     return tables
@@ -228,19 +276,21 @@ def dimension_title(dimension: queries.Dimension) -> str:
     return f"Par {title}"
 
 
-def dimension_columns(dimension: queries.Dimension, year: int) -> tuple[Column, ...]:
-    """Label, official code where there is one (département, EPCI, QPV), figures of both years."""
-    last = year - 1
+def dimension_columns(dimension: queries.Dimension, period: YearPeriod) -> tuple[Column, ...]:
+    """Label, official code where there is one (département, EPCI, QPV), figures of both years (over the same
+    months when the year is partial)."""
+    year, now, before = period.year, period.label, period.previous_label
+    last = f"{year - 1}_meme_periode" if period.is_partial else str(year - 1)
     code = (Column("code", "Code", lambda pair: (pair[0] or pair[1]).key or ""),) if dimension.names else ()
     return (
         Column("libelle", dimension.title, lambda pair: (pair[0] or pair[1]).label),
         *code,
-        Column(f"heures_{year}", f"Heures {year}", lambda pair: _get(pair[0], "hours"), HOURS),
-        Column(f"heures_{last}", f"Heures {last}", lambda pair: _get(pair[1], "hours"), HOURS),
-        Column(f"participants_{year}", f"Participant·es {year}", lambda p: _get(p[0], "participants"), INTEGER),
-        Column(f"participants_{last}", f"Participant·es {last}", lambda p: _get(p[1], "participants"), INTEGER),
-        Column(f"contrats_{year}", f"Contrats {year}", lambda pair: _get(pair[0], "contracts"), INTEGER),
-        Column(f"contrats_{last}", f"Contrats {last}", lambda pair: _get(pair[1], "contracts"), INTEGER),
+        Column(f"heures_{year}", f"Heures {now}", lambda pair: _get(pair[0], "hours"), HOURS),
+        Column(f"heures_{last}", f"Heures {before}", lambda pair: _get(pair[1], "hours"), HOURS),
+        Column(f"participants_{year}", f"Participant·es {now}", lambda p: _get(p[0], "participants"), INTEGER),
+        Column(f"participants_{last}", f"Participant·es {before}", lambda p: _get(p[1], "participants"), INTEGER),
+        Column(f"contrats_{year}", f"Contrats {now}", lambda pair: _get(pair[0], "contracts"), INTEGER),
+        Column(f"contrats_{last}", f"Contrats {before}", lambda pair: _get(pair[1], "contracts"), INTEGER),
     )
 
 
@@ -265,13 +315,14 @@ def month_label(month: date) -> str:
 
 
 def monthly_lines(report: queries.YearlyReport) -> list[Line]:
-    """Twelve months of the year, with the same month of the previous year beside."""
+    """Twelve months of the year, with the same month of the previous year beside; the months of a partial year
+    after its cutoff are left blank."""
     current = {point.month.month: point.hours for point in report.monthly}
     previous = {point.month.month: point.hours for point in report.previous_monthly}
     return [
         Line(
             month_label(date(report.year, month, 1)),
-            current.get(month, queries.ZERO),
+            current.get(month, queries.ZERO) if month <= report.through_month else None,
             previous.get(month, queries.ZERO),
             key=date(report.year, month, 1),
         )
@@ -738,13 +789,11 @@ def _figure_text(value, kind: str, in_pdf_figures: bool) -> str:
 
 def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[RenderedTable]:
     """Format every cell as a French reader sees it; collect the figures of the chart column."""
-    from reporting.charts import svg_bar_chart
-
     result = []
     for table in tables:
         numeric = [column.kind != TEXT for column in table.columns]
         keys = [column.key for column in table.columns]
-        rows, chart_items = [], []
+        rows, chart_items, previous_items = [], [], []
         for item in table.rows:
             values = [column.value(item) for column in table.columns]
             rows.append(
@@ -759,22 +808,32 @@ def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[Rende
             )
             if table.chart:
                 label_index, value_index = keys.index(table.chart[0]), keys.index(table.chart[1])
-                value = values[value_index]
-                value, _kind = unwrap(value, NUMBER)
-                if _is_number(value):
+                value = _chart_number(values[value_index])
+                second = _chart_number(values[keys.index(table.chart[2])]) if len(table.chart) > 2 else None
+                if value is not None or second is not None:
                     label = display_text(values[label_index], table.columns[label_index].kind)
-                    chart_items.append(
-                        (label, value, display_text(values[value_index], table.columns[value_index].kind))
-                    )
+                    chart_items.append((label, value, _chart_text(values[value_index], table.columns[value_index])))
+                    if len(table.chart) > 2:
+                        second_column = table.columns[keys.index(table.chart[2])]
+                        previous_items.append((second, _chart_text(values[keys.index(table.chart[2])], second_column)))
         chart_data = None
         if chart_items:
             # Bars are drawn from the values; every label (tooltips, SVG) is the text of the table cell.
             chart_data = {
                 "label": table.columns[keys.index(table.chart[1])].header,
                 "labels": [label for label, _value, _text in chart_items],
-                "values": [json_number(exact_hours(value)) for _label, value, _text in chart_items],
+                "values": [_chart_value(value) for _label, value, _text in chart_items],
                 "texts": [text for _label, _value, text in chart_items],
             }
+            if len(table.chart) > 2:  # two series: the year and the previous one
+                chart_data["series"] = [
+                    {"label": chart_data["label"], "values": chart_data["values"], "texts": chart_data["texts"]},
+                    {
+                        "label": table.columns[keys.index(table.chart[2])].header,
+                        "values": [_chart_value(value) for value, _text in previous_items],
+                        "texts": [text for _value, text in previous_items],
+                    },
+                ]
         result.append(
             RenderedTable(
                 code=table.code,
@@ -782,14 +841,42 @@ def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[Rende
                 headers=[Cell(column.header, is_num) for column, is_num in zip(table.columns, numeric, strict=True)],
                 rows=rows,
                 chart_data=chart_data,
-                svg=svg_bar_chart(
-                    [(label, Decimal(value), text) for label, value, text in chart_items], title=table.title
-                )
+                svg=_svg_chart(chart_items, previous_items, chart_data, title=table.title)
                 if svg and chart_items
                 else "",
             )
         )
     return result
+
+
+def _chart_number(value) -> Decimal | None:
+    value, _kind = unwrap(value, NUMBER)
+    return Decimal(value) if _is_number(value) else None
+
+
+def _chart_value(value: Decimal | None) -> int | float | None:
+    """A bar's length for Chart.js: the exact figure (its label is the cell text, never this number)."""
+    return None if value is None else json_number(exact_hours(value))
+
+
+def _chart_text(value, column: Column) -> str:
+    return display_text(value, column.kind) if _chart_number(value) is not None else ""
+
+
+def _svg_chart(items: list, previous: list, chart_data: dict, *, title: str) -> str:
+    """The server-drawn chart of a table: one series, or two side by side (reporting.charts); every figure
+    written on the chart is the text of its table cell."""
+    from reporting.charts import svg_bar_chart, svg_grouped_bar_chart
+
+    if "series" in chart_data:
+        series = [
+            (chart_data["series"][0]["label"], [(value, text) for _label, value, text in items]),
+            (chart_data["series"][1]["label"], previous),
+        ]
+        return svg_grouped_bar_chart([label for label, _value, _text in items], series, title=title)
+    return svg_bar_chart(
+        [(label, value, text) for label, value, text in items if value is not None], title=title
+    )
 
 
 def pdf_bytes(template_name: str, context: dict) -> bytes:

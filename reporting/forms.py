@@ -1,6 +1,7 @@
 """Filters of the dashboards and of the yearly report."""
 
 from django import forms
+from django.db.models import Min
 from django.utils import timezone
 
 from clauses.calculations import TargetStatus
@@ -9,28 +10,94 @@ from organisations.models import BuyerType, OrganisationKind
 from organisations.scoping import scope_memberships
 from reporting import queries
 from reporting.exports import LOT_COLUMNS
+from reporting.periods import YearPeriod, year_period
 from territories.models import Department
 
-FIRST_YEAR = 2015
+FIRST_YEAR = 2015  # no year before this one is ever valid
 
 
-def year_choices() -> list[tuple[int, str]]:
+def first_year_with_data(user) -> int:
+    """The first year with validated hours in the user's perimeter (one query), or the current year."""
+    from reporting.models import PlacementYear
+
     this_year = timezone.localdate().year
-    return [(year, str(year)) for year in range(this_year + 1, FIRST_YEAR - 1, -1)]
+    if user is None:
+        return FIRST_YEAR
+    first = PlacementYear.objects.visible_to(user).aggregate(first=Min("year"))["first"]
+    return min(max(first or this_year, FIRST_YEAR), this_year)
+
+
+def year_choices(first_year: int = FIRST_YEAR) -> list[tuple[int, str]]:
+    """From the current year (labelled partial: "2026 (au 31/10/2026)") down to `first_year`."""
+    today = timezone.localdate()
+    return [(year, year_period(year, today=today).label) for year in range(today.year, first_year - 1, -1)]
 
 
 class YearForm(forms.Form):
-    year = forms.TypedChoiceField(label="Année", coerce=int, required=False)
+    """The year of a report: the years with data in the user's perimeter up to the current one are offered; a
+    year of the URL that is in the future or unknown gets a message on the field and the current year is shown;
+    an offered-range year without data is valid (the page then says there is nothing)."""
 
-    def __init__(self, *args, **kwargs):
+    year = forms.IntegerField(label="Année", required=False, widget=forms.Select)
+
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = year_choices()
-        self.fields["year"].initial = timezone.localdate().year
+        self.today = timezone.localdate()
+        self.first_year = first_year_with_data(user)
+        choices = year_choices(self.first_year)
+        asked = self._asked_year()
+        if asked is not None and FIRST_YEAR <= asked < self.first_year:
+            choices.append((asked, str(asked)))  # valid, but before the first data: keep it selected
+        self.fields["year"].widget.choices = choices
+        self.fields["year"].initial = self.today.year
+
+    def _asked_year(self) -> int | None:
+        if not self.is_bound:
+            return None
+        try:
+            return int(self.data.get(self.add_prefix("year")) or "")
+        except (TypeError, ValueError):
+            return None
+
+    def clean_year(self):
+        year = self.cleaned_data.get("year")
+        this_year = self.today.year
+        if year is None:
+            return None
+        if year > this_year:
+            raise forms.ValidationError(
+                "L'année %(year)s n'est pas encore commencée : l'année en cours (%(current)s) est affichée.",
+                code="future_year",
+                params={"year": year, "current": this_year},
+            )
+        if year < FIRST_YEAR:
+            raise forms.ValidationError(
+                "Année inconnue : choisissez une année de %(first)s à %(current)s. L'année en cours est affichée.",
+                code="unknown_year",
+                params={"first": self.first_year, "current": this_year},
+            )
+        return year
+
+    def add_error(self, field, error):
+        # A non-integer year ("abc") gets the same message as an unknown one.
+        if field == "year" and isinstance(error, forms.ValidationError) and getattr(error, "code", "") == "invalid":
+            error = forms.ValidationError(
+                "Année inconnue : choisissez une année de %(first)s à %(current)s. L'année en cours est affichée.",
+                code="unknown_year",
+                params={"first": self.first_year, "current": self.today.year},
+            )
+        super().add_error(field, error)
 
     def selected_year(self) -> int:
-        if self.is_bound and self.is_valid() and self.cleaned_data.get("year"):
-            return self.cleaned_data["year"]
-        return timezone.localdate().year
+        if self.is_bound:
+            self.is_valid()
+            if self.cleaned_data.get("year"):
+                return self.cleaned_data["year"]
+        return self.today.year
+
+    def period(self) -> YearPeriod:
+        """The months counted for the selected year (the current year is partial)."""
+        return year_period(self.selected_year(), today=self.today)
 
 
 def region_codes_of(user) -> set[str] | None:
@@ -56,7 +123,7 @@ class ReportFilterForm(YearForm):
     )
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         departments = Department.objects.order_by("code")
         regions = region_codes_of(user)
         if regions is not None:
@@ -66,13 +133,15 @@ class ReportFilterForm(YearForm):
         ]
 
     def value_of(self, name: str) -> str:
-        if self.is_bound and self.is_valid():
+        """The cleaned value of a filter (kept when another field, e.g. the year, is at fault)."""
+        if self.is_bound:
+            self.is_valid()
             return self.cleaned_data.get(name) or ""
         return ""
 
     def described(self) -> tuple[tuple[str, str], ...]:
         """The filters in force, as (label, value) pairs for the exports."""
-        result = [("Année", str(self.selected_year()))]
+        result = [("Année", self.period().label)]
         for name in ("department", "buyer_type", "market_type"):
             value = self.value_of(name)
             if value:
@@ -102,7 +171,9 @@ class DashboardFilterForm(YearForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", "Tous les statuts"), *TargetStatus.CHOICES]
-        self.fields["lot_year"].choices = [("", "Toutes les années"), *year_choices()]
+        # Lots may run before the first year with hours and after the current one.
+        years = range(self.today.year + 2, FIRST_YEAR - 1, -1)
+        self.fields["lot_year"].choices = [("", "Toutes les années"), *((year, str(year)) for year in years)]
         keys = list(queries.LOT_SORT_KEYS)
         self.fields["sort"].choices = [(key, key) for key in keys] + [(f"-{key}", f"-{key}") for key in keys]
 

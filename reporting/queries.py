@@ -44,6 +44,31 @@ def counted(hours: str = "hours", training: str = "training_hours"):
 COUNTED_HOURS = counted()
 
 
+def counted_through(month: int):
+    """Counted hours of months 1 to `month` of a summary row (the whole year's column when `month` is 12)."""
+    if month >= 12:
+        return COUNTED_HOURS
+    # As few terms as possible (numeric arithmetic is what costs on PostgreSQL): the first months added up, or,
+    # past June, the year's total less the last months; one CASE for the training hours.
+    if month <= 6:
+        hours, training = F(hours_column(1)), F(training_column(1))
+        for number in range(2, month + 1):
+            hours, training = hours + F(hours_column(number)), training + F(training_column(number))
+    else:
+        hours, training = F("hours"), F("training_hours")
+        for number in range(month + 1, 13):
+            hours, training = hours - F(hours_column(number)), training - F(training_column(number))
+    return hours + Case(When(TRAINING_COUNTS, then=training), default=Value(ZERO), output_field=HOURS_FIELD)
+
+
+def rows_through(records: QuerySet[PlacementYear], month: int) -> QuerySet[PlacementYear]:
+    """The rows that count over January to `month`: those with counted hours in these months (a partial year;
+    the whole year keeps every row, a validated record of 0 h counting its person)."""
+    if month >= 12:
+        return records
+    return records.alias(hours_through=counted_through(month)).filter(hours_through__gt=0)
+
+
 def _sum_hours(condition: Q | None = None, hours=COUNTED_HOURS):
     return Coalesce(Sum(hours, filter=condition, output_field=HOURS_FIELD), Value(ZERO), output_field=HOURS_FIELD)
 
@@ -116,9 +141,9 @@ class Summary:
     buyers: int
 
 
-def _summary_aggregates(years: Sequence[int] | None) -> dict:
+def _summary_aggregates(years: Sequence[int] | None, hours=COUNTED_HOURS) -> dict:
     return {
-        "all_hours": _sum_hours(),  # not "hours": an annotation of that name would hide the column
+        "all_hours": _sum_hours(hours=hours),  # not "hours": an annotation of that name would hide the column
         "participants": _count_people(),
         # Within a year a placement has one row.
         "contracts": Count("placement") if years is not None else Count("placement", distinct=True),
@@ -176,11 +201,11 @@ class PublicRow:
     participants_share: Decimal | None
 
 
-def _public_aggregates() -> dict:
-    aggregates = {"total_hours": _sum_hours(), "total_people": _count_people()}
+def _public_aggregates(hours=COUNTED_HOURS) -> dict:
+    aggregates = {"total_hours": _sum_hours(hours=hours), "total_people": _count_people()}
     for code, _label, flag in PUBLICS:
         condition = Q(**{flag: True})
-        aggregates[f"{code}_hours"] = _sum_hours(condition)
+        aggregates[f"{code}_hours"] = _sum_hours(condition, hours=hours)
         aggregates[f"{code}_people"] = _count_people(condition)
     return aggregates
 
@@ -208,10 +233,17 @@ def publics_by_year(
 
 
 def summary_and_publics(
-    records: QuerySet[PlacementYear], *, years: Sequence[int]
+    records: QuerySet[PlacementYear], *, years: Sequence[int], through_month: int = 12
 ) -> tuple[dict[int, Summary], dict[int, list[PublicRow]]]:
-    """`summaries` and `publics_by_year` of the same years in one pass over the rows (one query)."""
-    rows = _aggregate_by_year(records, years, **_summary_aggregates(years), **_public_aggregates())
+    """`summaries` and `publics_by_year` of the same years in one pass over the rows (one query), over January to
+    `through_month` of each year (see rows_through)."""
+    hours = counted_through(through_month)
+    rows = _aggregate_by_year(
+        rows_through(records, through_month),
+        years,
+        **_summary_aggregates(years, hours),
+        **_public_aggregates(hours),
+    )
     return {year: _summary_of(row) for year, row in rows.items()}, {
         year: _publics_of(row) for year, row in rows.items()
     }
@@ -227,6 +259,28 @@ def _share(part: Decimal, whole: Decimal) -> Decimal | None:
     if not whole:
         return None
     return Decimal(part) / Decimal(whole)
+
+
+# --- Trend over several years -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    year: int
+    hours: Decimal
+    participants: int
+    publics: list[PublicRow]
+
+
+def trend(records: QuerySet[PlacementYear], *, years: Sequence[int], through_month: int = 12) -> dict[int, TrendPoint]:
+    """Counted hours, distinct participants and the publics of each year asked, over January to `through_month`
+    (see rows_through; one query)."""
+    hours = counted_through(through_month)
+    rows = _aggregate_by_year(rows_through(records, through_month), years, **_public_aggregates(hours))
+    return {
+        year: TrendPoint(year, row["total_hours"] or ZERO, row["total_people"], _publics_of(row))
+        for year, row in rows.items()
+    }
 
 
 # --- Dimensions --------------------------------------------------------------------------------------------
@@ -264,18 +318,21 @@ class DimensionRow:
 
 
 def dimension_by_year(
-    records: QuerySet[PlacementYear], *, years: Sequence[int] | None, dimension: str
+    records: QuerySet[PlacementYear], *, years: Sequence[int] | None, dimension: str, through_month: int = 12
 ) -> dict[int | None, list[DimensionRow]]:
     """Hours, participants and contracts per value of one dimension, most hours first, for each year asked
-    (one query); `years=None` gives {None: rows over every year}."""
+    (one query), over January to `through_month` (see rows_through); `years=None` gives {None: rows over every
+    year}."""
     spec = DIMENSIONS_BY_CODE[dimension]
+    records = rows_through(records, through_month)
     columns = [spec.key]  # names are read apart: grouping by the key alone is faster than joining the names
     if years is None:
         grouped, contracts = records.values(*columns), Count("placement", distinct=True)
     else:
         # Within a year a placement has one row: no DISTINCT needed for contracts.
         grouped, contracts = records.filter(year__in=years).values("year", *columns), Count("placement")
-    rows = grouped.annotate(hours=_sum_hours(), participants=_count_people(), contracts=contracts).order_by(
+    hours = _sum_hours(hours=counted_through(through_month))
+    rows = grouped.annotate(hours=hours, participants=_count_people(), contracts=contracts).order_by(
         "-hours", spec.key
     )
     rows = list(rows)
@@ -307,9 +364,12 @@ class NotifiedMarkets:
     target_hours: int
 
 
-def notified_markets(markets: QuerySet[Market], *, year: int) -> NotifiedMarkets:
-    """Markets notified in the year that carry at least one clause, and their total target hours."""
+def notified_markets(markets: QuerySet[Market], *, year: int, through_month: int = 12) -> NotifiedMarkets:
+    """Markets notified in the year (from January to `through_month`) that carry at least one clause, and their
+    total target hours."""
     clauses = Clause.objects.filter(lot__market__in=markets, lot__market__notified_on__year=year)
+    if through_month < 12:
+        clauses = clauses.filter(lot__market__notified_on__month__lte=through_month)
     row = clauses.aggregate(
         markets=Count("lot__market", distinct=True),
         lots=Count("lot", distinct=True),
@@ -554,6 +614,10 @@ def markets_progress(progress: Iterable[LotProgress]) -> list[MarketProgress]:
 
 @dataclass(frozen=True)
 class YearlyReport:
+    """The figures of a year beside those of the previous year. When the year is partial (`through` is its
+    cutoff, the last day counted), both are counted from January to the cutoff's month, and the complete previous
+    year is given apart (`previous_full_*`); when it is complete these are the previous year itself."""
+
     year: int
     summary: Summary
     previous_summary: Summary
@@ -564,7 +628,24 @@ class YearlyReport:
     notified: NotifiedMarkets
     previous_notified: NotifiedMarkets
     monthly: list[MonthPoint]
-    previous_monthly: list[MonthPoint]
+    previous_monthly: list[MonthPoint]  # every month of the previous year
+    through: date | None = None
+    previous_full_summary: Summary | None = None
+    previous_full_publics: list[PublicRow] | None = None
+    previous_full_notified: NotifiedMarkets | None = None
+
+    @property
+    def through_month(self) -> int:
+        return self.through.month if self.through else 12
+
+    @property
+    def is_partial(self) -> bool:
+        return self.through is not None
+
+    @property
+    def is_empty(self) -> bool:
+        """No validated hours record in the year (over the perimeter and filters)."""
+        return not self.summary.contracts and not any(point.hours for point in self.monthly)
 
 
 def yearly_report(
@@ -573,16 +654,32 @@ def yearly_report(
     markets: QuerySet[Market],
     year: int,
     filters: ReportFilters | None = None,
+    through: date | None = None,
 ) -> YearlyReport:
-    """Every indicator of DOMAIN.md §8 for a year and the previous one, over a perimeter. Fixed query count."""
+    """Every indicator of DOMAIN.md §8 for a year and the previous one, over a perimeter. Fixed query count.
+
+    `through` (a day of `year`, for the current year: see reporting.periods) makes the year partial: the year and
+    the previous one are counted from January to its month, and two more queries give the complete previous year
+    (its summary and publics, its notified markets).
+    """
     if filters is not None:
         records = filters.apply_to_records(records)
         markets = filters.apply_to_markets(markets)
+    if through is not None and (through.year != year or through.month == 12):
+        through = None
+    month = through.month if through else 12
     # Both years in each query: one pass over the summary rows per indicator table.
     years = [year, year - 1]
-    summaries_, publics = summary_and_publics(records, years=years)
+    summaries_, publics = summary_and_publics(records, years=years, through_month=month)
+    previous_notified = notified_markets(markets, year=year - 1, through_month=month)
+    if through is not None:
+        full_summaries, full_publics = summary_and_publics(records, years=[year - 1])
+        full_notified = notified_markets(markets, year=year - 1)
+    else:
+        full_summaries, full_publics, full_notified = summaries_, publics, previous_notified
     breakdowns = {
-        dimension.code: dimension_by_year(records, years=years, dimension=dimension.code) for dimension in DIMENSIONS
+        dimension.code: dimension_by_year(records, years=years, dimension=dimension.code, through_month=month)
+        for dimension in DIMENSIONS
     }
     monthly = monthly_hours(records, years=years)
     return YearlyReport(
@@ -593,8 +690,12 @@ def yearly_report(
         previous_publics=publics[year - 1],
         breakdowns={code: rows[year] for code, rows in breakdowns.items()},
         previous_breakdowns={code: rows[year - 1] for code, rows in breakdowns.items()},
-        notified=notified_markets(markets, year=year),
-        previous_notified=notified_markets(markets, year=year - 1),
-        monthly=[point for point in monthly if point.month.year == year],
+        notified=notified_markets(markets, year=year, through_month=month),
+        previous_notified=previous_notified,
+        monthly=[point for point in monthly if point.month.year == year and point.month.month <= month],
         previous_monthly=[point for point in monthly if point.month.year == year - 1],
+        through=through,
+        previous_full_summary=full_summaries[year - 1],
+        previous_full_publics=full_publics[year - 1],
+        previous_full_notified=full_notified,
     )

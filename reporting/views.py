@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET
 from config.routers import reporting_database
 from markets.models import Lot, Market
 from organisations.scoping import current_organisation, scope_of
-from reporting import dashboards, exports, queries
-from reporting.forms import DashboardFilterForm, ReportFilterForm
+from reporting import dashboards, exports, queries, trends
+from reporting.forms import DashboardFilterForm, ReportFilterForm, region_codes_of
 from reporting.models import PlacementYear
 
 FORMATS = ("xlsx", "csv", "pdf", "json")
@@ -74,7 +74,7 @@ def _dashboard(request):
     user = request.user
     if scope_of(user).is_empty:
         raise Http404("Aucune organisation.")
-    form = DashboardFilterForm(request.GET or None)
+    form = DashboardFilterForm(request.GET or None, user=user)
     board = dashboards.dashboard(
         records=PlacementYear.objects.visible_to(user),
         lots=Lot.objects.visible_to(user),
@@ -135,6 +135,15 @@ def dashboard(request):
         "page_obj": page_obj,
         "sort_headers": _sort_headers(form, indexes),
         "status_index": [exports.LOT_COLUMNS[i].key for i in indexes].index("statut"),
+        "period": form.period(),
+        # The coordinator's view of the region (trend, both years, map): reporting/_overview.html.
+        "overview": trends.overview(
+            records=PlacementYear.objects.visible_to(request.user),
+            period=form.period(),
+            regions=region_codes_of(request.user),
+        )
+        if scope_of(request.user).region_codes
+        else None,
     }
     return render(request, "reporting/dashboard.html", context)
 
@@ -209,14 +218,16 @@ def _report(request):
         buyer_type=form.value_of("buyer_type") or None,
         market_type=form.value_of("market_type") or None,
     )
+    period = form.period()
     report = queries.yearly_report(
         records=PlacementYear.objects.visible_to(user),
         markets=Market.objects.visible_to(user),
-        year=form.selected_year(),
+        year=period.year,
         filters=filters,
+        through=period.cutoff,
     )
     meta = exports.ExportMeta(
-        title=f"Bilan annuel {report.year} des clauses sociales d'insertion",
+        title=f"Bilan annuel {period.label} des clauses sociales d'insertion",
         subtitle=_perimeter_name(request),
         filters=form.described(),
     )
@@ -227,11 +238,26 @@ def _report(request):
 @reporting_database()
 def yearly_report(request):
     form, report, meta = _report(request)
+    period = form.period()
+    filters = queries.ReportFilters(
+        department=form.value_of("department") or None,
+        buyer_type=form.value_of("buyer_type") or None,
+        market_type=form.value_of("market_type") or None,
+    )
     context = {
         "form": form,
         "report": report,
+        "period": period,
+        "filtered": any((filters.department, filters.buyer_type, filters.market_type)),
         "meta": meta,
         "tables": exports.rendered_tables(exports.report_tables(report)),
+        "overview": trends.overview(
+            records=PlacementYear.objects.visible_to(request.user),
+            period=period,
+            regions=region_codes_of(request.user),
+            report=report,
+            filters=filters,
+        ),
         "query_string": request.GET.urlencode(),
         "formats": FORMATS,
     }

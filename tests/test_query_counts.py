@@ -68,6 +68,8 @@ PAGES = [
     page("bilan-marche", "owner", lambda w: reverse("reporting:market_bilan", args=[w.market.pk])),
     page("bilan-annuel", "coordinator", lambda w: f"{reverse('reporting:yearly_report')}?year=2025"),
     page("bilan-annuel-structure", "owner", lambda w: f"{reverse('reporting:yearly_report')}?year=2025"),
+    page("bilan-annuel-en-cours", "coordinator", lambda w: reverse("reporting:yearly_report")),  # partial year
+    page("tableau-de-bord-coordination", "coordinator", lambda w: reverse("reporting:dashboard")),
     page("api-bilan-annuel", "owner", lambda w: f"{reverse('api:yearly-report')}?year=2025"),
 ]
 API_LISTS = [

@@ -9,16 +9,21 @@
     var source = document.getElementById(canvas.dataset.chart);
     if (!source) return;
     var data = JSON.parse(source.textContent);
-    var labels = data.labels, values = data.values, texts = data.texts || [];
+    var labels = data.labels;
+    // One series, or two side by side (the year and the previous one) when the table compares them; each value
+    // comes with the text of its table cell, rounded once on the server.
+    var series = data.series || [{ label: data.label, values: data.values, texts: data.texts || [] }];
+    var colours = ["#2b5797", "#9aa9c4"];
     var isMonthly = canvas.dataset.orientation === "vertical";
-    if (!isMonthly && labels.length > MAX_BARS) {
-      labels = labels.slice(0, MAX_BARS);
-      values = values.slice(0, MAX_BARS);
-    }
+    var cut = !isMonthly && labels.length > MAX_BARS;
+    if (cut) labels = labels.slice(0, MAX_BARS);
+    var datasets = series.map(function (item, index) {
+      return { label: item.label, data: cut ? item.values.slice(0, MAX_BARS) : item.values, texts: item.texts || [], backgroundColor: colours[index % colours.length] };
+    });
     canvas.dataset.drawn = "1";
     new window.Chart(canvas, {
       type: "bar",
-      data: { labels: labels, datasets: [{ label: data.label, data: values, backgroundColor: "#2b5797" }] },
+      data: { labels: labels, datasets: datasets },
       options: {
         locale: "fr-FR",
         indexAxis: isMonthly ? "x" : "y",
@@ -26,12 +31,12 @@
         maintainAspectRatio: false,
         animation: false,
         plugins: {
-          legend: { display: false },
+          legend: { display: series.length > 1 },
           tooltip: {
             callbacks: {
               label: function (context) {
                 // The text of the table cell, rounded once on the server (never re-rounded here).
-                return context.dataset.label + " : " + texts[context.dataIndex];
+                return context.dataset.label + " : " + context.dataset.texts[context.dataIndex];
               }
             }
           }
@@ -46,7 +51,9 @@
       var box = canvas.parentElement;
       if (box && !box.style.height) {
         var count = JSON.parse(document.getElementById(canvas.dataset.chart).textContent).labels.length;
-        box.style.height = Math.max(200, Math.min(count, MAX_BARS) * 26 + 60) + "px";
+        var data = JSON.parse(document.getElementById(canvas.dataset.chart).textContent);
+        var perBar = data.series && canvas.dataset.orientation !== "vertical" ? 40 : 26;
+        box.style.height = Math.max(200, Math.min(count, MAX_BARS) * perBar + 60) + "px";
       }
       draw(canvas);
     });
