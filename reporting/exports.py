@@ -874,9 +874,7 @@ def _svg_chart(items: list, previous: list, chart_data: dict, *, title: str) -> 
             (chart_data["series"][1]["label"], previous),
         ]
         return svg_grouped_bar_chart([label for label, _value, _text in items], series, title=title)
-    return svg_bar_chart(
-        [(label, value, text) for label, value, text in items if value is not None], title=title
-    )
+    return svg_bar_chart([(label, value, text) for label, value, text in items if value is not None], title=title)
 
 
 def pdf_bytes(template_name: str, context: dict) -> bytes:

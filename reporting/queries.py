@@ -332,9 +332,7 @@ def dimension_by_year(
         # Within a year a placement has one row: no DISTINCT needed for contracts.
         grouped, contracts = records.filter(year__in=years).values("year", *columns), Count("placement")
     hours = _sum_hours(hours=counted_through(through_month))
-    rows = grouped.annotate(hours=hours, participants=_count_people(), contracts=contracts).order_by(
-        "-hours", spec.key
-    )
+    rows = grouped.annotate(hours=hours, participants=_count_people(), contracts=contracts).order_by("-hours", spec.key)
     rows = list(rows)
     names = spec.choices
     if spec.names is not None:
