@@ -68,6 +68,7 @@ class Table:
     columns: tuple[Column, ...]
     rows: Iterable[Any]
     chart: tuple[str, str] | None = None  # (label column key, value column key) drawn in the PDF
+    note: str = ""  # a sentence printed above the table in the PDF
 
     def records(self) -> Iterator[list[Any]]:
         for row in self.rows:
@@ -654,6 +655,7 @@ class RenderedTable:
     rows: list[list[Cell]]
     chart_data: dict | None  # {"label": ..., "labels": [...], "values": [...]} for Chart.js
     svg: str
+    note: str = ""
 
     @property
     def chart_id(self) -> str:
@@ -700,8 +702,36 @@ def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[Rende
                 svg=svg_bar_chart([(label, Decimal(value)) for label, value in chart_items], title=table.title)
                 if svg and chart_items
                 else "",
+                note=table.note,
             )
         )
+    return result
+
+
+# The lots a dashboard PDF lists. TODO(merge): clauses.calculations.TargetStatus.NEEDS_ATTENTION.
+ATTENTION_STATUSES = ("behind", "ended_below")
+PDF_LOTS_LIMIT = 100
+
+
+def attention_lots_only(tables: list[Table], *, limit: int = PDF_LOTS_LIMIT) -> list[Table]:
+    """The dashboard PDF is short by design: its lots table lists only the lots needing attention (running lots
+    behind, ended lots below target), at most `limit` of them, the most at risk first, and says how many lots
+    there are in all and that the full list is in the XLSX export."""
+    result = []
+    for table in tables:
+        if table.code == "lots":
+            rows = list(table.rows)
+            attention = [item for item in rows if item.status in ATTENTION_STATUSES]
+            shown = attention[:limit]
+            note = (
+                f"{french_number(len(attention), 0)} lot(s) à surveiller (en retard ou terminés sous l'objectif) "
+                f"sur {french_number(len(rows), 0)} lot(s) en tout"
+            )
+            if len(shown) < len(attention):
+                note += f" ; les {french_number(len(shown), 0)} plus à risque figurent ci-dessous"
+            note += ". La liste complète des lots est dans l'export XLSX du tableau de bord."
+            table = Table(table.code, "Lots à surveiller", table.columns, shown, table.chart, note)
+        result.append(table)
     return result
 
 

@@ -99,7 +99,10 @@ def dashboard_export(request, fmt: str):
     meta = exports.ExportMeta(
         title=f"Tableau de bord {board.year}", subtitle=_perimeter_name(request), filters=(("Année", str(board.year)),)
     )
-    return export_response(fmt, exports.dashboard_tables(board), meta, f"tableau-de-bord-{board.year}")
+    tables = exports.dashboard_tables(board)
+    if fmt == "pdf":
+        tables = exports.attention_lots_only(tables)
+    return export_response(fmt, tables, meta, f"tableau-de-bord-{board.year}")
 
 
 def _bilan(request, pk: int):
