@@ -170,7 +170,7 @@ def main() -> None:
 
     from markets.models import Lot, Market
 
-    if not (settings.STATIC_ROOT / "staticfiles.json").exists() and not settings.DEBUG:
+    if args.only != "exports" and not settings.DEBUG and not (settings.STATIC_ROOT / "staticfiles.json").exists():
         sys.exit("Les pages ont besoin des fichiers statiques : lancez d'abord manage.py collectstatic --noinput.")
     year, worst_export, worst_page = args.year, 0.0, 0.0
     print(f"Exports et pages de la coordination, année {year}, {args.runs} passages par export :")
