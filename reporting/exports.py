@@ -19,6 +19,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from clauses.calculations import TargetStatus
 from config.formatting import (
     exact_hours,
     french_hours,
@@ -79,6 +80,7 @@ class Table:
     # (label column key, value column key[, previous value column key]) drawn on pages and in the PDF; with a
     # third key, two series side by side (the year and the previous one).
     chart: tuple[str, ...] | None = None
+    note: str = ""  # a sentence printed above the table in the PDF
 
     def records(self) -> Iterator[list[Any]]:
         for row in self.rows:
@@ -769,13 +771,14 @@ class RenderedTable:
     rows: list[list[Cell]]
     chart_data: dict | None  # {"label": ..., "labels": [...], "values": [...]} for Chart.js
     svg: str
+    note: str = ""
 
     @property
     def chart_id(self) -> str:
         return f"chart-data-{self.code}"
 
     @property
-    def note(self) -> str:
+    def suppression_note(self) -> str:
         """The explanation of the hidden values ("< 5", "secret") the table holds, if any."""
         return suppression.note_for(cell.text for row in self.rows for cell in row)
 
@@ -844,6 +847,7 @@ def rendered_tables(tables: Iterable[Table], *, svg: bool = False) -> list[Rende
                 svg=_svg_chart(chart_items, previous_items, chart_data, title=table.title)
                 if svg and chart_items
                 else "",
+                note=table.note,
             )
         )
     return result
@@ -875,6 +879,33 @@ def _svg_chart(items: list, previous: list, chart_data: dict, *, title: str) -> 
         ]
         return svg_grouped_bar_chart([label for label, _value, _text in items], series, title=title)
     return svg_bar_chart([(label, value, text) for label, value, text in items if value is not None], title=title)
+
+
+# The lots a dashboard PDF lists: running lots behind and ended lots below target.
+ATTENTION_STATUSES = TargetStatus.NEEDS_ATTENTION
+PDF_LOTS_LIMIT = 100
+
+
+def attention_lots_only(tables: list[Table], *, limit: int = PDF_LOTS_LIMIT) -> list[Table]:
+    """The dashboard PDF is short by design: its lots table lists only the lots needing attention (running lots
+    behind, ended lots below target), at most `limit` of them, the most at risk first, and says how many lots
+    there are in all and that the full list is in the XLSX export."""
+    result = []
+    for table in tables:
+        if table.code == "lots":
+            rows = list(table.rows)
+            attention = [item for item in rows if item.status in ATTENTION_STATUSES]
+            shown = attention[:limit]
+            note = (
+                f"{french_number(len(attention), 0)} lot(s) à surveiller (en retard ou terminés sous l'objectif) "
+                f"sur {french_number(len(rows), 0)} lot(s) en tout"
+            )
+            if len(shown) < len(attention):
+                note += f" ; les {french_number(len(shown), 0)} plus à risque figurent ci-dessous"
+            note += ". La liste complète des lots est dans l'export XLSX du tableau de bord."
+            table = Table(table.code, "Lots à surveiller", table.columns, shown, table.chart, note)
+        result.append(table)
+    return result
 
 
 def pdf_bytes(template_name: str, context: dict) -> bytes:

@@ -156,6 +156,8 @@ def dashboard_export(request, fmt: str):
         title=f"Tableau de bord {board.year}", subtitle=_perimeter_name(request), filters=form.described()
     )
     tables = exports.dashboard_tables(replace(board, progress=lots))
+    if fmt == "pdf":
+        tables = exports.attention_lots_only(tables)
     return export_response(fmt, tables, meta, f"tableau-de-bord-{board.year}")
 
 
