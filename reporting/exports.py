@@ -884,6 +884,7 @@ def _svg_chart(items: list, previous: list, chart_data: dict, *, title: str) -> 
 # The lots a dashboard PDF lists: running lots behind and ended lots below target.
 ATTENTION_STATUSES = TargetStatus.NEEDS_ATTENTION
 PDF_LOTS_LIMIT = 100
+PDF_LOTS_LEFT_OUT = ("objet", "projection")  # in the XLSX and on screen
 
 
 def attention_lots_only(tables: list[Table], *, limit: int = PDF_LOTS_LIMIT) -> list[Table]:
@@ -903,7 +904,9 @@ def attention_lots_only(tables: list[Table], *, limit: int = PDF_LOTS_LIMIT) -> 
             if len(shown) < len(attention):
                 note += f" ; les {french_number(len(shown), 0)} plus à risque figurent ci-dessous"
             note += ". La liste complète des lots est dans l'export XLSX du tableau de bord."
-            table = Table(table.code, "Lots à surveiller", table.columns, shown, table.chart, note)
+            # Fewer columns than on screen, so each stays readable on a landscape page.
+            columns = tuple(column for column in table.columns if column.key not in PDF_LOTS_LEFT_OUT)
+            table = Table(table.code, "Lots à surveiller", columns, shown, table.chart, note)
         result.append(table)
     return result
 

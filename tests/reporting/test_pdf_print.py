@@ -183,7 +183,7 @@ def test_the_wide_and_long_tables_really_ran_over_pages(client, print_world, mon
         client, print_world["city_admin"], f"{DASHBOARD_PDF}?year=2025", monkeypatch, tmp_path, "acheteur"
     )
     texts = page_texts(path)
-    lot_pages = [n for n, text in enumerate(texts) if "DIJ-2025-" in text]
+    lot_pages = [n for n, text in enumerate(texts) if "DIJ-2025" in text]  # a hyphen at a line end is dropped
     assert len(lot_pages) >= 3
     images = page_images(path)
     assert all(images[n].width > images[n].height for n in lot_pages)  # landscape
@@ -199,7 +199,8 @@ def test_dashboard_pdf_lists_the_lots_needing_attention_and_points_to_the_xlsx(
     user = print_world["city_admin"]
     _path, tables = download(client, user, f"{DASHBOARD_PDF}?year=2025", monkeypatch, tmp_path, "acheteur")
     lots = next(table for table in tables if table.code == "lots")
-    statuses = {row[8].text for row in lots.rows}
+    status_at = [header.text for header in lots.headers].index("Statut")
+    statuses = {row[status_at].text for row in lots.rows}
     assert statuses and statuses <= {"En retard", "Objectif non atteint"}
     client.force_login(user)
     board = client.get(reverse("reporting:dashboard"), {"year": 2025}).context["board"]
