@@ -124,7 +124,7 @@ def test_a_market_takes_the_worst_status_of_its_running_lots(world, today):
     assert market.status == TargetStatus.BEHIND
     assert market.target_hours == 853
     # Once none runs: ended below if a lot ended short.
-    ended = queries.markets_progress([item for item in progress if item.lot == lot_c])[0]
+    ended = queries.markets_progress([item for item in progress if item.lot.pk == lot_c.pk])[0]
     assert ended.status == TargetStatus.ENDED_BELOW
 
 
