@@ -170,6 +170,11 @@ class DashboardFilterForm(YearForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The dashboard counts the current year up to today (it compares no years): "2026 (à ce jour)".
+        self.fields["year"].widget.choices = [
+            (year, f"{year} (à ce jour)" if year == self.today.year else str(year))
+            for year, _label in self.fields["year"].widget.choices
+        ]
         self.fields["status"].choices = [("", "Tous les statuts"), *TargetStatus.CHOICES]
         # Lots may run before the first year with hours and after the current one.
         years = range(self.today.year + 2, FIRST_YEAR - 1, -1)

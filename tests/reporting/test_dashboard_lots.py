@@ -234,3 +234,14 @@ def test_lot_filters_hold_even_with_an_unknown_year(client, world, lots):
     response = get(client, world["city_admin"], year=1789, status="ended_below")
     assert response.status_code == 200
     assert references(response) == ["OLD-2023-01"]
+
+
+def test_the_dashboard_year_reads_to_date_not_partial(client, world, lots):
+    """The dashboard counts the current year up to today (no comparison): "2026 (à ce jour)", never the
+    "au 28/02/2026" cutoff of the yearly report, which would misdescribe its figures."""
+    client.force_login(world["city_admin"])
+    form = client.get(DASHBOARD).context["form"]
+    labels = dict(form.fields["year"].widget.choices)
+    assert labels[2026] == "2026 (à ce jour)"
+    assert labels[2025] == "2025"
+    assert not any("au " in str(label) for label in labels.values())
