@@ -49,10 +49,15 @@ def table_rows(page) -> list[list[str]]:
 
 
 def screenshots(page, results_dir, name):
+    """Each width loaded afresh (charts size themselves on load), nothing wider than the screen."""
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
+        page.reload()
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} overflows at {width} px"
         page.screenshot(path=str(results_dir / f"buyer-privacy-{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.reload()
 
 
 def follow_every_link(page, base, where):
