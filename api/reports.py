@@ -8,6 +8,7 @@ integers, "< 5" a hidden count.
 
 from decimal import ROUND_HALF_UP
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -20,7 +21,9 @@ from organisations.models import BuyerType
 from organisations.scoping import scope_of
 from reporting.calculations import suppress_small_count
 from reporting.dashboards import can_see_yearly_report
+from reporting.forms import FIRST_YEAR
 from reporting.models import PlacementYear
+from reporting.periods import year_period
 from reporting.queries import ReportFilters, yearly_report
 
 
@@ -115,8 +118,18 @@ class BreakdownsSerializer(serializers.Serializer):
 
 class YearlyReportSerializer(serializers.Serializer):
     year = serializers.IntegerField()
+    through = serializers.DateField(
+        allow_null=True,
+        help_text="Année en cours : dernier jour compté (fin du mois précédent) ; l'année et la précédente sont "
+        "comptées de janvier à ce mois. null pour une année complète.",
+    )
     summary = SummarySerializer()
-    previous_summary = SummarySerializer()
+    previous_summary = SummarySerializer(
+        help_text="L'année précédente, sur les mêmes mois quand l'année est partielle."
+    )
+    previous_full_summary = SummarySerializer(
+        help_text="L'année précédente complète (la même que previous_summary quand l'année est complète)."
+    )
     publics = PublicSerializer(many=True)
     previous_publics = PublicSerializer(many=True)
     breakdowns = BreakdownsSerializer()
@@ -126,11 +139,19 @@ class YearlyReportSerializer(serializers.Serializer):
 
 
 class YearlyReportQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100, label="année")
+    year = serializers.IntegerField(min_value=FIRST_YEAR, label="année")
     department = serializers.CharField(required=False, max_length=3, label="département (code INSEE)")
     region = serializers.CharField(required=False, max_length=3, label="région (code INSEE)")
     buyer_type = serializers.ChoiceField(choices=BuyerType.choices, required=False, label="type d'acheteur")
     market_type = serializers.ChoiceField(choices=MarketType.choices, required=False, label="type de marché")
+
+    def validate_year(self, year):
+        current = timezone.localdate().year
+        if year > current:
+            raise serializers.ValidationError(
+                f"L'année {year} n'est pas encore commencée (année en cours : {current})."
+            )
+        return year
 
 
 class YearlyReportView(APIView):
@@ -153,6 +174,7 @@ class YearlyReportView(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         user = request.user
+        period = year_period(params["year"], today=timezone.localdate())
         with reporting_database():
             report = yearly_report(
                 records=PlacementYear.objects.visible_to(user),
@@ -164,6 +186,7 @@ class YearlyReportView(APIView):
                     buyer_type=params.get("buyer_type") or None,
                     market_type=params.get("market_type") or None,
                 ),
+                through=period.cutoff,
             )
         context = {"request": request, "suppress_small_counts": not shows_small_counts(user)}
         return Response(YearlyReportSerializer(report, context=context).data)

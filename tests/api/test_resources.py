@@ -1,6 +1,9 @@
 """Every resource: list, detail, owner / reader / outsider (404), filters."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from reporting import summary
 
@@ -182,6 +185,27 @@ def test_yearly_report_as_json(world, api):
     assert api.get(f"{V1}/reports/yearly/?year=2025&department=75").json()["summary"]["hours"] == "0.00"
     assert api.get(f"{V1}/reports/yearly/").status_code == 400
     assert api.get(f"{V1}/reports/yearly/?year=abc").status_code == 400
+
+
+def test_yearly_report_of_the_current_year_is_partial_like_the_page(world, api, monkeypatch):
+    """As on the web (issue 13): the current year counts up to the end of the previous month, compared with the
+    same months; a year not yet begun is refused on the field, never a page of zeros and "-100 %"."""
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: datetime.date(2025, 3, 12))
+    world.record.status = "validated"  # March 2025: after the cutoff of 12/03/2025 (end of February)
+    world.record.save()
+    summary.refresh([world.record.placement_id])
+    api.as_user(world.owner)
+    body = api.get(f"{V1}/reports/yearly/?year=2025").json()
+    assert body["through"] == "2025-02-28"
+    assert body["summary"]["hours"] == "0.00"  # March is not counted yet
+    assert body["previous_full_summary"]["hours"] == "0.00"
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: datetime.date(2026, 11, 26))
+    complete = api.get(f"{V1}/reports/yearly/?year=2025").json()
+    assert complete["through"] is None and complete["previous_full_summary"] == complete["previous_summary"]
+    assert complete["summary"]["hours"] == "100.00"
+    response = api.get(f"{V1}/reports/yearly/?year=2027")
+    assert response.status_code == 400
+    assert "pas encore commencée" in str(response.json())
 
 
 def test_yearly_report_is_not_for_buyers(world, api):
