@@ -1,14 +1,18 @@
-"""The facilitator home: last month's missing hours, placements ending soon, running lots behind and ended
-lots below their target."""
+"""The facilitator home: a work queue (records to validate, rejected records to correct, last month's missing
+hours, placements ending soon), running lots behind and ended lots below their target."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlencode
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import log_views
 from beneficiaries.calculations import add_months, first_of_month
+from beneficiaries.choices import HoursStatus
 from beneficiaries.filters import ENDING_SOON_DAYS, ending_within
 from beneficiaries.models import HoursRecord, Placement
 from clauses.calculations import TargetStatus
@@ -17,6 +21,51 @@ from organisations import permissions, scoping
 from reporting.queries import lots_progress
 
 HOME_LIST_SIZE = 10
+
+
+@dataclass(frozen=True)
+class QueueGroup:
+    """Records of one month and one lot awaiting an action: validation (declared) or correction (rejected)."""
+
+    month: date
+    lot_id: int
+    market_reference: str
+    lot_number: int
+    count: int
+
+    @property
+    def grid_url(self) -> str:
+        query = urlencode({"month": self.month.strftime("%Y-%m"), "lot": self.lot_id})
+        return f"{reverse('hours:grid')}?{query}"
+
+
+def review_queue(user) -> dict[str, list[QueueGroup]]:
+    """Declared and rejected records the user sees, counted per month and lot, in one query (most recent month
+    first, then market and lot)."""
+    rows = (
+        HoursRecord.objects.visible_to(user)
+        .filter(status__in=[HoursStatus.DECLARED, HoursStatus.REJECTED])
+        .values("month", "placement__lot", "placement__lot__market__reference", "placement__lot__number")
+        .annotate(
+            declared=Count("pk", filter=Q(status=HoursStatus.DECLARED)),
+            rejected=Count("pk", filter=Q(status=HoursStatus.REJECTED)),
+        )
+        .order_by("-month", "placement__lot__market__reference", "placement__lot__number", "placement__lot")
+    )
+    queue: dict[str, list[QueueGroup]] = {"declared": [], "rejected": []}
+    for row in rows:
+        for status in ("declared", "rejected"):
+            if row[status]:
+                queue[status].append(
+                    QueueGroup(
+                        month=row["month"],
+                        lot_id=row["placement__lot"],
+                        market_reference=row["placement__lot__market__reference"],
+                        lot_number=row["placement__lot__number"],
+                        count=row[status],
+                    )
+                )
+    return queue
 
 
 def home(request):
@@ -44,6 +93,8 @@ def home(request):
         key=lambda item: (-item.lot.end_date.toordinal(), item.lot.pk),
     )
     missing_list, ending_list = list(missing[: HOME_LIST_SIZE + 1]), list(ending[: HOME_LIST_SIZE + 1])
+    queue = review_queue(user)
+    to_validate, rejected = queue["declared"], queue["rejected"]
 
     def labelled(items):
         return [{"placement": p, "identified": permissions.can_see_identity(user, p.beneficiary)} for p in items]
@@ -53,11 +104,19 @@ def home(request):
     log_views(user=user, beneficiaries=shown, detail="Accueil : heures manquantes et contrats qui se terminent")
     context = {
         "last_month": last_month,
+        "last_month_value": last_month.strftime("%Y-%m"),
+        "to_validate": to_validate[:HOME_LIST_SIZE],
+        "to_validate_total": sum(group.count for group in to_validate),
+        "to_validate_groups": len(to_validate),
+        "rejected": rejected[:HOME_LIST_SIZE],
+        "rejected_total": sum(group.count for group in rejected),
+        "rejected_groups": len(rejected),
+        "missing_total": missing.count() if len(missing_list) > HOME_LIST_SIZE else len(missing_list),
+        "ending_total": ending.count() if len(ending_list) > HOME_LIST_SIZE else len(ending_list),
         "missing": missing_rows,
-        "missing_more": missing.count() if len(missing_list) > HOME_LIST_SIZE else None,
         "ending": ending_rows,
-        "ending_more": ending.count() if len(ending_list) > HOME_LIST_SIZE else None,
         "ending_days": ENDING_SOON_DAYS,
+        "ending_until": today + timedelta(days=ENDING_SOON_DAYS),
         "behind": behind[:HOME_LIST_SIZE],
         "behind_more": len(behind) if len(behind) > HOME_LIST_SIZE else None,
         "ended_below": ended_below[:HOME_LIST_SIZE],

@@ -1,0 +1,121 @@
+"""The facilitator home's work queue: exact counts, each linking to the grid filtered where the work is done."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from beneficiaries.calculations import add_months, first_of_month
+from beneficiaries.choices import HoursStatus
+from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory, PlacementFactory
+from tests.clauses.factories import ClauseFactory
+from tests.markets.factories import LotFactory, MarketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def total(text: str, element_id: str) -> int:
+    found = re.search(rf'id="{element_id}">(\d+)<', text)
+    assert found, f"{element_id} absent"
+    return int(found.group(1))
+
+
+@pytest.fixture
+def world(structure, other_structure, market):
+    today = timezone.localdate()
+    last_month = add_months(first_of_month(today), -1)
+    two_months_ago = add_months(last_month, -1)
+    lot_a = market.lots.get()
+    lot_b = ClauseFactory(lot=LotFactory(market=market, number=2)).lot
+    running = {"start_date": today - datetime.timedelta(days=400), "end_date": today + datetime.timedelta(days=100)}
+
+    def placement(last_name, lot, **dates):
+        person = BeneficiaryFactory(structure=structure, last_name=last_name, first_name="Zoé")
+        return PlacementFactory(beneficiary=person, lot=lot, employer=lot.contractor, **(dates or running))
+
+    declared = {"status": HoursStatus.DECLARED, "hours": Decimal("35")}
+    first, second, without = placement("Arnaud", lot_a), placement("Bernard", lot_a), placement("Carpentier", lot_a)
+    on_b = placement("Dupuis", lot_b)
+    HoursRecordFactory(placement=first, month=last_month, **declared)
+    HoursRecordFactory(placement=second, month=last_month, **declared)
+    HoursRecordFactory(placement=first, month=two_months_ago, **declared)
+    HoursRecordFactory(placement=second, month=two_months_ago)  # validated: nothing to do
+    HoursRecordFactory(
+        placement=on_b, month=last_month, status=HoursStatus.REJECTED, rejection_reason="Heures incohérentes"
+    )
+    # Starts today, ends within 30 days: ending soon, not missing last month.
+    placement("Etienne", lot_a, start_date=today, end_date=today + datetime.timedelta(days=10))
+    # Another structure's market and person: never counted.
+    other_market = MarketFactory(facilitator=other_structure)
+    other_lot = ClauseFactory(lot__market=other_market).lot
+    stranger = BeneficiaryFactory(structure=other_structure, last_name="Ailleurs")
+    foreign = PlacementFactory(beneficiary=stranger, lot=other_lot, employer=other_lot.contractor, **running)
+    HoursRecordFactory(placement=foreign, month=last_month, **declared)
+    HoursRecordFactory(
+        placement=PlacementFactory(beneficiary=stranger, lot=other_lot, employer=other_lot.contractor, **running),
+        month=last_month,
+        status=HoursStatus.REJECTED,
+        rejection_reason="Non",
+    )
+    return {
+        "last_month": last_month,
+        "two_months_ago": two_months_ago,
+        "lot_a": lot_a,
+        "lot_b": lot_b,
+        "without": without,
+    }
+
+
+def grid_url(month, lot):
+    return f"/heures/?month={month:%Y-%m}&amp;lot={lot.pk}"
+
+
+def test_home_queue_counts_exactly_the_structures_own_work(owner_client, world):
+    text = owner_client.get("/").text
+    assert total(text, "to-validate-total") == 3
+    assert total(text, "rejected-total") == 1
+    assert total(text, "missing-total") == 1
+    assert total(text, "ending-total") == 1
+    assert "CARPENTIER Zoé" in text  # the placement without a record last month
+    assert "AILLEURS" not in text
+    # One line per month and lot, most recent month first, each with its exact count.
+    last, before = world["last_month"], world["two_months_ago"]
+    validate_links = re.findall(r'<a href="(/heures/\?[^"]+)">[^<]*</a> : (\d+) relevé', text)
+    assert validate_links == [
+        (grid_url(last, world["lot_a"]), "2"),
+        (grid_url(before, world["lot_a"]), "1"),
+        (grid_url(last, world["lot_b"]), "1"),  # the rejected card
+    ]
+
+
+def test_each_queue_link_answers_and_shows_its_rows(owner_client, world):
+    text = owner_client.get("/").text
+    for href, names in (
+        (grid_url(world["last_month"], world["lot_a"]), ["ARNAUD Zoé", "BERNARD Zoé"]),
+        (grid_url(world["two_months_ago"], world["lot_a"]), ["ARNAUD Zoé"]),
+        (grid_url(world["last_month"], world["lot_b"]), ["DUPUIS Zoé"]),
+        (f"/heures/?month={world['last_month']:%Y-%m}", ["CARPENTIER Zoé"]),
+        ("/contrats/?ending_soon=on", ["ETIENNE Zoé"]),
+    ):
+        assert f'href="{href}"' in text
+        response = owner_client.get(href.replace("&amp;", "&"))
+        assert response.status_code == 200, href
+        for name in names:
+            assert name in response.text, (href, name)
+        assert "AILLEURS" not in response.text
+
+
+def test_home_no_longer_says_all_hours_are_in_while_records_await_validation(owner_client, world):
+    world["without"].delete()
+    text = owner_client.get("/").text
+    assert "sont saisies" not in text
+    assert "des relevés restent à valider ou à corriger" in text
+
+
+def test_home_queue_is_empty_for_another_structure(outsider_client, world):
+    text = outsider_client.get("/").text
+    assert total(text, "to-validate-total") == 1
+    assert total(text, "rejected-total") == 1
+    assert "ARNAUD" not in text
