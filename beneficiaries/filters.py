@@ -7,8 +7,9 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from beneficiaries.choices import Modality, PrescriberType, Sex
-from beneficiaries.models import Beneficiary, Placement
+from beneficiaries.calculations import months_before
+from beneficiaries.choices import Modality, OutcomeStage, PrescriberType, Sex
+from beneficiaries.models import Beneficiary, Outcome, Placement
 from markets.models import Lot, Market
 from organisations.scoping import scope_of
 
@@ -23,6 +24,14 @@ def active_on(queryset, day):
 
 def ending_within(queryset, today, days: int = ENDING_SOON_DAYS):
     return queryset.filter(end_date__gte=today, end_date__lte=today + timedelta(days=days))
+
+
+def outcome_due(queryset, stage: str, today):
+    """Placements whose outcome at `stage` is due and not recorded: the one at the end once the placement has
+    ended, the one six months later once six months have passed since its end."""
+    ended_by = today - timedelta(days=1) if stage == OutcomeStage.AT_END else months_before(today, 6)
+    recorded = Outcome.objects.filter(placement=OuterRef("pk"), stage=stage)
+    return queryset.filter(end_date__lte=ended_by).filter(~Exists(recorded))
 
 
 class YesNoFilter(django_filters.BooleanFilter):
@@ -93,6 +102,12 @@ class PlacementFilter(django_filters.FilterSet):
         method="filter_ending_soon",
         widget=forms.CheckboxInput,
     )
+    outcome_due = django_filters.ChoiceFilter(
+        label="Sortie à renseigner",
+        choices=OutcomeStage.choices,
+        method="filter_outcome_due",
+        empty_label="Indifférent",
+    )
     # "name" sorts by the names the user may read only (PlacementQuerySet.with_visible_name), and is not offered
     # to a user who reads none (buyers, coordinations).
     ordering = django_filters.OrderingFilter(
@@ -139,3 +154,6 @@ class PlacementFilter(django_filters.FilterSet):
 
     def filter_ending_soon(self, queryset, name, value):
         return ending_within(queryset, timezone.localdate()) if value else queryset
+
+    def filter_outcome_due(self, queryset, name, value):
+        return outcome_due(queryset, value, timezone.localdate()) if value else queryset

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from audit.services import log_views
 from beneficiaries.calculations import add_months, first_of_month
-from beneficiaries.choices import HoursStatus
-from beneficiaries.filters import ENDING_SOON_DAYS, ending_within
+from beneficiaries.choices import HoursStatus, OutcomeStage
+from beneficiaries.filters import ENDING_SOON_DAYS, ending_within, outcome_due
 from beneficiaries.models import HoursRecord, Placement
 from clauses.calculations import TargetStatus
 from markets.models import Lot, Market
@@ -113,6 +113,9 @@ def home(request):
         "rejected_groups": len(rejected),
         "missing_total": missing.count() if len(missing_list) > HOME_LIST_SIZE else len(missing_list),
         "ending_total": ending.count() if len(ending_list) > HOME_LIST_SIZE else len(ending_list),
+        "outcomes_due": [
+            {"stage": stage, "count": outcome_due(placements, stage.value, today).count()} for stage in OutcomeStage
+        ],
         "missing": missing_rows,
         "ending": ending_rows,
         "ending_days": ENDING_SOON_DAYS,

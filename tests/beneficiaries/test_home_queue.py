@@ -119,3 +119,41 @@ def test_home_queue_is_empty_for_another_structure(outsider_client, world):
     assert total(text, "to-validate-total") == 1
     assert total(text, "rejected-total") == 1
     assert "ARNAUD" not in text
+
+
+def test_outcomes_due_counted_and_listed_at_the_end_and_six_months_later(owner_client, structure, market):
+    from beneficiaries.calculations import months_before
+    from beneficiaries.choices import OutcomeStage
+    from tests.beneficiaries.factories import OutcomeFactory
+
+    today = timezone.localdate()
+    lot = market.lots.get()
+
+    def ended(last_name, end_date, *stages):
+        person = BeneficiaryFactory(structure=structure, last_name=last_name, first_name="Zoé")
+        placement = PlacementFactory(
+            beneficiary=person,
+            lot=lot,
+            employer=lot.contractor,
+            start_date=end_date - datetime.timedelta(days=200),
+            end_date=end_date,
+        )
+        for stage in stages:
+            OutcomeFactory(placement=placement, stage=stage, observed_on=end_date)
+        return placement
+
+    ended("Fabre", today - datetime.timedelta(days=1))  # at the end due
+    ended("Garnier", today)  # still running today: nothing due
+    ended("Hubert", months_before(today, 6), OutcomeStage.AT_END)  # six months later due, today
+    ended("Imbert", months_before(today, 6) + datetime.timedelta(days=1), OutcomeStage.AT_END)  # not yet
+    ended("Jourdan", months_before(today, 8))  # both due
+    ended("Klein", months_before(today, 9), OutcomeStage.AT_END, OutcomeStage.AFTER_6_MONTHS)  # all done
+    text = owner_client.get("/").text
+    assert total(text, "outcome-due-at_end") == 2
+    assert total(text, "outcome-due-after_6_months") == 2
+    for stage, expected in (("at_end", {"FABRE", "JOURDAN"}), ("after_6_months", {"HUBERT", "JOURDAN"})):
+        assert f'href="/contrats/?outcome_due={stage}"' in text
+        listed = owner_client.get(f"/contrats/?outcome_due={stage}")
+        assert listed.status_code == 200
+        names = {"FABRE", "GARNIER", "HUBERT", "IMBERT", "JOURDAN", "KLEIN"}
+        assert {name for name in names if f"{name} Zoé" in listed.text} == expected
