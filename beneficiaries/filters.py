@@ -34,6 +34,11 @@ def outcome_due(queryset, stage: str, today):
     return queryset.filter(end_date__lte=ended_by).filter(~Exists(recorded))
 
 
+def _search_words(value: str) -> list[str]:
+    """Words of a person search; "n° 123", "n°123" and "123" all give the participant number 123."""
+    return value.replace("n°", " ").replace("N°", " ").split()
+
+
 class YesNoFilter(django_filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", forms.Select(choices=[("", "Indifférent"), *YES_NO]))
@@ -41,7 +46,7 @@ class YesNoFilter(django_filters.BooleanFilter):
 
 
 class BeneficiaryFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Nom ou prénom", method="search")
+    q = django_filters.CharFilter(label="Nom, prénom ou n°", method="search")
     sex = django_filters.ChoiceFilter(label="Sexe", choices=Sex.choices, empty_label="Tous")
     prescriber_type = django_filters.ChoiceFilter(
         label="Type de prescripteur", choices=PrescriberType.choices, empty_label="Tous"
@@ -60,8 +65,11 @@ class BeneficiaryFilter(django_filters.FilterSet):
         fields = ["q", "sex", "prescriber_type"]
 
     def search(self, queryset, name, value):
-        for word in value.split():
-            queryset = queryset.filter(Q(last_name__icontains=word) | Q(first_name__icontains=word))
+        for word in _search_words(value):
+            if word.isdigit():  # the participant number shown as "n° 123"
+                queryset = queryset.filter(pk=int(word))
+            else:
+                queryset = queryset.filter(Q(last_name__icontains=word) | Q(first_name__icontains=word))
         return queryset
 
     def filter_active(self, queryset, name, value):
@@ -85,7 +93,7 @@ def _visible_markets(request):
 
 
 class PlacementFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Nom du ou de la participant·e", method="search")
+    q = django_filters.CharFilter(label="Nom ou n° du ou de la participant·e", method="search")
     market = django_filters.ModelChoiceFilter(
         label="Marché", field_name="lot__market", queryset=_visible_markets, empty_label="Tous"
     )
@@ -143,10 +151,13 @@ class PlacementFilter(django_filters.FilterSet):
     def search(self, queryset, name, value):
         # Names only match the people the viewer may identify (their own structure's).
         queryset = queryset.filter(beneficiary__in=Beneficiary.objects.visible_to(self._user()))
-        for word in value.split():
-            queryset = queryset.filter(
-                Q(beneficiary__last_name__icontains=word) | Q(beneficiary__first_name__icontains=word)
-            )
+        for word in _search_words(value):
+            if word.isdigit():  # the participant number shown as "n° 123"
+                queryset = queryset.filter(beneficiary_id=int(word))
+            else:
+                queryset = queryset.filter(
+                    Q(beneficiary__last_name__icontains=word) | Q(beneficiary__first_name__icontains=word)
+                )
         return queryset
 
     def filter_active_on(self, queryset, name, value):
