@@ -97,6 +97,12 @@ def test_button_variants_and_input_errors_look_distinct(page, live_server, world
         assert background(secondary) != background(primary)
         assert background(danger) != background(primary)
         assert danger.evaluate("element => getComputedStyle(element).color") == "rgb(164, 20, 27)"
+        # Every hours field on screen, not off to the right of a table scrolling sideways.
+        hours_fields = page.locator("input[type=text][name$='-hours']")
+        assert hours_fields.count() == 3
+        for index in range(hours_fields.count()):
+            box = hours_fields.nth(index).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"champ d'heures hors écran à {width} px"
         page.screenshot(path=str(results_dir / f"layout-grid-{width}.png"), full_page=True)
 
     # Rejecting without a reason: the reason field is in error and gets a red border.
