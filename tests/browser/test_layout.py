@@ -5,9 +5,11 @@ override them), a red border on an input in error, and no page wider than its vi
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from beneficiaries.models import Beneficiary
 from organisations.models import Role
 from tests.browser.test_reporting import log_in
 from tests.organisations.factories import MembershipFactory, UserFactory
@@ -115,3 +117,32 @@ def test_button_variants_and_input_errors_look_distinct(page, live_server, world
     page.screenshot(path=str(results_dir / "layout-grid-reject-error.png"), full_page=True)
     assert reason.evaluate("element => getComputedStyle(element).borderTopColor") == "rgb(164, 20, 27)"
     assert normal_border != "rgb(164, 20, 27)"
+
+
+def test_no_page_wider_than_the_viewport(page, live_server, world, results_dir):
+    """The facilitator's main pages, each loaded afresh at 390 and 1 366 px."""
+    person = Beneficiary.objects.get(last_name="Quintanilla")
+    pages = {
+        "home": reverse("home"),
+        "grid": reverse("hours:grid") + "?month=2025-11",
+        "participant": reverse("beneficiaries:detail", args=[person.pk]),
+        "lot": reverse("lot_detail", args=[world["lot1"].pk]),
+        "dashboard": reverse("reporting:dashboard"),
+        "yearly": reverse("reporting:yearly_report"),
+        "markets": reverse("markets:market_list"),
+        "participants": reverse("beneficiaries:list"),
+        "contracts": reverse("placements:list"),
+    }
+    base = live_server.url
+    page.set_default_timeout(10_000)
+    log_in(page, base, world["facilitator_admin"])
+    too_wide = []
+    for width in (PHONE, LAPTOP):
+        for name, url in pages.items():
+            load_at(page, base + url, width)
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            if page_width(page) > width:
+                too_wide.append(f"{name} : {page_width(page)} px à {width} px")
+            if name in ("participant", "lot", "dashboard"):
+                page.screenshot(path=str(results_dir / f"layout-{name}-{width}.png"), full_page=True)
+    assert not too_wide, too_wide
