@@ -41,7 +41,10 @@ def test_coordinator_reads_the_partial_year_the_trend_and_the_map(page, live_ser
     page.set_default_timeout(10_000)
     page.set_viewport_size({"width": width, "height": 900})
     log_in(page, base, world["coordinator"])
-    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Bilan annuel").click()
+    nav = page.get_by_role("navigation", name="Navigation principale")
+    if width < 960:  # on a phone the links are behind the menu button
+        nav.get_by_role("button", name="Menu").click()
+    nav.get_by_role("link", name="Bilan annuel").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Bilan annuel 2026 (au 31/10/2026)")
     expect(page.locator("#annee-partielle")).to_contain_text("comparés aux mêmes mois de 2025")
