@@ -55,14 +55,25 @@ REJECTION_REASON_MISSING = "Indiquez le motif du rejet."
 
 
 class Refusal(str):
-    """A French refusal of one row of hours, carrying a code that callers test instead of matching its text."""
+    """A French refusal of one row of hours, carrying a code that callers test instead of matching its text,
+    and the field at fault when there is one (None: the row as a whole)."""
 
     code: str
+    field: str | None
 
-    def __new__(cls, message: str, code: str):
+    def __new__(cls, message: str, code: str, field: str | None = None):
         refusal = super().__new__(cls, message)
         refusal.code = code
+        refusal.field = field
         return refusal
+
+
+def future_month_refusal(month: date) -> Refusal:
+    return Refusal(
+        f"Le mois {format_month(month)} n'est pas encore commencé : on ne peut pas saisir d'heures pour un mois futur.",
+        "future_month",
+        "month",
+    )
 
 
 CONFLICT_REFUSAL = Refusal(CONFLICT_MESSAGE, "conflict")
@@ -776,6 +787,8 @@ def check_hours_entry(
             stored_versions = _stored_versions([entry])
         if stored_versions.get(entry.key, 0) != entry.expected_version:
             return [CONFLICT_REFUSAL]
+    if month > calculations.first_of_month(timezone.localdate()):
+        return [future_month_refusal(month)]
     if not (
         calculations.first_of_month(placement.start_date) <= month <= calculations.first_of_month(placement.end_date)
     ):
@@ -1080,7 +1093,11 @@ def declare_hours(*, entry: HoursEntry, user, source: str = HoursSource.GRID) ->
     except HoursBatchError as error:
         if any(getattr(refusal, "code", None) == "conflict" for refusal in error.row_errors[0]):
             raise HoursConflict() from error
-        raise ValidationError(error.row_errors[0]) from error
+        by_field: dict[str, list[ValidationError]] = defaultdict(list)
+        for refusal in error.row_errors[0]:
+            field = getattr(refusal, "field", None) or NON_FIELD_ERRORS
+            by_field[field].append(ValidationError(str(refusal), code=getattr(refusal, "code", None)))
+        raise ValidationError(dict(by_field)) from error
 
 
 def _duplicate_rows(entries: Sequence[HoursEntry]) -> dict[int, list[str]]:

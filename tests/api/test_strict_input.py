@@ -1,0 +1,70 @@
+"""Stricter input (issue 14, item 4): each refusal with its exact French message on the field at fault, through
+the service and through the API, which share the same service."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from beneficiaries import services
+from beneficiaries.models import HoursRecord
+from beneficiaries.services import HoursEntry
+
+pytestmark = pytest.mark.django_db
+
+V1 = "/api/v1"
+TODAY = date(2026, 11, 26)
+FUTURE_MONTH = "Le mois 12/2026 n'est pas encore commencé : on ne peut pas saisir d'heures pour un mois futur."
+
+
+@pytest.fixture
+def today(monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+    return TODAY
+
+
+@pytest.fixture
+def open_placement(world):
+    """The world's placement, stretched so that its contract covers the current and the next month."""
+    world.placement.end_date = date(2027, 6, 30)
+    world.placement.save(update_fields=["end_date"])
+    world.lot.end_date = date(2027, 12, 31)
+    world.lot.save(update_fields=["end_date"])
+    return world.placement
+
+
+def entry(placement, month, hours="10"):
+    return HoursEntry(placement=placement, month=month, hours=Decimal(hours), expected_version=0)
+
+
+def test_service_refuses_hours_for_a_future_month_on_the_month_field(today, open_placement, world):
+    with pytest.raises(ValidationError) as caught:
+        services.declare_hours(entry=entry(open_placement, date(2026, 12, 1)), user=world.owner)
+    assert caught.value.message_dict == {"month": [FUTURE_MONTH]}
+    assert caught.value.error_dict["month"][0].code == "future_month"
+    assert not HoursRecord.objects.filter(placement=open_placement, month=date(2026, 12, 1)).exists()
+    # The current month is open.
+    result = services.declare_hours(entry=entry(open_placement, date(2026, 11, 1)), user=world.owner)
+    assert result.created
+
+
+def test_batch_and_import_checks_refuse_a_future_month(today, open_placement, world):
+    entries = [entry(open_placement, date(2026, 11, 1)), entry(open_placement, date(2027, 1, 1))]
+    future = "Le mois 01/2027 n'est pas encore commencé : on ne peut pas saisir d'heures pour un mois futur."
+    assert services.check_hours_entries(entries) == {1: [future]}
+    with pytest.raises(services.HoursBatchError) as caught:
+        services.declare_month(entries=entries, user=world.owner)
+    assert caught.value.messages == [f"Ligne 2 : {future}"]
+    assert not HoursRecord.objects.filter(placement=open_placement, month__gte=date(2026, 11, 1)).exists()
+
+
+def test_api_refuses_hours_for_a_future_month_on_the_month_field(today, open_placement, world, api):
+    api.as_user(world.owner)
+    payload = {"placement": open_placement.pk, "month": "2026-12-01", "hours": "10"}
+    response = api.post(f"{V1}/hours/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"month": [FUTURE_MONTH]}
+    response = api.post(f"{V1}/hours/", {**payload, "month": "2026-11-01"}, format="json")
+    assert response.status_code == 201, response.content
