@@ -68,7 +68,7 @@ class Refusal(str):
         return refusal
 
 
-def future_month_refusal(month: date) -> Refusal:
+def _future_month_refusal(month: date) -> Refusal:
     return Refusal(
         f"Le mois {format_month(month)} n'est pas encore commencé : on ne peut pas saisir d'heures pour un mois futur.",
         "future_month",
@@ -434,6 +434,13 @@ def record_outcome(
             f"Une sortie ne peut pas être constatée avant le début du contrat ({format_date(placement.start_date)}).",
             "before_start",
         )
+    elif stage == OutcomeStage.AFTER_6_MONTHS and observed_on < placement.end_date:
+        errors.add(
+            "observed_on",
+            "La situation « six mois après » ne peut pas être constatée avant la fin du contrat "
+            f"({format_date(placement.end_date)}).",
+            "before_end",
+        )
     errors.raise_if_any()
     try:
         with transaction.atomic():
@@ -788,7 +795,7 @@ def check_hours_entry(
         if stored_versions.get(entry.key, 0) != entry.expected_version:
             return [CONFLICT_REFUSAL]
     if month > calculations.first_of_month(timezone.localdate()):
-        return [future_month_refusal(month)]
+        return [_future_month_refusal(month)]
     if not (
         calculations.first_of_month(placement.start_date) <= month <= calculations.first_of_month(placement.end_date)
     ):

@@ -68,3 +68,41 @@ def test_api_refuses_hours_for_a_future_month_on_the_month_field(today, open_pla
     assert response.json() == {"month": [FUTURE_MONTH]}
     response = api.post(f"{V1}/hours/", {**payload, "month": "2026-11-01"}, format="json")
     assert response.status_code == 201, response.content
+
+
+SIX_MONTHS_BEFORE_END = (
+    "La situation « six mois après » ne peut pas être constatée avant la fin du contrat (31/12/2025)."
+)
+AT_END_BEFORE_START = "Une sortie ne peut pas être constatée avant le début du contrat (01/01/2025)."
+
+
+def test_service_refuses_outcome_dates_out_of_order_with_the_contract(world):
+    with pytest.raises(ValidationError) as caught:
+        services.record_outcome(
+            placement=world.placement, stage="after_6_months", result="training", observed_on=date(2025, 12, 30)
+        )
+    assert caught.value.message_dict == {"observed_on": [SIX_MONTHS_BEFORE_END]}
+    assert caught.value.error_dict["observed_on"][0].code == "before_end"
+    with pytest.raises(ValidationError) as caught:
+        services.record_outcome(
+            placement=world.placement, stage="at_end", result="training", observed_on=date(2024, 12, 31)
+        )
+    assert caught.value.message_dict == {"observed_on": [AT_END_BEFORE_START]}
+    assert not world.placement.outcomes.filter(stage="after_6_months").exists()
+    # The day the contract ends is accepted.
+    services.record_outcome(
+        placement=world.placement, stage="after_6_months", result="training", observed_on=date(2025, 12, 31)
+    )
+
+
+def test_api_refuses_outcome_dates_out_of_order_with_the_contract(world, api):
+    api.as_user(world.owner)
+    payload = {"placement": world.placement.pk, "stage": "after_6_months", "result": "training"}
+    response = api.post(f"{V1}/outcomes/", {**payload, "observed_on": "2025-06-30"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"observed_on": [SIX_MONTHS_BEFORE_END]}
+    response = api.post(f"{V1}/outcomes/", {**payload, "stage": "at_end", "observed_on": "2024-12-31"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"observed_on": [AT_END_BEFORE_START]}
+    response = api.post(f"{V1}/outcomes/", {**payload, "observed_on": "2026-07-01"}, format="json")
+    assert response.status_code == 201, response.content
