@@ -464,6 +464,11 @@ def record_outcome(
 
 
 CRITERION_DUPLICATE = "Ce critère est déjà enregistré pour cette personne."
+# Age-based criteria: (lowest age, first age refused, the bound as read), the age taken at the validation date.
+AGE_BOUNDS: dict[str, tuple[int, int, str]] = {
+    Criterion.YOUTH_LOW_QUALIFICATION: (0, 26, "de moins de 26 ans"),
+    Criterion.SENIOR_JOB_SEEKER: (50, 200, "de 50 ans et plus"),
+}
 
 
 @transaction.atomic
@@ -491,6 +496,17 @@ def add_criterion(
         errors.add("derogation_reason", "Une dérogation doit être motivée.", "reason_missing")
     if beneficiary.criteria.filter(criterion=criterion).exists():
         errors.add("criterion", CRITERION_DUPLICATE, "unique")
+    if beneficiary.birth_date and criterion in AGE_BOUNDS:
+        # The age when the criterion was validated, the date the model keeps for it.
+        age = calculations.age_at(beneficiary.birth_date, validated_on)
+        low, high, bound_text = AGE_BOUNDS[criterion]
+        if not (low <= age < high):
+            errors.add(
+                "criterion",
+                f"Ce critère est réservé aux personnes {bound_text} : cette personne avait {age} ans "
+                f"le {format_date(validated_on)} (date de validation).",
+                "age",
+            )
     errors.raise_if_any()
     try:
         with transaction.atomic():

@@ -106,3 +106,51 @@ def test_api_refuses_outcome_dates_out_of_order_with_the_contract(world, api):
     assert response.json() == {"observed_on": [AT_END_BEFORE_START]}
     response = api.post(f"{V1}/outcomes/", {**payload, "observed_on": "2026-07-01"}, format="json")
     assert response.status_code == 201, response.content
+
+
+YOUTH_REFUSED = (
+    "Ce critère est réservé aux personnes de moins de 26 ans : cette personne avait 28 ans le 01/06/2018 "
+    "(date de validation)."
+)
+
+
+def test_service_checks_age_based_criteria_against_the_birth_date(world, today):
+    # Born on 01/02/1990: 28 on 01/06/2018, 25 on 01/01/2016.
+    world.person.birth_date = date(1990, 2, 1)
+    world.person.save(update_fields=["birth_date"])
+    with pytest.raises(ValidationError) as caught:
+        services.add_criterion(
+            beneficiary=world.person,
+            criterion="youth_low_qualification",
+            validated_on=date(2018, 6, 1),
+            validated_by=None,
+            evidence_type="caf_certificate",
+        )
+    assert caught.value.message_dict == {"criterion": [YOUTH_REFUSED]}
+    assert caught.value.error_dict["criterion"][0].code == "age"
+    assert not world.person.criteria.filter(criterion="youth_low_qualification").exists()
+    # 25 on 01/01/2016: accepted.
+    services.add_criterion(
+        beneficiary=world.person,
+        criterion="youth_low_qualification",
+        validated_on=date(2016, 1, 1),
+        validated_by=None,
+        evidence_type="caf_certificate",
+    )
+
+
+def test_api_refuses_age_based_criteria_with_the_age(world, api):
+    api.as_user(world.owner)
+    url = f"{V1}/beneficiaries/{world.person.pk}/criteria/"
+    payload = {"criterion": "youth_low_qualification", "validated_on": "2018-06-01", "evidence_type": "caf_certificate"}
+    response = api.post(url, payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"criterion": [YOUTH_REFUSED]}
+    response = api.post(url, {**payload, "criterion": "senior_job_seeker", "validated_on": "2026-06-01"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "criterion": [
+            "Ce critère est réservé aux personnes de 50 ans et plus : cette personne avait 36 ans le 01/06/2026 "
+            "(date de validation)."
+        ]
+    }
