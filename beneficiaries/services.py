@@ -55,14 +55,25 @@ REJECTION_REASON_MISSING = "Indiquez le motif du rejet."
 
 
 class Refusal(str):
-    """A French refusal of one row of hours, carrying a code that callers test instead of matching its text."""
+    """A French refusal of one row of hours, carrying a code that callers test instead of matching its text,
+    and the field at fault when there is one (None: the row as a whole)."""
 
     code: str
+    field: str | None
 
-    def __new__(cls, message: str, code: str):
+    def __new__(cls, message: str, code: str, field: str | None = None):
         refusal = super().__new__(cls, message)
         refusal.code = code
+        refusal.field = field
         return refusal
+
+
+def _future_month_refusal(month: date) -> Refusal:
+    return Refusal(
+        f"Le mois {format_month(month)} n'est pas encore commencé : on ne peut pas saisir d'heures pour un mois futur.",
+        "future_month",
+        "month",
+    )
 
 
 CONFLICT_REFUSAL = Refusal(CONFLICT_MESSAGE, "conflict")
@@ -423,6 +434,13 @@ def record_outcome(
             f"Une sortie ne peut pas être constatée avant le début du contrat ({format_date(placement.start_date)}).",
             "before_start",
         )
+    elif stage == OutcomeStage.AFTER_6_MONTHS and observed_on < placement.end_date:
+        errors.add(
+            "observed_on",
+            "La situation « six mois après » ne peut pas être constatée avant la fin du contrat "
+            f"({format_date(placement.end_date)}).",
+            "before_end",
+        )
     errors.raise_if_any()
     try:
         with transaction.atomic():
@@ -446,6 +464,11 @@ def record_outcome(
 
 
 CRITERION_DUPLICATE = "Ce critère est déjà enregistré pour cette personne."
+# Age-based criteria: (lowest age, first age refused, the bound as read), the age taken at the validation date.
+AGE_BOUNDS: dict[str, tuple[int, int, str]] = {
+    Criterion.YOUTH_LOW_QUALIFICATION: (0, 26, "de moins de 26 ans"),
+    Criterion.SENIOR_JOB_SEEKER: (50, 200, "de 50 ans et plus"),
+}
 
 
 @transaction.atomic
@@ -473,6 +496,17 @@ def add_criterion(
         errors.add("derogation_reason", "Une dérogation doit être motivée.", "reason_missing")
     if beneficiary.criteria.filter(criterion=criterion).exists():
         errors.add("criterion", CRITERION_DUPLICATE, "unique")
+    if beneficiary.birth_date and criterion in AGE_BOUNDS:
+        # The age when the criterion was validated, the date the model keeps for it.
+        age = calculations.age_at(beneficiary.birth_date, validated_on)
+        low, high, bound_text = AGE_BOUNDS[criterion]
+        if not (low <= age < high):
+            errors.add(
+                "criterion",
+                f"Ce critère est réservé aux personnes {bound_text} : cette personne avait {age} ans "
+                f"le {format_date(validated_on)} (date de validation).",
+                "age",
+            )
     errors.raise_if_any()
     try:
         with transaction.atomic():
@@ -776,6 +810,8 @@ def check_hours_entry(
             stored_versions = _stored_versions([entry])
         if stored_versions.get(entry.key, 0) != entry.expected_version:
             return [CONFLICT_REFUSAL]
+    if month > calculations.first_of_month(timezone.localdate()):
+        return [_future_month_refusal(month)]
     if not (
         calculations.first_of_month(placement.start_date) <= month <= calculations.first_of_month(placement.end_date)
     ):
@@ -1080,7 +1116,11 @@ def declare_hours(*, entry: HoursEntry, user, source: str = HoursSource.GRID) ->
     except HoursBatchError as error:
         if any(getattr(refusal, "code", None) == "conflict" for refusal in error.row_errors[0]):
             raise HoursConflict() from error
-        raise ValidationError(error.row_errors[0]) from error
+        by_field: dict[str, list[ValidationError]] = defaultdict(list)
+        for refusal in error.row_errors[0]:
+            field = getattr(refusal, "field", None) or NON_FIELD_ERRORS
+            by_field[field].append(ValidationError(str(refusal), code=getattr(refusal, "code", None)))
+        raise ValidationError(dict(by_field)) from error
 
 
 def _duplicate_rows(entries: Sequence[HoursEntry]) -> dict[int, list[str]]:

@@ -1,0 +1,156 @@
+"""Stricter input (issue 14, item 4): each refusal with its exact French message on the field at fault, through
+the service and through the API, which share the same service."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from beneficiaries import services
+from beneficiaries.models import HoursRecord
+from beneficiaries.services import HoursEntry
+
+pytestmark = pytest.mark.django_db
+
+V1 = "/api/v1"
+TODAY = date(2026, 11, 26)
+FUTURE_MONTH = "Le mois 12/2026 n'est pas encore commencé : on ne peut pas saisir d'heures pour un mois futur."
+
+
+@pytest.fixture
+def today(monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+    return TODAY
+
+
+@pytest.fixture
+def open_placement(world):
+    """The world's placement, stretched so that its contract covers the current and the next month."""
+    world.placement.end_date = date(2027, 6, 30)
+    world.placement.save(update_fields=["end_date"])
+    world.lot.end_date = date(2027, 12, 31)
+    world.lot.save(update_fields=["end_date"])
+    return world.placement
+
+
+def entry(placement, month, hours="10"):
+    return HoursEntry(placement=placement, month=month, hours=Decimal(hours), expected_version=0)
+
+
+def test_service_refuses_hours_for_a_future_month_on_the_month_field(today, open_placement, world):
+    with pytest.raises(ValidationError) as caught:
+        services.declare_hours(entry=entry(open_placement, date(2026, 12, 1)), user=world.owner)
+    assert caught.value.message_dict == {"month": [FUTURE_MONTH]}
+    assert caught.value.error_dict["month"][0].code == "future_month"
+    assert not HoursRecord.objects.filter(placement=open_placement, month=date(2026, 12, 1)).exists()
+    # The current month is open.
+    result = services.declare_hours(entry=entry(open_placement, date(2026, 11, 1)), user=world.owner)
+    assert result.created
+
+
+def test_batch_and_import_checks_refuse_a_future_month(today, open_placement, world):
+    entries = [entry(open_placement, date(2026, 11, 1)), entry(open_placement, date(2027, 1, 1))]
+    future = "Le mois 01/2027 n'est pas encore commencé : on ne peut pas saisir d'heures pour un mois futur."
+    assert services.check_hours_entries(entries) == {1: [future]}
+    with pytest.raises(services.HoursBatchError) as caught:
+        services.declare_month(entries=entries, user=world.owner)
+    assert caught.value.messages == [f"Ligne 2 : {future}"]
+    assert not HoursRecord.objects.filter(placement=open_placement, month__gte=date(2026, 11, 1)).exists()
+
+
+def test_api_refuses_hours_for_a_future_month_on_the_month_field(today, open_placement, world, api):
+    api.as_user(world.owner)
+    payload = {"placement": open_placement.pk, "month": "2026-12-01", "hours": "10"}
+    response = api.post(f"{V1}/hours/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"month": [FUTURE_MONTH]}
+    response = api.post(f"{V1}/hours/", {**payload, "month": "2026-11-01"}, format="json")
+    assert response.status_code == 201, response.content
+
+
+SIX_MONTHS_BEFORE_END = (
+    "La situation « six mois après » ne peut pas être constatée avant la fin du contrat (31/12/2025)."
+)
+AT_END_BEFORE_START = "Une sortie ne peut pas être constatée avant le début du contrat (01/01/2025)."
+
+
+def test_service_refuses_outcome_dates_out_of_order_with_the_contract(world):
+    with pytest.raises(ValidationError) as caught:
+        services.record_outcome(
+            placement=world.placement, stage="after_6_months", result="training", observed_on=date(2025, 12, 30)
+        )
+    assert caught.value.message_dict == {"observed_on": [SIX_MONTHS_BEFORE_END]}
+    assert caught.value.error_dict["observed_on"][0].code == "before_end"
+    with pytest.raises(ValidationError) as caught:
+        services.record_outcome(
+            placement=world.placement, stage="at_end", result="training", observed_on=date(2024, 12, 31)
+        )
+    assert caught.value.message_dict == {"observed_on": [AT_END_BEFORE_START]}
+    assert not world.placement.outcomes.filter(stage="after_6_months").exists()
+    # The day the contract ends is accepted.
+    services.record_outcome(
+        placement=world.placement, stage="after_6_months", result="training", observed_on=date(2025, 12, 31)
+    )
+
+
+def test_api_refuses_outcome_dates_out_of_order_with_the_contract(world, api):
+    api.as_user(world.owner)
+    payload = {"placement": world.placement.pk, "stage": "after_6_months", "result": "training"}
+    response = api.post(f"{V1}/outcomes/", {**payload, "observed_on": "2025-06-30"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"observed_on": [SIX_MONTHS_BEFORE_END]}
+    response = api.post(f"{V1}/outcomes/", {**payload, "stage": "at_end", "observed_on": "2024-12-31"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"observed_on": [AT_END_BEFORE_START]}
+    response = api.post(f"{V1}/outcomes/", {**payload, "observed_on": "2026-07-01"}, format="json")
+    assert response.status_code == 201, response.content
+
+
+YOUTH_REFUSED = (
+    "Ce critère est réservé aux personnes de moins de 26 ans : cette personne avait 28 ans le 01/06/2018 "
+    "(date de validation)."
+)
+
+
+def test_service_checks_age_based_criteria_against_the_birth_date(world, today):
+    # Born on 01/02/1990: 28 on 01/06/2018, 25 on 01/01/2016.
+    world.person.birth_date = date(1990, 2, 1)
+    world.person.save(update_fields=["birth_date"])
+    with pytest.raises(ValidationError) as caught:
+        services.add_criterion(
+            beneficiary=world.person,
+            criterion="youth_low_qualification",
+            validated_on=date(2018, 6, 1),
+            validated_by=None,
+            evidence_type="caf_certificate",
+        )
+    assert caught.value.message_dict == {"criterion": [YOUTH_REFUSED]}
+    assert caught.value.error_dict["criterion"][0].code == "age"
+    assert not world.person.criteria.filter(criterion="youth_low_qualification").exists()
+    # 25 on 01/01/2016: accepted.
+    services.add_criterion(
+        beneficiary=world.person,
+        criterion="youth_low_qualification",
+        validated_on=date(2016, 1, 1),
+        validated_by=None,
+        evidence_type="caf_certificate",
+    )
+
+
+def test_api_refuses_age_based_criteria_with_the_age(world, api):
+    api.as_user(world.owner)
+    url = f"{V1}/beneficiaries/{world.person.pk}/criteria/"
+    payload = {"criterion": "youth_low_qualification", "validated_on": "2018-06-01", "evidence_type": "caf_certificate"}
+    response = api.post(url, payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"criterion": [YOUTH_REFUSED]}
+    response = api.post(url, {**payload, "criterion": "senior_job_seeker", "validated_on": "2026-06-01"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "criterion": [
+            "Ce critère est réservé aux personnes de 50 ans et plus : cette personne avait 36 ans le 01/06/2026 "
+            "(date de validation)."
+        ]
+    }
