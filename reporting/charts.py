@@ -47,16 +47,7 @@ def svg_bar_chart(items: list[tuple[str, Decimal, str]], *, title: str) -> SafeS
         '<text x="{}" y="{}" font-size="10">{}</text>',
         bars,
     )
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{}" width="{}" height="{}"'
-        ' viewBox="0 0 {} {}">{}</svg>',
-        f"Graphique : {title}",
-        width,
-        height,
-        width,
-        height,
-        body,
-    )
+    return _svg(body, title=title, width=width, height=height)
 
 
 SERIES_COLOURS = ("#2b5797", "#9aa9c4")  # the year, then the previous one (contrast against white ≥ 3:1 for the first)
@@ -115,6 +106,11 @@ def svg_grouped_bar_chart(
                     text,
                 )
             )
+    return _svg(SafeString("".join(parts)), title=title, width=width, height=height)
+
+
+def _svg(body: SafeString, *, title: str, width: int, height: int) -> SafeString:
+    """The <svg> element of a chart, labelled for screen readers."""
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{}" width="{}" height="{}"'
         ' viewBox="0 0 {} {}">{}</svg>',
@@ -123,5 +119,5 @@ def svg_grouped_bar_chart(
         height,
         width,
         height,
-        SafeString("".join(parts)),
+        body,
     )
