@@ -47,3 +47,16 @@ def browser_context_args(browser_context_args):
 def results_dir():
     RESULTS.mkdir(exist_ok=True)
     return RESULTS
+
+
+def log_in(page, base, user):
+    """Log in through the login page, as a person would."""
+    from playwright.sync_api import expect
+
+    from tests.organisations.factories import TEST_PASSWORD
+
+    page.goto(f"{base}/compte/connexion/")
+    page.get_by_label("Adresse e-mail").fill(user.email)
+    page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("navigation", name="Navigation principale")).to_be_visible()

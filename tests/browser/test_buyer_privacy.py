@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from beneficiaries.choices import Modality
 from reporting.queries import PUBLICS
-from tests.organisations.factories import TEST_PASSWORD
+from tests.browser.conftest import log_in
 from tests.reporting.privacy import (
     PERSON_PATHS,
     PUBLIC_LABELS,
@@ -31,14 +31,6 @@ WIDTHS = (390, 1366)
 @pytest.fixture
 def privacy():
     return build_privacy_world()
-
-
-def log_in(page, base, user):
-    page.goto(f"{base}/compte/connexion/")
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("navigation", name="Navigation principale")).to_be_visible()
 
 
 def table_rows(page) -> list[list[str]]:

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from tests.organisations.factories import TEST_PASSWORD
+from tests.browser.conftest import log_in
 from tests.reporting.conftest import SECRET_NAMES, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,14 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def world():
     return build_world()
-
-
-def log_in(page, base, user):
-    page.goto(f"{base}/compte/connexion/")
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("navigation", name="Navigation principale")).to_be_visible()
 
 
 def test_buyer_sees_its_dashboard_and_not_another_buyers_market(page, live_server, world, results_dir):
