@@ -11,8 +11,11 @@ Three steps, shared by the web flow (beneficiaries.import_views) and `manage.py 
    `HoursEntry`s and hands them to `beneficiaries.services.declare_month`, the same all-or-nothing
    service as the monthly grid: in a preview the transaction is rolled back, on confirmation it is kept
    only if no row is refused. No rule of the grid is repeated here.
-3. The report tells, per row, what would be (or was) created, updated or left unchanged, and every
-   refusal with its row number, in French.
+3. The report tells, per row, what would be (or was) created, updated ("avant → après") or left unchanged,
+   the status of the record it finds, and every refusal with its row number, in French. A validated record
+   that a row would change goes back to "déclaré" (and out of the lot's progress until validated again): the
+   preview counts them, and the confirmation says whether to replace them (`REPLACE_VALIDATED`) or to leave
+   them validated and skip their rows (`KEEP_VALIDATED`, the service's `keep_validated`).
 """
 
 import csv
@@ -28,12 +31,13 @@ from django.db import transaction
 from django.db.models import Q
 
 from beneficiaries.calculations import MONTHLY_CEILING_HOURS, first_of_month
-from beneficiaries.choices import HoursSource
+from beneficiaries.choices import HoursSource, HoursStatus
 from beneficiaries.models import Beneficiary, HoursRecord, Placement
 from beneficiaries.services import (
     UNCHECKED,
     HoursBatchError,
     HoursEntry,
+    HoursValues,
     VersionCheck,
     declare_month,
     format_date,
@@ -48,6 +52,7 @@ from beneficiaries.spreadsheets import (  # noqa: F401 - the import's reading AP
     read_upload,
     table_rows,
 )
+from config.formatting import french_figure
 from markets.models import Lot
 from organisations.permissions import can_edit_hours
 
@@ -367,9 +372,80 @@ def parse_file(
 
 # --- Resolving rows and declaring ----------------------------------------------------------------------------
 
-CREATED, UPDATED, UNCHANGED, REFUSED = "created", "updated", "unchanged", "refused"
-STATUS_LABELS = {CREATED: "à créer", UPDATED: "à mettre à jour", UNCHANGED: "inchangé", REFUSED: "refusé"}
-DONE_LABELS = {CREATED: "créé", UPDATED: "mis à jour", UNCHANGED: "inchangé", REFUSED: "refusé"}
+CREATED, UPDATED, UNCHANGED, SKIPPED, REFUSED = "created", "updated", "unchanged", "skipped", "refused"
+STATUS_LABELS = {
+    CREATED: "nouveau",
+    UPDATED: "modifié",
+    UNCHANGED: "inchangé",
+    SKIPPED: "validé, non modifié",
+    REFUSED: "refusé",
+}
+DONE_LABELS = {
+    CREATED: "créé",
+    UPDATED: "mis à jour",
+    UNCHANGED: "inchangé",
+    SKIPPED: "validé, laissé tel quel",
+    REFUSED: "refusé",
+}
+RECORD_STATUS_LABELS = {
+    HoursStatus.DECLARED: "déclaré",
+    HoursStatus.VALIDATED: "validé",
+    HoursStatus.REJECTED: "rejeté",
+}
+
+# What the confirmation does with the validated records the file changes (required when there are some).
+REPLACE_VALIDATED, KEEP_VALIDATED = "replace", "keep"
+VALIDATED_CHOICES = {
+    REPLACE_VALIDATED: "Remplacer aussi les relevés validés (ils devront être revalidés)",
+    KEEP_VALIDATED: "Ne pas modifier les relevés validés (ces lignes sont ignorées)",
+}
+NO_ACTIVITY = "aucune activité"
+
+
+def _hours_text(value: Decimal) -> str:
+    return french_figure(value)
+
+
+def _amount_text(value: Decimal | None) -> str:
+    return "—" if value is None else f"{french_figure(value)}\u00a0€"
+
+
+def _is_no_activity(values: HoursValues) -> bool:
+    return values.hours == 0 and values.training_hours == 0 and not values.invoiced_amount_excl_vat
+
+
+def _activity_text(values: HoursValues) -> str:
+    return NO_ACTIVITY if _is_no_activity(values) else f"{_hours_text(values.hours)} h"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One value a row changes: "Heures : 140,25 → 142"."""
+
+    label: str
+    before: str
+    after: str
+
+
+def changes_between(before: HoursValues, after: HoursValues) -> list[Change]:
+    """The values that differ, French-formatted; a month without activity (0 h, no training, no amount) reads
+    "aucune activité" instead of its zeros."""
+    changes = []
+    if _is_no_activity(before) != _is_no_activity(after):
+        changes.append(Change("Heures", _activity_text(before), _activity_text(after)))
+    elif before.hours != after.hours:
+        changes.append(Change("Heures", _hours_text(before.hours), _hours_text(after.hours)))
+    if before.training_hours != after.training_hours:
+        changes.append(Change("Formation", _hours_text(before.training_hours), _hours_text(after.training_hours)))
+    if before.invoiced_amount_excl_vat != after.invoiced_amount_excl_vat:
+        changes.append(
+            Change(
+                "Montant facturé HT",
+                _amount_text(before.invoiced_amount_excl_vat),
+                _amount_text(after.invoiced_amount_excl_vat),
+            )
+        )
+    return changes
 
 
 @dataclass
@@ -378,10 +454,40 @@ class RowResult:
     status: str = REFUSED
     errors: list[str] = field(default_factory=list)
     version_seen: int | None = None  # the version of the row's record found (0: none, "à créer"); None: refused
+    previous: HoursValues | None = None  # the record found (None: none)
+    after: HoursValues | None = None  # what the row declares
+    lot: Lot | None = None
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def record_status_label(self) -> str:
+        """The current status of the row's record ("" when there is none)."""
+        return RECORD_STATUS_LABELS.get(self.previous.status, "") if self.previous else ""
+
+    @property
+    def changes(self) -> list[Change]:
+        if self.previous is None or self.after is None:
+            return []
+        return changes_between(self.previous, self.after)
+
+    @property
+    def new_values_label(self) -> str:
+        """What a new record holds: "12,5 h", "12,5 h dont 4 h de formation"… or "aucune activité"."""
+        if self.after is None:
+            return ""
+        if _is_no_activity(self.after):
+            return NO_ACTIVITY
+        training = self.after.training_hours
+        extra = f" + {_hours_text(training)} h de formation" if training else ""
+        return f"{_hours_text(self.after.hours)} h{extra}"
+
+    @property
+    def reverts_validated(self) -> bool:
+        """The row changes a validated record, which would go back to "déclaré"."""
+        return self.status == UPDATED and self.previous is not None and self.previous.status == HoursStatus.VALIDATED
 
 
 @dataclass
@@ -402,7 +508,22 @@ class ImportReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {status: self.count(status) for status in (CREATED, UPDATED, UNCHANGED, REFUSED)}
+        return {status: self.count(status) for status in (CREATED, UPDATED, UNCHANGED, SKIPPED, REFUSED)}
+
+    @property
+    def validated_changes(self) -> int:
+        """How many validated records the rows change (they would go back to "déclaré")."""
+        return sum(1 for result in self.rows if result.reverts_validated)
+
+    @property
+    def to_validate(self) -> list[tuple[date, Lot]]:
+        """(month, lot) of the records created or changed, by month then lot: where to validate them."""
+        pairs = {}
+        for result in self.rows:
+            if result.status in (CREATED, UPDATED) and result.lot is not None:
+                month = date.fromisoformat(result.row.month)
+                pairs[(month, result.lot.pk)] = (month, result.lot)
+        return [pairs[key] for key in sorted(pairs)]
 
     def error_lines(self) -> list[str]:
         return [f"Ligne {number} : {message}" for number, message in self.errors]
@@ -538,9 +659,13 @@ def process(
     user,
     commit: bool,
     expected_versions: Sequence[int | None] | VersionCheck,
+    validated: str = REPLACE_VALIDATED,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Check every row with the grid's service; write only when `commit` and no row is refused.
+
+    `validated` says what becomes of a validated record a row changes: REPLACE_VALIDATED (it goes back to
+    "déclaré", as on the grid) or KEEP_VALIDATED (left validated, its row SKIPPED; its version still checked).
 
     `expected_versions` holds, row by row, the version of the record the preview showed (`ImportReport.versions`
     of the preview: 0 for a row "à créer"): a record created or changed since then makes the row a conflict and
@@ -550,6 +675,8 @@ def process(
     rows = list(rows)
     if expected_versions is not UNCHECKED and len(expected_versions) != len(rows):
         raise ValueError("One expected version per row is needed.")
+    if validated not in VALIDATED_CHOICES:
+        raise ValueError(f"Unknown choice for the validated records: {validated!r}.")
     results = [RowResult(row=row, errors=list(row.errors)) for row in rows]
     resolver = _Resolver(rows, user)
     entries: list[HoursEntry] = []
@@ -586,7 +713,12 @@ def process(
     keep = commit and not any_refused
     try:
         with transaction.atomic():
-            outcomes = declare_month(entries=entries, user=user, source=HoursSource.IMPORT)
+            outcomes = declare_month(
+                entries=entries,
+                user=user,
+                source=HoursSource.IMPORT,
+                keep_validated=validated == KEEP_VALIDATED,
+            )
             if not keep:
                 transaction.set_rollback(True)
     except HoursBatchError as error:
@@ -594,9 +726,22 @@ def process(
         for index, messages in error.row_errors.items():
             entry_rows[index].errors.extend(messages)
     else:
-        for result, outcome in zip(entry_rows, outcomes, strict=True):
-            result.status = CREATED if outcome.created else UPDATED if outcome.changed else UNCHANGED
+        for result, entry, outcome in zip(entry_rows, entries, outcomes, strict=True):
+            if outcome.kept_validated:
+                result.status = SKIPPED
+            else:
+                result.status = CREATED if outcome.created else UPDATED if outcome.changed else UNCHANGED
             result.version_seen = outcome.version_before
+            result.previous = outcome.previous
+            result.lot = entry.placement.lot
+            record = outcome.record
+            result.after = (
+                HoursValues(entry.hours, entry.training_hours, None, HoursStatus.DECLARED)
+                if outcome.kept_validated
+                else HoursValues(
+                    record.hours, record.training_hours, record.invoiced_amount_excl_vat, HoursStatus.DECLARED
+                )
+            )
     for result in results:
         if result.errors:
             result.status = REFUSED

@@ -612,12 +612,28 @@ class HoursEntry:
 
 
 @dataclass(frozen=True)
+class HoursValues:
+    """What an existing record held before a write (shown as "avant → après" by the import preview)."""
+
+    hours: Decimal
+    training_hours: Decimal
+    invoiced_amount_excl_vat: Decimal | None
+    status: str
+
+    @classmethod
+    def of(cls, record: HoursRecord) -> "HoursValues":
+        return cls(record.hours, record.training_hours, record.invoiced_amount_excl_vat, record.status)
+
+
+@dataclass(frozen=True)
 class DeclarationResult:
     record: HoursRecord
     created: bool
     changed: bool
     warnings: tuple[str, ...]
     version_before: int = 0  # the version the write found (0: no record), which a later write may expect
+    previous: HoursValues | None = None  # the record's values before the write (None: no record)
+    kept_validated: bool = False  # a validated record the entry would have changed, left as it was (keep_validated)
 
 
 class HoursBatchError(ValidationError):
@@ -922,10 +938,15 @@ class _Write:
     changed: bool
     warnings: tuple[str, ...]
     version_before: int = 0
+    previous: HoursValues | None = None
+    kept_validated: bool = False
 
 
-def _plan(index: int, entry: HoursEntry, record: HoursRecord | None, *, user, source: str, now) -> _Write:
-    """The new state of the entry's record, computed in memory (nothing written)."""
+def _plan(
+    index: int, entry: HoursEntry, record: HoursRecord | None, *, user, source: str, now, keep_validated: bool = False
+) -> _Write:
+    """The new state of the entry's record, computed in memory (nothing written). With `keep_validated`, a
+    validated record the entry would change is left as it is (`kept_validated`), its version still checked."""
     clause = _clause_of(entry.placement.lot)
     hours, converted = _effective_hours(entry, clause)
     training = Decimal(entry.training_hours or 0)
@@ -954,8 +975,28 @@ def _plan(index: int, entry: HoursEntry, record: HoursRecord | None, *, user, so
         and record.is_converted == converted
     ):
         return _Write(
-            index, record, None, created=False, changed=False, warnings=warnings, version_before=record.version
+            index,
+            record,
+            None,
+            created=False,
+            changed=False,
+            warnings=warnings,
+            version_before=record.version,
+            previous=HoursValues.of(record),
         )
+    if keep_validated and record.status == HoursStatus.VALIDATED:
+        return _Write(
+            index,
+            record,
+            None,
+            created=False,
+            changed=False,
+            warnings=(),
+            version_before=record.version,
+            previous=HoursValues.of(record),
+            kept_validated=True,
+        )
+    previous = HoursValues.of(record)
     before = audit_services.HoursState.of(record)
     record.placement = entry.placement  # already loaded: the audit reads the person from it
     record.hours = hours
@@ -971,7 +1012,16 @@ def _plan(index: int, entry: HoursEntry, record: HoursRecord | None, *, user, so
     record.rejection_reason = ""
     version_before = record.version
     record.version += 1
-    return _Write(index, record, before, created=False, changed=True, warnings=warnings, version_before=version_before)
+    return _Write(
+        index,
+        record,
+        before,
+        created=False,
+        changed=True,
+        warnings=warnings,
+        version_before=version_before,
+        previous=previous,
+    )
 
 
 # The values a changed record takes whatever its row (see `_plan`); the others are set row by row.
@@ -1073,7 +1123,7 @@ def check_hours_entries(entries: Sequence[HoursEntry]) -> dict[int, list[str]]:
     return _batch_errors(entries, stored_versions=_stored_versions(entries))
 
 
-def _declare(entries: list[HoursEntry], *, user, source: str) -> list[DeclarationResult]:
+def _declare(entries: list[HoursEntry], *, user, source: str, keep_validated: bool = False) -> list[DeclarationResult]:
     """Check then write a batch, all or nothing, in a number of queries that does not grow with its rows
     (one per BATCH_SIZE or WRITE_BATCH_SIZE rows). HoursBatchError lists the faulty rows."""
     records = _lock(entries)
@@ -1086,7 +1136,7 @@ def _declare(entries: list[HoursEntry], *, user, source: str) -> list[Declaratio
         raise HoursBatchError(row_errors)
     now = timezone.now()
     writes = [
-        _plan(index, entry, records.get(entry.key), user=user, source=source, now=now)
+        _plan(index, entry, records.get(entry.key), user=user, source=source, now=now, keep_validated=keep_validated)
         for index, entry in enumerate(entries)
     ]
     _write(writes, user=user, source=source, now=now)
@@ -1102,6 +1152,8 @@ def _declare(entries: list[HoursEntry], *, user, source: str) -> list[Declaratio
             changed=write.changed,
             warnings=write.warnings,
             version_before=write.version_before,
+            previous=write.previous,
+            kept_validated=write.kept_validated,
         )
         for write in writes
     ]
@@ -1138,13 +1190,16 @@ def _duplicate_rows(entries: Sequence[HoursEntry]) -> dict[int, list[str]]:
 
 
 @transaction.atomic
-def declare_month(*, entries: Sequence[HoursEntry], user, source: str = HoursSource.GRID) -> list[DeclarationResult]:
+def declare_month(
+    *, entries: Sequence[HoursEntry], user, source: str = HoursSource.GRID, keep_validated: bool = False
+) -> list[DeclarationResult]:
     """Record a batch (a monthly grid, an import) all or nothing.
 
     Every entry is checked first, the AI cap counting the other entries of the batch; if any is refused,
-    HoursBatchError carries the messages of every faulty row and nothing is written.
+    HoursBatchError carries the messages of every faulty row and nothing is written. A changed record goes back
+    to "declared"; with `keep_validated`, a validated record is left as it is instead (`kept_validated`).
     """
-    return _declare(list(entries), user=user, source=source)
+    return _declare(list(entries), user=user, source=source, keep_validated=keep_validated)
 
 
 def _review(

@@ -74,7 +74,7 @@ def test_csv_utf8_semicolon_creates_and_updates(world):
     data = csv_bytes([person_row(world, "04/2025", "12,5"), person_row(world, "03/2025", "110", "4")])
     report = run(data, world)
     assert report.ok and report.committed, report.error_lines()
-    assert report.counts == {"created": 1, "updated": 1, "unchanged": 0, "refused": 0}
+    assert report.counts == {"created": 1, "updated": 1, "unchanged": 0, "skipped": 0, "refused": 0}
     april = HoursRecord.objects.get(placement=world.placement, month=date(2025, 4, 1))
     assert april.hours == Decimal("12.5") and april.source == HoursSource.IMPORT and april.declared_by == world.owner
     march = HoursRecord.objects.get(pk=world.record.pk)
