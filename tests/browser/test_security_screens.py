@@ -66,7 +66,7 @@ def test_an_import_confirmed_after_a_colleagues_change_writes_nothing(page, live
         files=[{"name": "releve.csv", "mimeType": "text/csv", "buffer": statement}]
     )
     page.get_by_role("button", name="Voir l'aperçu").click()
-    expect(page.locator("table tbody tr").first).to_contain_text("à créer")
+    expect(page.locator("table tbody tr").first).to_contain_text("nouveau")
     # Meanwhile a colleague types the same month in the grid.
     services.declare_hours(
         entry=services.HoursEntry(

@@ -327,7 +327,7 @@ def import_row(world, month, hours):
 def import_create(world):
     owner = client_of(world.owner)
     preview = upload(owner, [import_row(world, "04/2025", "12")])
-    assert "à créer" in preview.text
+    assert "nouveau" in preview.text
     colleague_declares(world, APRIL, "35")
     return lambda: owner.post("/imports/heures/confirmer/"), CONFLICT
 
@@ -335,7 +335,7 @@ def import_create(world):
 def import_update(world):
     owner = client_of(world.owner)
     preview = upload(owner, [import_row(world, "03/2025", "12")])
-    assert "à mettre à jour" in preview.text
+    assert "100 → 12" in preview.text
     colleague_declares(world, MARCH, "80")
     return lambda: owner.post("/imports/heures/confirmer/"), CONFLICT
 
