@@ -303,3 +303,18 @@ def test_the_service_honours_keep_validated_all_or_nothing(validated_world):
     assert results[0].previous == HoursValues(Decimal("140.25"), Decimal("0"), None, HoursStatus.VALIDATED)
     assert results[1].previous.hours == Decimal("100")
     assert HoursRecord.objects.get(pk=world.february.pk).status == HoursStatus.VALIDATED
+
+
+def test_command_tells_and_honours_the_choice_about_validated_records(validated_world, tmp_path, capsys):
+    from django.core.management import call_command
+
+    world = validated_world
+    path = tmp_path / "releve.csv"
+    path.write_bytes(statement(world, [("02/2025", "142", "0"), ("04/2025", "10", "0")]))
+    call_command("import_hours", str(path), "--valides", "garder")
+    assert "1 relevé(s) validé(s) laissé(s) tel(s) quel(s) (lignes ignorées)." in capsys.readouterr().out
+    assert HoursRecord.objects.get(pk=world.february.pk).status == HoursStatus.VALIDATED
+    call_command("import_hours", str(path))  # remplacer, as before
+    assert "Dont 1 relevé(s) validé(s) repassé(s) à « déclaré », à revalider." in capsys.readouterr().out
+    february = HoursRecord.objects.get(pk=world.february.pk)
+    assert (february.hours, february.status) == (Decimal("142"), HoursStatus.DECLARED)

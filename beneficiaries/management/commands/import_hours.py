@@ -1,4 +1,6 @@
-"""manage.py import_hours FICHIER [--dry-run] [--user EMAIL]: import a company hour statement."""
+"""manage.py import_hours FICHIER [--dry-run] [--user EMAIL] [--valides remplacer|garder]: import a company
+hour statement. A validated record the file changes goes back to "déclaré" (remplacer, as before) or is left
+validated and its row skipped (garder); the summary says how many."""
 
 import os
 
@@ -6,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from beneficiaries import imports
 from organisations.models import User
+
+VALIDATED_OPTIONS = {"remplacer": imports.REPLACE_VALIDATED, "garder": imports.KEEP_VALIDATED}
 
 
 class Command(BaseCommand):
@@ -21,6 +25,15 @@ class Command(BaseCommand):
             "--user",
             metavar="EMAIL",
             help="Importe avec les droits de cette personne (par défaut : tous les marchés, sans déclarant).",
+        )
+        parser.add_argument(
+            "--valides",
+            choices=list(VALIDATED_OPTIONS),
+            default="remplacer",
+            help=(
+                "Relevés validés que le fichier modifie : « remplacer » (ils repassent à « déclaré » et devront "
+                "être revalidés, par défaut) ou « garder » (ils restent validés, leurs lignes sont ignorées)."
+            ),
         )
 
     def handle(self, *args, **options):
@@ -43,6 +56,7 @@ class Command(BaseCommand):
                 user=user,
                 commit=not options["dry_run"],
                 expected_versions=imports.UNCHECKED,
+                validated=VALIDATED_OPTIONS[options["valides"]],
                 progress=self._progress,
             )
         except OSError as error:
@@ -55,9 +69,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(report.errors)} erreur(s) : rien n'a été enregistré.\n{lines}",
             )
+        validated = ""
+        if report.validated_changes:
+            validated += f" Dont {report.validated_changes} relevé(s) validé(s) repassé(s) à « déclaré », à revalider."
+        if counts[imports.SKIPPED]:
+            validated += f" {counts[imports.SKIPPED]} relevé(s) validé(s) laissé(s) tel(s) quel(s) (lignes ignorées)."
         summary = (
             f"{counts[imports.CREATED]} relevé(s) à créer, {counts[imports.UPDATED]} à mettre à jour, "
-            f"{counts[imports.UNCHANGED]} inchangé(s)."
+            f"{counts[imports.UNCHANGED]} inchangé(s).{validated}"
         )
         if options["dry_run"]:
             self.stdout.write(f"Vérification sans enregistrement : {summary}")
@@ -65,7 +84,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Import terminé : {counts[imports.CREATED]} relevé(s) créé(s), "
-                    f"{counts[imports.UPDATED]} mis à jour, {counts[imports.UNCHANGED]} inchangé(s)."
+                    f"{counts[imports.UPDATED]} mis à jour, {counts[imports.UNCHANGED]} inchangé(s).{validated}"
                 )
             )
 
