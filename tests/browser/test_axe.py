@@ -315,6 +315,11 @@ def extra_states(run: Walk, world, tenant: str):
     page.get_by_role("button", name="Rejeter les relevés cochés").click()
     page.wait_for_load_state("load")
     run.both_widths("structure_admin grille rejet sans motif")
+    page.goto(base + reverse("hours:grid") + "?month=2025-05")
+    page.locator("input[name$='-hours']").first.fill("beaucoup")
+    page.locator("button[value=save]").first.click()
+    page.wait_for_load_state("load")
+    run.both_widths("structure_admin grille heures invalides")
     # The import: a refused row, then a valid one, its confirmation and the done page.
     for hours in ("300", "10"):
         page.goto(base + reverse("imports:upload"))
