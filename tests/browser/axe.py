@@ -21,10 +21,11 @@ _RUN = """async (tags) => {
 }"""
 
 
-def axe_context(browser, base_url: str, **options):
+def axe_context(browser, base_url: str | None = None, **options):
     """A browser context in which axe can be injected despite the app's CSP (for the axe tests only)."""
+    if base_url:
+        options["base_url"] = base_url
     return browser.new_context(
-        base_url=base_url,
         bypass_csp=True,
         locale="fr-FR",
         timezone_id="Europe/Paris",

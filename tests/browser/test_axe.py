@@ -217,6 +217,20 @@ def statement(world, hours: str) -> bytes:
     ).encode()
 
 
+def test_the_helper_reports_what_axe_finds(browser):
+    """The helper is not blind: an unlabelled field and grey-on-white text are reported, with rule and selector."""
+    context = axe_context(browser)
+    page = context.new_page()
+    page.set_content(
+        '<html lang="fr"><head><title>Essai</title></head><body><main><h1>Essai</h1>'
+        '<input type="text" id="sans-etiquette"><p style="color:#bbb">Texte pâle</p></main></body></html>'
+    )
+    lines = describe("essai", serious_violations(page))
+    context.close()
+    assert any("[label/critical]" in line and "#sans-etiquette" in line for line in lines), lines
+    assert any("[color-contrast/serious]" in line for line in lines), lines
+
+
 def test_no_serious_or_critical_violation_on_any_page_for_any_role(browser, live_server, results_dir):
     started = time.monotonic()
     world = build_world()
