@@ -4,6 +4,30 @@
   "use strict";
   var MAX_BARS = 15;
 
+  var NARROW = 600; // px: under this width, long labels of horizontal bars go on several lines
+  var LINE = 16; // characters per line of a wrapped label
+
+  // A long label as several lines (Chart.js draws an array as lines), so it is not cut on a phone.
+  function wrap(label) {
+    if (typeof label !== "string" || label.length <= LINE) return label;
+    var lines = [];
+    var line = "";
+    label.split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > LINE) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line ? line + " " + word : word;
+      }
+    });
+    if (line) lines.push(line);
+    return lines;
+  }
+
+  function isNarrow(canvas) {
+    return canvas.dataset.orientation !== "vertical" && canvas.parentElement && canvas.parentElement.clientWidth < NARROW;
+  }
+
   function draw(canvas) {
     if (canvas.dataset.drawn || typeof window.Chart === "undefined") return;
     var source = document.getElementById(canvas.dataset.chart);
@@ -17,6 +41,7 @@
     var isMonthly = canvas.dataset.orientation === "vertical";
     var cut = !isMonthly && labels.length > MAX_BARS;
     if (cut) labels = labels.slice(0, MAX_BARS);
+    if (isNarrow(canvas)) labels = labels.map(wrap);
     var datasets = series.map(function (item, index) {
       return { label: item.label, data: cut ? item.values.slice(0, MAX_BARS) : item.values, texts: item.texts || [], backgroundColor: colours[index % colours.length] };
     });
@@ -41,7 +66,8 @@
             }
           }
         },
-        scales: { x: { ticks: { autoSkip: true } } }
+        // Every bar keeps its label (at most MAX_BARS of them): a skipped label would leave a bar unnamed.
+        scales: { x: { ticks: { autoSkip: true } }, y: { ticks: { autoSkip: isMonthly } } }
       }
     });
   }
@@ -52,7 +78,7 @@
       if (box && !box.style.height) {
         var count = JSON.parse(document.getElementById(canvas.dataset.chart).textContent).labels.length;
         var data = JSON.parse(document.getElementById(canvas.dataset.chart).textContent);
-        var perBar = data.series && canvas.dataset.orientation !== "vertical" ? 40 : 26;
+        var perBar = (data.series && canvas.dataset.orientation !== "vertical") || isNarrow(canvas) ? 48 : 26;
         box.style.height = Math.max(200, Math.min(count, MAX_BARS) * perBar + 60) + "px";
       }
       draw(canvas);

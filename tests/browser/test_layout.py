@@ -119,8 +119,18 @@ def test_button_variants_and_input_errors_look_distinct(page, live_server, world
     assert normal_border != "rgb(164, 20, 27)"
 
 
+def table_overflow(page, selector: str) -> int:
+    """How many pixels the table's box scrolls sideways (0: it fits)."""
+    return page.locator(selector).evaluate(
+        "table => table.closest('.table-wrap').scrollWidth - table.closest('.table-wrap').clientWidth"
+    )
+
+
 def test_no_page_wider_than_the_viewport(page, live_server, world, results_dir):
-    """The facilitator's main pages, each loaded afresh at 390 and 1 366 px."""
+    """The facilitator's main pages, each loaded afresh at 390 and 1 366 px; screenshots of the home, the grid, a
+    participant, the lot page and the dashboard (test-results/layout-<page>-<width>.png). The dashboard's lots
+    table fits at 1 366 px without scrolling sideways; at 390 px the contract tables of the person's page and of
+    the lot page are cards (one per contract), not tables scrolling sideways."""
     person = Beneficiary.objects.get(last_name="Quintanilla")
     pages = {
         "home": reverse("home"),
@@ -143,6 +153,17 @@ def test_no_page_wider_than_the_viewport(page, live_server, world, results_dir):
             expect(page.get_by_role("heading", level=1)).to_be_visible()
             if page_width(page) > width:
                 too_wide.append(f"{name} : {page_width(page)} px à {width} px")
-            if name in ("participant", "lot", "dashboard"):
-                page.screenshot(path=str(results_dir / f"layout-{name}-{width}.png"), full_page=True)
+            if name in ("home", "grid", "participant", "lot", "dashboard"):
+                page.screenshot(path=str(results_dir / f"layout-page-{name}-{width}.png"), full_page=True)
+            if name == "dashboard" and width == LAPTOP:
+                overflow = table_overflow(page, "#tableau-lots")
+                if overflow > 0:
+                    too_wide.append(f"tableau des lots du tableau de bord : défile de {overflow} px à {width} px")
+            if name in ("participant", "lot") and width == PHONE:
+                contracts = page.locator("section[aria-labelledby=placements-title] table")
+                if table_overflow(page, "section[aria-labelledby=placements-title] table") > 0:
+                    too_wide.append(f"{name} : le tableau des contrats défile à {width} px")
+                first_row = contracts.locator("tbody tr").first
+                if first_row.evaluate("row => getComputedStyle(row).display") != "block":
+                    too_wide.append(f"{name} : les contrats ne sont pas des cartes à {width} px")
     assert not too_wide, too_wide
