@@ -24,6 +24,10 @@ OPEN_TO_COMPANIES = frozenset(
         "companies:home",
         "companies:lot",
         "companies:accept",
+        # The API's public description (the same for an anonymous visitor).
+        "api:schema",
+        "api:docs",
+        "api:redoc",
     }
 )
 COMPANY_ONLY = "Cette page n'est pas ouverte aux comptes d'entreprise."

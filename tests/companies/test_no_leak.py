@@ -33,10 +33,7 @@ def _reachable(world, user, extra_urls=()) -> dict[str, str]:
         if route.is_admin or route.name in PUBLIC_DOCS:
             continue
         for _, url in variants(route, world, "company_a"):
-            if route.is_api:
-                response = Client().get(url, **token)
-            else:
-                response = web.get(url, follow=True)
+            response = Client().get(url, **token) if route.is_api else web.get(url, follow=True)
             if response.status_code == 200:
                 bodies[url] = response.content.decode()
     for url in extra_urls:

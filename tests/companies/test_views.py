@@ -60,7 +60,8 @@ def test_a_facilitator_invites_and_the_contact_sets_its_password_once(owner_clie
     assert "Ravignac" in landed.content.decode()
 
     # The same link again: refused, the password unchanged.
-    again = Client().post(link, {"new_password1": "autre-mot-de-passe-2026", "new_password2": "autre-mot-de-passe-2026"})
+    other = "autre-mot-de-passe-2026"
+    again = Client().post(link, {"new_password1": other, "new_password2": other})
     assert "Ce lien d&#x27;invitation a déjà servi" in again.content.decode()
     assert User.objects.get(email="chef@dupuis.fr").check_password(PASSWORD)
     assert [event.action for event in CompanyAccessEvent.objects.order_by("pk")] == ["invited", "accepted"]
@@ -159,7 +160,8 @@ def test_the_company_home_lists_its_lots_and_people_by_name_only(owner, lot, hol
 def test_other_pages_are_closed_to_a_company_and_its_own_lot_page_on_the_facilitators_side_too(owner, lot, holder):
     invitation = services.invite_contact(company=holder, lots=[lot], email="chef@dupuis.fr", invited_by=owner)
     client = _contact_client(invitation.user)
-    for path in ("/marches/", "/organisations/", f"/lots/{lot.pk}/", "/tableau-de-bord/", f"/organisations/{holder.pk}/"):
+    closed = ("/marches/", "/organisations/", f"/lots/{lot.pk}/", "/tableau-de-bord/", f"/organisations/{holder.pk}/")
+    for path in closed:
         assert client.get(path).status_code == 404, path
 
 
