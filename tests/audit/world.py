@@ -1,7 +1,8 @@
 """One shared world for the access matrix and the personal-data tests: two facilitation structures of region 27
 (A and B), each with an operation, a market, a lot with its clause, a person with criteria (RQTH included), a
 placement, hours (declared through the services, so they have a history) and an outcome; two buyers (X buys A's
-market, Y buys B's); a coordination body of region 27 and one of another region; a user for each role.
+market, Y buys B's); a coordination body of region 27 and one of another region; a user for each role. The company
+"BTP Commun" holds both lots; its contact company_a reaches lot A only (issue 15), another contact lot B.
 
 People have unusual names, so tests can search response bodies for them.
 """
