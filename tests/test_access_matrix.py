@@ -342,7 +342,8 @@ ANON_WEB = {"anonymous": LOGIN}
 ANON_API = {"anonymous": 401}
 PUBLIC = expect(200)
 LOGGED = expect(200, **ANON_WEB)
-# GET on a POST-only view, POST on a GET-only view; a company contact gets the portal's 404 first (companies.middleware).
+# GET on a POST-only view, POST on a GET-only view; a company contact gets the portal's 404 first
+# (companies.middleware).
 NOT_ALLOWED = expect(405, **ANON_WEB, companies=404)
 # Pages and forms of facilitators (create pages, no object): editors of a structure; the superuser.
 EDITORS_ONLY = expect(403, **ANON_WEB, owner=200, superuser=200)
