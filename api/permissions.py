@@ -8,8 +8,10 @@ default). Readers, buyers and coordination bodies get 403 on any write.
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from organisations.permissions import can_edit, is_facilitator
+from organisations.scoping import scope_of
 
 WRITE_REFUSED = "Votre rôle ne permet pas de modifier ces données."
+COMPANY_REFUSED = "L'API n'est pas encore ouverte aux comptes d'entreprise."
 
 
 class ClausierPermission(BasePermission):
@@ -18,6 +20,9 @@ class ClausierPermission(BasePermission):
     def has_permission(self, request, view):
         user = request.user
         if not (user and user.is_authenticated):
+            return False
+        if scope_of(user).is_company_only:  # issue 15: the company API comes with its declarations
+            self.message = COMPANY_REFUSED
             return False
         if request.method in SAFE_METHODS:
             return True

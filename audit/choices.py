@@ -15,3 +15,12 @@ class Channel(models.TextChoices):
     WEB = "web", "Application"
     API = "api", "API"
     COMMAND = "command", "Commande"
+
+
+class CompanyAccessAction(models.TextChoices):
+    """Events of a company contact's access to a lot (companies.services)."""
+
+    INVITED = "invited", "Invitation envoyée"
+    GRANTED = "granted", "Lot ajouté à un compte existant"
+    ACCEPTED = "accepted", "Invitation acceptée"
+    REVOKED = "revoked", "Accès retiré"

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from audit.choices import AccessAction, Channel
+from audit.choices import AccessAction, Channel, CompanyAccessAction
 
 
 class AccessLogQuerySet(models.QuerySet):
@@ -170,3 +170,51 @@ class OrganisationChange(models.Model):
                 (str(field.verbose_name), str(labels.get(before, before) or "—"), str(labels.get(after, after) or "—"))
             )
         return lines
+
+
+class CompanyAccessEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Events of the accesses granted by the structures the user administers."""
+        from organisations.scoping import scope_of
+
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(structure__in=scope.facilitation_admin_ids)
+
+
+class CompanyAccessEvent(models.Model):
+    """One event of a company contact's access to a lot (issue 15): who invited, granted, accepted or revoked it,
+    and when. Written by companies.services through the audit hook."""
+
+    at = models.DateTimeField("le", default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="par",
+    )
+    user_email = models.EmailField("e-mail de l'auteur·rice", blank=True)
+    access = models.ForeignKey(
+        "companies.CompanyAccess", on_delete=models.CASCADE, related_name="events", verbose_name="accès"
+    )
+    structure = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="structure qui accorde l'accès",
+    )
+    action = models.CharField("action", max_length=10, choices=CompanyAccessAction.choices)
+    contact_email = models.EmailField("contact de l'entreprise")
+
+    objects = CompanyAccessEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "événement d'un accès entreprise"
+        verbose_name_plural = "journal des accès entreprises"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} : {self.contact_email} le {self.at:%d/%m/%Y}"

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.models import AccessAction, AccessLog, Channel, HoursChange, OrganisationChange
+from audit.models import AccessAction, AccessLog, Channel, CompanyAccessEvent, HoursChange, OrganisationChange
 from beneficiaries import bulk
 from beneficiaries.choices import HoursSource, HoursStatus
 from config.database import best_effort
@@ -301,4 +301,17 @@ def record_organisation_change(*, organisation, user, fields: dict[str, tuple]) 
         user=author,
         user_email=email,
         fields={name: [before, after] for name, (before, after) in fields.items()},
+    )
+
+
+def record_company_access(*, access, action: str, user) -> CompanyAccessEvent:
+    """Journal of company accounts (companies.services): one event of one access to one lot."""
+    author, email = _author(user)
+    return CompanyAccessEvent.objects.create(
+        access=access,
+        structure_id=access.granted_by_id,
+        action=action,
+        user=author,
+        user_email=email,
+        contact_email=access.membership.user.email,
     )

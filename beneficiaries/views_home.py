@@ -72,6 +72,8 @@ def home(request):
     """Facilitators get their working home; buyers and coordinators, who see aggregates only, their dashboard."""
     user = request.user
     scope = scoping.scope_of(user)
+    if scope.is_company_only:
+        return redirect("companies:home")
     if not scope.is_superuser and not scope.facilitation_ids and (scope.buyer_ids or scope.region_codes):
         return redirect("reporting:dashboard")
     today = timezone.localdate()

@@ -9,6 +9,7 @@ Environment variables:
   SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, CSRF_TRUSTED_ORIGINS, SESSION_COOKIE_AGE,
   AXES_FAILURE_LIMIT, AXES_IP_FAILURE_LIMIT, AXES_COOLOFF_MINUTES, TRUSTED_PROXY_COUNT,
   PASSWORD_RESET_LIMIT_PER_ADDRESS, PASSWORD_RESET_LIMIT_PER_IP, PASSWORD_RESET_WINDOW_MINUTES (docs/securite.md);
+  COMPANY_INVITATION_DAYS (validity of a company contact's invitation link, default 7);
   e-mail: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_BACKEND,
   DEFAULT_FROM_EMAIL.
 """
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "markets",
     "clauses",
     "beneficiaries",
+    "companies",
     "reporting",
     "api",
     "audit",
@@ -86,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "organisations.scoping.CurrentOrganisationMiddleware",
+    "companies.middleware.CompanyPortalMiddleware",  # a company contact reaches its portal only
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -177,6 +180,8 @@ AUTH_USER_MODEL = "organisations.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Invitation links of company contacts (companies.tokens): single-use, valid this many days.
+COMPANY_INVITATION_TIMEOUT = int(os.environ.get("COMPANY_INVITATION_DAYS", "7")) * 86400
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -18,6 +18,7 @@ urlpatterns = [
     path("participants/", include("beneficiaries.urls")),
     path("contrats/", include("beneficiaries.urls_placements")),
     path("heures/", include("beneficiaries.urls_hours")),
+    path("entreprise/", include("companies.urls")),
     path("lots/<int:pk>/", lot_detail, name="lot_detail"),
     path("admin/", admin.site.urls),
 ]

@@ -78,6 +78,8 @@ class OrganisationQuerySet(models.QuerySet):
             return self.all()
         if scope.is_empty:
             return self.none()
+        if scope.is_company_only:  # a company contact sees its own organisations, not the directory
+            return self.filter(pk__in=scope.organisation_ids)
         q = Q(kind__in=SHARED_KINDS) | Q(pk__in=scope.organisation_ids)
         if scope.region_codes:
             q |= Q(kind=OrganisationKind.FACILITATION, region__in=scope.region_codes)

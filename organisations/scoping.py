@@ -38,6 +38,8 @@ class Scope:
     facilitation_editor_ids: frozenset[int] = frozenset()  # admin or member
     facilitation_admin_ids: frozenset[int] = frozenset()
     buyer_ids: frozenset[int] = frozenset()
+    # Employers (companies, insertion structures) whose contacts reach lots through companies.CompanyAccess.
+    company_ids: frozenset[int] = frozenset()
     region_codes: frozenset[str] = frozenset()  # regions of coordination bodies
     organisation_ids: frozenset[int] = frozenset()  # every organisation of the scope
     admin_ids: frozenset[int] = frozenset()  # organisations where the user is admin
@@ -46,6 +48,16 @@ class Scope:
     @property
     def is_empty(self) -> bool:
         return not self.is_superuser and not self.organisation_ids
+
+    @property
+    def is_company_only(self) -> bool:
+        """A company contact and nothing else (issue 15): the company portal only (companies.middleware), never
+        the facilitators', buyers' or coordinators' pages and lists."""
+        return (
+            not self.is_superuser
+            and bool(self.company_ids)
+            and not (self.facilitation_ids or self.buyer_ids or self.region_codes)
+        )
 
     def market_q(self, prefix: str = "") -> Q:
         """Q matching the markets seen through this scope; `prefix` leads from the queried model to a Market
@@ -115,6 +127,7 @@ def scope_of(user) -> Scope:
         facilitation_editor_ids=frozenset(m.organisation_id for m in facilitation if m.role != Role.READER),
         facilitation_admin_ids=frozenset(m.organisation_id for m in facilitation if m.role == Role.ADMIN),
         buyer_ids=frozenset(m.organisation_id for m in memberships if m.organisation.kind == OrganisationKind.BUYER),
+        company_ids=frozenset(m.organisation_id for m in memberships if m.organisation.is_employer_kind),
         region_codes=frozenset(
             m.organisation.region_id
             for m in memberships

@@ -13,7 +13,9 @@ relation to that object's tenant:
 - owner_admin / owner_member / owner_reader: a member of the structure following the object;
 - other_fac / other_reader: a member of the other structure;
 - buyer / other_buyer: the buyer of the object's market, or the other buyer;
-- coord / coord_other: the coordinator of the region, or of another region.
+- coord / coord_other: the coordinator of the region, or of another region;
+- company / company_other: company_a, the contact of the company holding lot A (issue 15), on A's objects; on B's,
+  whose lot the same company holds and employs on without any access for this contact.
 """
 
 import re
@@ -42,6 +44,7 @@ RELATIONS_A = {
     "buyer_x": "buyer",
     "buyer_y": "other_buyer",
     "coord_27": "coord",
+    "company_a": "company",
 }
 RELATIONS_B = {
     "fac_b": "owner_member",
@@ -50,6 +53,7 @@ RELATIONS_B = {
     "buyer_y": "buyer",
     "buyer_x": "other_buyer",
     "coord_27": "coord",
+    "company_a": "company_other",
 }
 ALL_RELATIONS = (
     "anonymous",
@@ -63,6 +67,8 @@ ALL_RELATIONS = (
     "coord",
     "coord_other",
     "superuser",
+    "company",
+    "company_other",
 )
 # Shorthands for groups of relations.
 GROUPS = {
@@ -72,6 +78,7 @@ GROUPS = {
     "others": ("other_fac", "other_reader"),
     "buyers": ("buyer", "other_buyer"),
     "coords": ("coord", "coord_other"),
+    "companies": ("company", "company_other"),
     "members": tuple(r for r in ALL_RELATIONS if r not in ("anonymous", "superuser")),
     "logged": tuple(r for r in ALL_RELATIONS if r != "anonymous"),
 }
@@ -93,7 +100,7 @@ def relation(role: str, tenant: str | None) -> str:
 def expect(default, **overrides) -> dict[str, object]:
     """Expected answer per relation: `default`, then groups (see GROUPS), then single relations."""
     table = dict.fromkeys(ALL_RELATIONS, default)
-    for name in ("logged", "members", "facilitators", "owner", "others", "readers", "buyers", "coords"):
+    for name in ("logged", "members", "facilitators", "owner", "others", "readers", "buyers", "coords", "companies"):
         if name in overrides:
             table.update(dict.fromkeys(GROUPS[name], overrides.pop(name)))
     for name, value in overrides.items():
@@ -179,6 +186,9 @@ OBJECT_OF = {
     "api:hoursrecord-reject-record": "declared",
     "api:hoursrecord-validate-record": "declared",
     "api:outcome-detail": "outcome",
+    "companies:lot": "lot",
+    "companies:lot_access": "lot",
+    "companies:revoke": "access",
 }
 TENANT_ARGUMENTS = {"pk", "criterion_pk", "membership_pk"}
 
@@ -332,7 +342,9 @@ ANON_WEB = {"anonymous": LOGIN}
 ANON_API = {"anonymous": 401}
 PUBLIC = expect(200)
 LOGGED = expect(200, **ANON_WEB)
-NOT_ALLOWED = expect(405, **ANON_WEB)  # GET on a POST-only view, POST on a GET-only view
+# GET on a POST-only view, POST on a GET-only view; a company contact gets the portal's 404 first
+# (companies.middleware).
+NOT_ALLOWED = expect(405, **ANON_WEB, companies=404)
 # Pages and forms of facilitators (create pages, no object): editors of a structure; the superuser.
 EDITORS_ONLY = expect(403, **ANON_WEB, owner=200, superuser=200)
 EDITORS_WRITE = expect(403, **ANON_WEB, owner=WRITE_OK, superuser=WRITE_OK)
@@ -446,6 +458,19 @@ SPECS: dict[str, tuple] = {
     "placements:update": (PLACEMENT_EDIT, PLACEMENT_WRITE),
     "placements:outcome": (NOT_ALLOWED, PLACEMENT_WRITE),
     "hours:grid": (PEOPLE_LIST, expect(403, **ANON_WEB, owner=WRITE_OK, superuser=WRITE_OK, buyers=404, coords=404)),
+    # Company accounts (issue 15). The contact's portal: company_a only, on its own lot.
+    "companies:home": (expect(404, **ANON_WEB, companies=200), None),
+    "companies:lot": (expect(404, **ANON_WEB, company=200), None),
+    "companies:accept": (PUBLIC, PUBLIC),  # an invalid link says so
+    # Who reaches a lot, invite, revoke: the structure following the market.
+    "companies:lot_access": (
+        expect(404, **ANON_WEB, owner=200, owner_reader=200, superuser=200),
+        expect(404, **ANON_WEB, owner=WRITE_OK, owner_reader=403, superuser=WRITE_OK),
+    ),
+    "companies:revoke": (
+        expect(405, **ANON_WEB, companies=404),
+        expect(404, **ANON_WEB, owner=WRITE_OK, owner_reader=403, superuser=WRITE_OK),
+    ),
 }
 for resource in ("region", "department", "epci", "commune", "qpv"):  # shared reference data, read-only
     SPECS[f"api:{resource}-list"] = (API_READ, API_READ_ONLY_WRITE)
@@ -466,6 +491,39 @@ for resource, read in (
     SPECS[f"api:{resource}-detail"] = (read, API_WRITE)
 for action in ("api:beneficiary-add-criterion", "api:hoursrecord-reject-record", "api:hoursrecord-validate-record"):
     SPECS[action] = (expect(405, **ANON_API, buyers=404, coords=404), API_WRITE)  # person-level: 404 first
+# The company role on every other URL (issue 15): a company contact reaches its portal and its account pages only
+# (companies.middleware: any other page is a 404, whatever it would show, including the lists of markets and
+# organisations, the reports and the people); the API answers 403 to its token (the company API comes with the
+# declarations); the public schema and documentation stay public.
+COMPANY_OPEN = {
+    "home": (REDIRECT, None),  # to « Mes lots »
+    "login": (REDIRECT, REDIRECT),
+    "logout": (405, LOGIN),
+    "password_change": (200, 200),
+    "password_change_done": (200, None),
+    "password_reset": (200, 200),
+    "password_reset_done": (200, None),
+    "password_reset_confirm": (200, 200),
+    "password_reset_complete": (200, None),
+    "organisations:switch": (405, REDIRECT),
+    "api:schema": (200, 405),
+    "api:docs": (200, 405),
+    "api:redoc": (200, 405),
+}
+for name, (read, write) in list(SPECS.items()):
+    if name.startswith("companies:"):
+        continue
+    if name in COMPANY_OPEN:
+        company_read, company_write = COMPANY_OPEN[name]
+    elif name.startswith("api:"):
+        company_read = company_write = 403
+    else:
+        company_read = company_write = 404
+    SPECS[name] = (
+        {**read, "company": company_read, "company_other": company_read},
+        None if write is None else {**write, "company": company_write, "company_other": company_write},
+    )
+
 # Format-suffix variants (…/123.json) answer like the plain URL.
 for name in list(SPECS):
     if name.startswith("api:") and name not in ("api:schema", "api:docs", "api:redoc", "api:yearly-report"):

@@ -20,10 +20,13 @@ at start-up; the hook module imports nothing of the project.
 import grimp
 import pytest
 
-PACKAGES = ("config", "territories", "organisations", "markets", "clauses", "beneficiaries", "reporting", "audit")
+PACKAGES = (
+    "config", "territories", "organisations", "markets", "clauses", "beneficiaries", "companies", "reporting", "audit"
+)
 DRIVERS = ("api", "demo", "bench")
 APP_LAYER = {"territories": 2, "organisations": 2, "markets": 3, "clauses": 3, "beneficiaries": 4, "reporting": 5}
 APP_LAYER["audit"] = 5
+APP_LAYER["companies"] = 4  # company accounts: lots, placements and people below, the audit hook above
 PURE_CONFIG = {"config", "config.formatting", "config.hooks", "config.database", "config.routers"}
 # Parts of a module path that make it a web (or driving) module, whatever its app.
 WEB_PARTS = {"admin", "forms", "filters", "templatetags", "management", "apps", "web", "middleware", "errors"}

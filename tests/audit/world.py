@@ -1,7 +1,8 @@
 """One shared world for the access matrix and the personal-data tests: two facilitation structures of region 27
 (A and B), each with an operation, a market, a lot with its clause, a person with criteria (RQTH included), a
 placement, hours (declared through the services, so they have a history) and an outcome; two buyers (X buys A's
-market, Y buys B's); a coordination body of region 27 and one of another region; a user for each role.
+market, Y buys B's); a coordination body of region 27 and one of another region; a user for each role. The company
+"BTP Commun" holds both lots; its contact company_a reaches lot A only (issue 15), another contact lot B.
 
 People have unusual names, so tests can search response bodies for them.
 """
@@ -13,11 +14,13 @@ from types import SimpleNamespace
 from api.services import create_token
 from beneficiaries import services
 from beneficiaries.choices import Criterion, EvidenceType, HoursStatus, Modality, Sex
+from companies.services import accept_invitation, invite_contact
 from organisations.models import BuyerType, Role, User
 from tests.beneficiaries.factories import BeneficiaryFactory, OutcomeFactory
 from tests.clauses.factories import ClauseFactory
 from tests.markets.factories import LotFactory, MarketFactory, OperationFactory
 from tests.organisations.factories import (
+    TEST_PASSWORD,
     BuyerFactory,
     CompanyFactory,
     CoordinationFactory,
@@ -31,13 +34,30 @@ NAMES = {
     "a": ("Quenouillard", "Philomène"),
     "b": ("Zabulonski", "Théodorine"),
 }
-ROLES = ("anonymous", "fac_a", "fac_b", "reader_a", "buyer_x", "buyer_y", "coord_27", "coord_other", "superuser")
+ROLES = (
+    "anonymous",
+    "fac_a",
+    "fac_b",
+    "reader_a",
+    "buyer_x",
+    "buyer_y",
+    "coord_27",
+    "coord_other",
+    "superuser",
+    "company_a",
+)
 
 
 def _member(organisation, role, email):
     user = UserFactory(email=email)
     MembershipFactory(user=user, organisation=organisation, role=role)
     return user
+
+
+def _company_contact(company, lot, inviter, email):
+    invitation = invite_contact(company=company, lots=[lot], email=email, invited_by=inviter, last_name="Contact")
+    accept_invitation(user=invitation.user, password=TEST_PASSWORD)
+    return invitation.accesses[0]
 
 
 def _tenant(key, *, structure, buyer, company, commune, qpv, validator):
@@ -153,6 +173,11 @@ def build_world() -> SimpleNamespace:
     b = _tenant(
         "b", structure=structure_b, buyer=buyer_y, company=company, commune=besancon, qpv=None, validator=users["fac_b"]
     )
+    # Company accounts (issue 15): "BTP Commun" holds both lots and employs both placements; its contact company_a
+    # was invited by A for lot A only, another contact by B for lot B (each tenant has an access to revoke).
+    a.access = _company_contact(company, a.lot, users["fac_a"], "contact-a@btp-commun.fr")
+    users["company_a"] = User.objects.get(pk=a.access.membership.user_id)  # with the password it chose
+    b.access = _company_contact(company, b.lot, users["fac_b"], "contact-b@btp-commun.fr")
     tokens = {name: create_token(user=user, name=f"jeton de {name}") for name, user in users.items()}
     return SimpleNamespace(
         region=region,

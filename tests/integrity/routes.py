@@ -25,6 +25,7 @@ PROJECT_APPS = (
     "markets",
     "clauses",
     "beneficiaries",
+    "companies",
     "reporting",
     "audit",
     "api",

@@ -61,6 +61,7 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
             "markets.trade": "le corps d'état d'un lot n'est pas copié",
             "organisations.membership": "les adhésions ne sont pas copiées",
             "organisations.user": "les comptes ne sont pas copiés",
+            "companies.companyaccess": "les accès des entreprises ne sont pas copiés",
         }.items()
     },
     "api:operation:create": "l'opération n'est pas copiée",
@@ -86,6 +87,13 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
     "html:markets:operation_create": "l'opération n'est pas copiée",
     "html:markets:operation_update": "l'opération n'est pas copiée",
     "html:placements:outcome": "les sorties ne sont pas copiées",
+    "html:companies:accept": "compte (mot de passe d'un contact d'entreprise)",
+    "html:companies:lot_access": "accès des entreprises, jamais copiés",
+    "html:companies:revoke": "accès des entreprises, jamais copiés",
+    **{
+        f"service:companies.services.{name}": "comptes et accès des entreprises, jamais copiés"
+        for name in ("invite_contact", "revoke_access", "accept_invitation")
+    },
     "command:export_report": "lit la synthèse, n'écrit qu'un fichier",
     "command:changepassword": "comptes",
     "command:seed_demo": "jeu de démonstration : reconstruit toute la synthèse (tests/demo)",
@@ -111,6 +119,7 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
             "record_hours_change",
             "record_hours_changes",
             "record_organisation_change",
+            "record_company_access",
             "track_hours",
         )
     },

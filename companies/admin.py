@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from companies.models import CompanyAccess
+
+
+@admin.register(CompanyAccess)
+class CompanyAccessAdmin(admin.ModelAdmin):
+    """Read-only: accesses are granted and revoked through companies.services (the lot's page), which keep the
+    journal."""
+
+    list_display = ("membership", "lot", "capacity", "granted_by", "granted_at", "accepted_at", "revoked_at")
+    list_filter = ("capacity",)
+    list_select_related = ("membership__user", "membership__organisation", "lot__market", "granted_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from companies import views
+
+app_name = "companies"
+
+urlpatterns = [
+    # The company contact's pages.
+    path("", views.company_home, name="home"),
+    path("lots/<int:pk>/", views.company_lot, name="lot"),
+    path("invitation/<uidb64>/<token>/", views.accept_invitation, name="accept"),
+    # The facilitator's pages: who reaches a lot, invite, revoke.
+    path("acces/lot/<int:pk>/", views.lot_access, name="lot_access"),
+    path("acces/<int:pk>/retirer/", views.revoke_access, name="revoke"),
+]

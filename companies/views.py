@@ -1,0 +1,152 @@
+"""Company accounts: the contact's portal (its lots and the people it employs on them), the invitation link, and
+the facilitator's page of a lot's company accesses (invite, revoke)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from companies import emails, services
+from companies.forms import InviteContactForm
+from companies.models import CompanyAccess, lots_of, placements_of
+from companies.tokens import decode_uid, invitation_tokens
+from markets.models import Lot
+from organisations.models import User
+from organisations.scoping import scope_of
+from organisations.web import add_errors, require
+
+INVITED = "Invitation envoyée à {email} : le lien lui permet de choisir son mot de passe."
+LOTS_ADDED = "{email} a déjà un compte : les lots lui sont ajoutés et un e-mail le prévient."
+NOT_A_COMPANY = "Cette page est réservée aux comptes d'entreprise."
+MANAGE_REFUSED = "Seuls les administrateur·rices et membres de la structure qui suit le marché invitent une entreprise."
+
+
+def _require_company(user) -> None:
+    if not scope_of(user).company_ids:
+        raise Http404(NOT_A_COMPANY)
+
+
+def _people(placements) -> list[dict]:
+    """The rows a company reads: who (last and first name, which it knows as employer) and the contract. Nothing
+    else of the person leaves the database for these pages."""
+    return [
+        {
+            "last_name": row["beneficiary__last_name"],
+            "first_name": row["beneficiary__first_name"],
+            "modality": row["modality"],
+            "job_title": row["job_title"],
+            "start_date": row["start_date"],
+            "end_date": row["end_date"],
+            "lot_id": row["lot_id"],
+        }
+        for row in placements.order_by("beneficiary__last_name", "beneficiary__first_name", "pk").values(
+            "beneficiary__last_name",
+            "beneficiary__first_name",
+            "modality",
+            "job_title",
+            "start_date",
+            "end_date",
+            "lot_id",
+        )
+    ]
+
+
+def _with_modality_labels(rows):
+    from beneficiaries.choices import Modality
+
+    labels = dict(Modality.choices)
+    for row in rows:
+        row["modality_label"] = labels.get(row["modality"], row["modality"])
+    return rows
+
+
+def company_home(request):
+    """« Mes lots »: each lot the contact reaches, and the people its company employs there."""
+    _require_company(request.user)
+    accesses = (
+        CompanyAccess.objects.of_user(request.user)
+        .select_related("lot__market__buyer", "membership__organisation")
+        .order_by("lot__market__reference", "lot__number", "pk")
+    )
+    people = _with_modality_labels(_people(placements_of(request.user)))
+    lots = []
+    for access in accesses:
+        lots.append({"access": access, "people": [row for row in people if row["lot_id"] == access.lot_id]})
+    return render(request, "companies/home.html", {"lots": lots})
+
+
+def company_lot(request, pk):
+    _require_company(request.user)
+    lot = get_object_or_404(lots_of(request.user).select_related("market__buyer"), pk=pk)
+    accesses = CompanyAccess.objects.of_user(request.user).filter(lot=lot).select_related("membership__organisation")
+    people = _with_modality_labels(_people(placements_of(request.user).filter(lot=lot)))
+    return render(request, "companies/lot.html", {"lot": lot, "accesses": accesses, "people": people})
+
+
+@login_not_required
+def accept_invitation(request, uidb64, token):
+    """The invitation link: choose a password once. A refused link (tampered, already used, expired) shows why and
+    changes nothing."""
+    user_id = decode_uid(uidb64)
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id is not None else None
+    refusal = invitation_tokens.refusal(user, token)
+    if refusal:
+        return render(request, "companies/accept.html", {"refusal": refusal})
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.accept_invitation(user=user, password=form.cleaned_data["new_password1"])
+        messages.success(request, "Votre mot de passe est enregistré : connectez-vous pour voir vos lots.")
+        return redirect("login")
+    return render(request, "companies/accept.html", {"form": form, "invited": user})
+
+
+def _followed_lot(request, pk):
+    """A lot of a market the user's facilitation structure follows (any role), else 404."""
+    scope = scope_of(request.user)
+    lot = get_object_or_404(Lot.objects.visible_to(request.user).select_related("market", "contractor"), pk=pk)
+    if not scope.is_superuser and lot.market.facilitator_id not in scope.facilitation_ids:
+        raise Http404("Seule la structure qui suit le marché voit les accès des entreprises.")
+    return lot
+
+
+def _can_manage(user, lot) -> bool:
+    scope = scope_of(user)
+    return scope.is_superuser or lot.market.facilitator_id in scope.facilitation_editor_ids
+
+
+def lot_access(request, pk):
+    lot = _followed_lot(request, pk)
+    can_manage = _can_manage(request.user, lot)
+    form = InviteContactForm(request.POST or None, user=request.user, lot=lot)
+    if request.method == "POST":
+        require(can_manage, MANAGE_REFUSED)
+        if form.is_valid():
+            try:
+                invitation = services.invite_contact(invited_by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                emails.send_invitation(request, invitation)
+                text = INVITED if invitation.needs_password else LOTS_ADDED
+                messages.success(request, text.format(email=invitation.user.email))
+                return redirect("companies:lot_access", pk=lot.pk)
+    accesses = lot.company_accesses.select_related("membership__user", "membership__organisation", "granted_by_user")
+    context = {"lot": lot, "form": form, "can_manage": can_manage, "accesses": accesses}
+    return render(request, "companies/lot_access.html", context)
+
+
+@require_POST
+def revoke_access(request, pk):
+    access = get_object_or_404(CompanyAccess.objects.select_related("lot__market", "membership__user"), pk=pk)
+    lot = _followed_lot(request, access.lot_id)
+    require(_can_manage(request.user, lot), MANAGE_REFUSED)
+    try:
+        services.revoke_access(access=access, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Accès de {access.membership.user.email} au lot retiré.")
+    return redirect("companies:lot_access", pk=lot.pk)

@@ -1,0 +1,90 @@
+"""What a company contact can reach (issue 15, "done when"): every page and API answer it gets, searched for what it
+must never read (a criterion, a birth date, an address, a prescriber, the person's sex or QPV, another company's lot
+or employees, a lot of its own company not opened to it)."""
+
+import datetime
+
+import pytest
+from django.test import Client
+
+from beneficiaries import services as people
+from beneficiaries.choices import Criterion, Modality
+from companies.services import invite_contact
+from tests.audit.world import build_world
+from tests.beneficiaries.factories import BeneficiaryFactory
+from tests.markets.factories import LotFactory
+from tests.organisations.factories import CompanyFactory
+from tests.test_access_matrix import variants, walk
+
+pytestmark = pytest.mark.django_db
+
+# Public documentation (the same for an anonymous visitor): it describes the fields, criteria included.
+PUBLIC_DOCS = {"api:schema", "api:docs", "api:redoc"}
+
+
+def _reachable(world, user, extra_urls=()) -> dict[str, str]:
+    """GET every URL pattern of the project as the contact (web by session, API by token); the bodies answered 200,
+    after following redirects."""
+    web = Client()
+    web.force_login(user)
+    token = {"HTTP_AUTHORIZATION": f"Token {world.tokens['company_a'][1]}"}
+    bodies = {}
+    for route in walk():
+        if route.is_admin or route.name in PUBLIC_DOCS:
+            continue
+        for _, url in variants(route, world, "company_a"):
+            response = Client().get(url, **token) if route.is_api else web.get(url, follow=True)
+            if response.status_code == 200:
+                bodies[url] = response.content.decode()
+    for url in extra_urls:
+        response = web.get(url, follow=True)
+        if response.status_code == 200:
+            bodies[url] = response.content.decode()
+    return bodies
+
+
+def test_a_company_reads_its_employees_names_and_nothing_else():
+    world = build_world()
+    a, b = world.a, world.b
+    # A rival company on the same market: a lot of its own, and a person it employs on lot A as subcontractor.
+    rival = CompanyFactory(name="Rival Construction")
+    rival_lot = LotFactory(market=a.market, number=2, title="Charpente du concurrent", contractor=rival)
+    rival_person = BeneficiaryFactory(structure=a.structure, last_name="Xérophile", first_name="Wolfgangine")
+    people.start_placement(
+        beneficiary=rival_person,
+        lot=a.lot,
+        employer=rival,
+        modality=Modality.TEMP_AGENCY,
+        start_date=datetime.date(2025, 2, 1),
+        end_date=datetime.date(2025, 11, 30),
+    )
+    invite_contact(company=rival, lots=[rival_lot, a.lot], email="rh@rival.fr", invited_by=world.users["fac_a"])
+
+    bodies = _reachable(world, world.users["company_a"], extra_urls=[f"/entreprise/lots/{rival_lot.pk}/"])
+
+    # What it must read: its lot and the person it employs there, by name.
+    home = bodies["/entreprise/"]
+    assert "Quenouillard" in home and "Philomène" in home and a.market.reference in home
+    assert f"/entreprise/lots/{a.lot.pk}/" in bodies
+    assert len(bodies) >= 10, sorted(bodies)
+
+    never = [
+        "03/04/1999",
+        "1999-04-03",
+        "avril 1999",
+        "12 rue des Secrets",
+        "Agence Confidentielle",
+        "Observation privée",
+        world.qpv.name,
+        "Femme",
+        *Criterion.labels,
+        # Another company, its lot and its employee; the other tenant's lot and person.
+        "Rival Construction",
+        "Charpente du concurrent",
+        "Xérophile",
+        "Zabulonski",
+        b.market.reference,
+        "contact-b@btp-commun.fr",
+    ]
+    found = [(url, word) for url, body in bodies.items() for word in never if word in body]
+    assert not found, found
