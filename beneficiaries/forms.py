@@ -6,6 +6,7 @@ and put the refusals back on the form with `add_service_errors`).
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.urls import reverse
 
 from beneficiaries.choices import SENSITIVE_CRITERIA, Criterion, EvidenceType, Modality, OutcomeResult
@@ -197,6 +198,112 @@ class CriterionForm(forms.Form):
         self.fields["criterion"].choices = [("", "Choisir"), *choices]
 
 
+# Searchable selects ----------------------------------------------------------------------------------------
+#
+# A search input (htmx) above a plain select: typing asks the server for the matching options
+# (beneficiaries.views_placements.placement_choices, markets' and participants' commune search) and replaces
+# the options of the select, so the keyboard and screen readers keep a native select. Without JavaScript the
+# select lists every choice (or, for communes, the search runs on submit).
+
+MAX_SEARCH_OPTIONS = 30
+
+
+def person_label(person: Beneficiary) -> str:
+    """Same-name people stay distinguishable: name, birth year and participant number."""
+    born = f"né·e en {person.birth_date.year}" if person.birth_date else "année de naissance inconnue"
+    return f"{person} – {born} – n° {person.pk}"
+
+
+def lot_label(lot: Lot) -> str:
+    return f"{lot.market.reference} – lot {lot.number} : {lot.title}"
+
+
+def employer_label(org: Organisation) -> str:
+    kind = org.get_insertion_type_display() or org.get_kind_display()
+    return f"{org.name} – SIRET {org.siret or 'non renseigné'} ({kind})"
+
+
+def _ranked(queryset, starting: Q, containing: Q, order: tuple[str, ...], limit: int) -> list:
+    """Those matching `starting` first, then those matching `containing` only, `limit` at most."""
+    first = list(queryset.filter(starting).order_by(*order)[:limit])
+    if len(first) < limit:
+        more = queryset.filter(containing).exclude(pk__in=[obj.pk for obj in first]).order_by(*order)
+        first += list(more[: limit - len(first)])
+    return first
+
+
+def search_people(queryset, query: str, *, limit: int = MAX_SEARCH_OPTIONS) -> list:
+    """People of `queryset` by participant number ("123", "n° 123") or by words of their names (each word
+    must match; names starting with the first word come first)."""
+    words = query.replace("n°", " ").replace("N°", " ").split()
+    if not words:
+        return []
+    if len(words) == 1 and words[0].isdigit():
+        return list(queryset.filter(pk=int(words[0])))
+    containing = Q()
+    for word in words:
+        containing &= Q(last_name__icontains=word) | Q(first_name__icontains=word)
+    starting = containing & (Q(last_name__istartswith=words[0]) | Q(first_name__istartswith=words[0]))
+    return _ranked(queryset, starting, containing, ("last_name", "first_name", "birth_date", "pk"), limit)
+
+
+def search_lots(queryset, query: str, *, limit: int = MAX_SEARCH_OPTIONS) -> list:
+    """Lots by market reference (first), market title or lot title; a number alone also matches lot numbers."""
+    query = query.strip()
+    if not query:
+        return []
+    queryset = queryset.select_related("market")
+    containing = Q(market__reference__icontains=query) | Q(market__title__icontains=query) | Q(title__icontains=query)
+    if query.isdigit():
+        containing |= Q(number=int(query))
+    starting = Q(market__reference__istartswith=query) | Q(title__istartswith=query)
+    return _ranked(queryset, starting, containing, ("market__reference", "number"), limit)
+
+
+def search_employers(queryset, query: str, *, limit: int = MAX_SEARCH_OPTIONS) -> list:
+    """Employers by name (starting first) or by the first digits of their SIRET."""
+    query = query.strip()
+    if not query:
+        return []
+    if query.replace(" ", "").isdigit():
+        digits = query.replace(" ", "")
+        return list(queryset.filter(siret__startswith=digits).order_by("siret")[:limit])
+    return _ranked(queryset, Q(name__istartswith=query), Q(name__icontains=query), ("name", "siret"), limit)
+
+
+def add_search(form: forms.Form, name: str, *, url: str, label: str, help_text: str) -> None:
+    """Put a search input named `<name>_search` just before the select `name`; its results replace the options."""
+    form.fields[f"{name}_search"] = forms.CharField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "aria-controls": f"id_{name}",
+                "hx-get": url,
+                "hx-trigger": "input changed delay:300ms, search",
+                "hx-target": f"#id_{name}",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        ),
+    )
+    form.fields[f"{name}_search"].search_status_id = f"{name}-search-status"  # read by includes/form_field.html
+    order = list(form.fields)
+    order.remove(f"{name}_search")
+    order.insert(order.index(name), f"{name}_search")
+    form.order_fields(order)
+
+
+def drop_searches(cleaned_data: dict) -> dict:
+    """The cleaned data without the search inputs, which are no field of the services."""
+    for name in [name for name in cleaned_data if name.endswith("_search")]:
+        del cleaned_data[name]
+    return cleaned_data
+
+
 # Placements ----------------------------------------------------------------------------------------------
 
 
@@ -217,15 +324,25 @@ class PlacementForm(forms.Form):
 
     def __init__(self, *args, beneficiaries, lots, employers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["beneficiary"].queryset = beneficiaries
-        self.fields["lot"].queryset = lots.select_related("market")
-        self.fields["lot"].label_from_instance = lambda lot: f"{lot.market.reference} – lot {lot.number} : {lot.title}"
+        self.fields["beneficiary"].queryset = beneficiaries.order_by("last_name", "first_name", "birth_date", "pk")
+        self.fields["beneficiary"].label_from_instance = person_label
+        self.fields["lot"].queryset = lots.select_related("market").order_by("market__reference", "number")
+        self.fields["lot"].label_from_instance = lot_label
         self.fields["employer"].queryset = employers.filter(
             kind__in=[OrganisationKind.COMPANY, OrganisationKind.INSERTION]
-        )
-        self.fields["employer"].label_from_instance = lambda org: (
-            f"{org.name} ({org.get_insertion_type_display() or org.get_kind_display()})"
-        )
+        ).order_by("name", "siret")
+        self.fields["employer"].label_from_instance = employer_label
+        searches = {
+            "beneficiary": ("Rechercher le ou la participant·e", "Nom, prénom ou n° de participant·e."),
+            "lot": ("Rechercher le lot", "Référence du marché, objet ou numéro du lot."),
+            "employer": ("Rechercher l'employeur", "Nom ou premiers chiffres du SIRET."),
+        }
+        for name, (label, help_text) in searches.items():
+            url = reverse("placements:choices", kwargs={"kind": name})
+            add_search(self, name, url=url, label=label, help_text=help_text + " Puis choisissez dans la liste.")
+
+    def clean(self):
+        return drop_searches(super().clean())
 
 
 class OutcomeForm(forms.Form):
