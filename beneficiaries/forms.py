@@ -290,7 +290,9 @@ def add_search(form: forms.Form, name: str, *, url: str, label: str, help_text: 
             }
         ),
     )
-    form.fields[f"{name}_search"].search_status_id = f"{name}-search-status"  # read by includes/form_field.html
+    # Read by includes/form_field.html (the live status, the classes placing the pair on one row).
+    form.fields[f"{name}_search"].search_status_id = f"{name}-search-status"
+    form.fields[name].searched = True
     order = list(form.fields)
     order.remove(f"{name}_search")
     order.insert(order.index(name), f"{name}_search")

@@ -27,6 +27,22 @@
       }
     });
   }
+  // Searchable selects (beneficiaries.forms.add_search): Enter in the search input goes to the select it fills
+  // instead of submitting the whole form (without JavaScript, Enter submits and the server runs the search).
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || !input.matches || !input.matches("input[type=search][aria-controls][hx-get]")) {
+      return;
+    }
+    var select = document.getElementById(input.getAttribute("aria-controls"));
+    if (select) {
+      event.preventDefault();
+      if (window.htmx) {
+        window.htmx.trigger(input, "search");
+      }
+      select.focus();
+    }
+  });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setUpMenuButton);
   } else {
