@@ -272,7 +272,9 @@ def search_employers(queryset, query: str, *, limit: int = MAX_SEARCH_OPTIONS) -
 
 
 def add_search(form: forms.Form, name: str, *, url: str, label: str, help_text: str) -> None:
-    """Put a search input named `<name>_search` just before the select `name`; its results replace the options."""
+    """Put a search input named `<name>_search` just before the select `name`; its results replace the options.
+    The search endpoint reads the GET parameter ending in `_search` and answers with `<name>-search-status`."""
+    select_id = f"id_{form.add_prefix(name)}"
     form.fields[f"{name}_search"] = forms.CharField(
         label=label,
         required=False,
@@ -281,10 +283,10 @@ def add_search(form: forms.Form, name: str, *, url: str, label: str, help_text: 
             attrs={
                 "type": "search",
                 "autocomplete": "off",
-                "aria-controls": f"id_{name}",
+                "aria-controls": select_id,
                 "hx-get": url,
                 "hx-trigger": "input changed delay:300ms, search",
-                "hx-target": f"#id_{name}",
+                "hx-target": f"#{select_id}",
                 "hx-swap": "innerHTML",
                 "hx-sync": "this:replace",
             }
@@ -297,6 +299,14 @@ def add_search(form: forms.Form, name: str, *, url: str, label: str, help_text: 
     order.remove(f"{name}_search")
     order.insert(order.index(name), f"{name}_search")
     form.order_fields(order)
+
+
+def search_query(params, field: str) -> str:
+    """The text of the search input of `field`, whatever the prefix of its form (`lot-contractor_search`)."""
+    key = f"{field}_search"
+    if key in params:
+        return params[key]
+    return next((value for name, value in params.items() if name.endswith(f"-{key}")), "")
 
 
 def drop_searches(cleaned_data: dict) -> dict:

@@ -18,6 +18,7 @@ from beneficiaries.forms import (
     commune_choices,
     qpv_choices,
     search_communes,
+    search_query,
 )
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, Outcome, Placement
 from organisations import permissions, scoping
@@ -176,7 +177,7 @@ def commune_options(request):
     field = request.GET.get("field", "commune")
     if not field.replace("_", "").isalpha():
         field = "commune"
-    query = request.GET.get(f"{field}_search", "")
+    query = search_query(request.GET, field)
     communes = search_communes(query)
     choices = commune_choices(communes)
     if communes:

@@ -18,6 +18,7 @@ from beneficiaries.forms import (
     search_employers,
     search_lots,
     search_people,
+    search_query,
 )
 from beneficiaries.models import Beneficiary, Placement
 from markets.models import Lot
@@ -107,8 +108,8 @@ SEARCHES = {"beneficiary": search_people, "lot": search_lots, "employer": search
 
 @require_GET
 def placement_choices(request, kind):
-    """Options of a select of the placement form (person, lot, employer) matching `<kind>_search`, among the
-    very choices the form accepts from this user (htmx fragment)."""
+    """Options of a select of the placement form (person, lot, employer) matching its search input, among the
+    very choices the form accepts from this user (htmx fragment). The lot form's contractor uses the employers'."""
     require(
         permissions.is_facilitator(request.user),
         "Seuls les membres d'une structure de facilitation créent des contrats.",
@@ -116,7 +117,10 @@ def placement_choices(request, kind):
     if kind not in SEARCHES:
         raise Http404("Liste inconnue.")
     field = _placement_form(request).fields[kind]
-    query = request.GET.get(f"{kind}_search", "")
+    # `field`: the name of the select in its form when it is not the placement form's (the lot's contractor).
+    name = request.GET.get("field", kind)
+    name = name if name.replace("_", "").isalpha() else kind
+    query = search_query(request.GET, name)
     found = SEARCHES[kind](field.queryset, query)
     if found:
         status = f"{len(found)} résultat{'s' if len(found) > 1 else ''} : choisissez dans la liste"
@@ -129,7 +133,7 @@ def placement_choices(request, kind):
         "choices": choices,
         "selected": str(found[0].pk) if len(found) == 1 else "",
         "status": status,
-        "status_id": f"{kind}-search-status",
+        "status_id": f"{name}-search-status",
     }
     return render(request, "includes/_search_options.html", context)
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.urls import reverse
 
-from beneficiaries.forms import add_search, commune_choices, search_communes
+from beneficiaries.forms import add_search, commune_choices, drop_searches, employer_label, search_communes
 from markets.models import Lot, Market, Operation
 from organisations.models import Organisation, OrganisationKind
 from organisations.scoping import scope_of
@@ -177,8 +177,18 @@ class LotForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.market = market
         self.instance.market = market
-        self.fields["contractor"].queryset = Organisation.objects.visible_to(user).filter(
-            kind__in=[OrganisationKind.COMPANY, OrganisationKind.INSERTION]
+        self.fields["contractor"].queryset = (
+            Organisation.objects.visible_to(user)
+            .filter(kind__in=[OrganisationKind.COMPANY, OrganisationKind.INSERTION])
+            .order_by("name", "siret")
+        )
+        self.fields["contractor"].label_from_instance = employer_label
+        add_search(
+            self,
+            "contractor",
+            url=f"{reverse('placements:choices', kwargs={'kind': 'employer'})}?field=contractor",
+            label="Rechercher le titulaire",
+            help_text="Nom ou premiers chiffres du SIRET, puis choisissez dans la liste.",
         )
         if not self.instance.pk:
             self.fields["start_date"].initial = market.start_date
@@ -186,3 +196,6 @@ class LotForm(forms.ModelForm):
             last_number = market.lots.order_by("-number").values_list("number", flat=True).first()
             self.fields["number"].initial = (last_number or 0) + 1
             self.fields["amount_excl_vat"].initial = market.amount_excl_vat if not market.lots.exists() else None
+
+    def clean(self):
+        return drop_searches(super().clean())

@@ -155,3 +155,13 @@ def test_market_form_saves_with_the_chosen_commune_or_a_single_match_without_jav
     payload["execution_commune_search"] = "25056"
     response = owner_client.post("/marches/nouveau/", payload)
     assert response.status_code == 302 and Market.objects.get(reference="2026-TX-02").execution_commune == besancon
+
+
+def test_lot_form_searches_its_contractor_among_the_employers(owner_client, market):
+    company = CompanyFactory(name="Bâtir Bourgogne")
+    page = owner_client.get(f"/marches/{market.pk}/lots/nouveau/").text
+    assert 'name="lot-contractor_search"' in page and 'hx-target="#id_lot-contractor"' in page
+    assert 'id="contractor-search-status"' in page
+    assert f"Bâtir Bourgogne – SIRET {company.siret} (Entreprise)" in page
+    found = owner_client.get(URL.format("employer"), {"field": "contractor", "lot-contractor_search": "bourgogne"})
+    assert f'value="{company.pk}" selected' in found.text and 'id="contractor-search-status"' in found.text
