@@ -309,6 +309,41 @@ def search_query(params, field: str) -> str:
     return next((value for name, value in params.items() if name.endswith(f"-{key}")), "")
 
 
+def show_only_chosen(form: forms.Form, name: str, *, placeholder: str) -> None:
+    """Render the select `name` with its chosen value only (a long list is searched, never sent whole); the
+    field still accepts any value of its queryset."""
+    field = form.fields[name]
+    value = form.data.get(form.add_prefix(name)) if form.is_bound else form.initial.get(name)
+    value = getattr(value, "pk", value)
+    chosen = list(field.queryset.filter(pk=value)) if str(value or "").isdigit() else []
+    field.widget.choices = [("", placeholder)] + [(obj.pk, field.label_from_instance(obj)) for obj in chosen]
+
+
+def resolve_search(form: forms.Form, name: str, search, *, what: str) -> None:
+    """Without JavaScript the search input is posted alone: one match is taken, several are offered in the select
+    with a message, none is said. `search(query)` returns the matches; `what` names them ("la commune")."""
+    data = form.cleaned_data
+    query = data.get(f"{name}_search", "")
+    errors = form.errors.as_data().get(name, [])
+    only_missing = bool(errors) and all(error.code == "required" for error in errors)
+    if data.get(name) is not None or not query.strip() or (errors and not only_missing):
+        return
+    found = search(query)
+    if only_missing:
+        del form.errors[name]
+    if len(found) == 1:
+        data[name] = found[0]
+        return
+    field = form.fields[name]
+    field.widget.choices = [("", "Choisir")] + [(obj.pk, field.label_from_instance(obj)) for obj in found]
+    form.add_error(
+        name,
+        f"Choisissez {what} parmi les résultats de la recherche."
+        if found
+        else f"Aucun résultat pour cette recherche : vérifiez l'orthographe ou le numéro ({what}).",
+    )
+
+
 def drop_searches(cleaned_data: dict) -> dict:
     """The cleaned data without the search inputs, which are no field of the services."""
     for name in [name for name in cleaned_data if name.endswith("_search")]:
@@ -352,9 +387,21 @@ class PlacementForm(forms.Form):
         for name, (label, help_text) in searches.items():
             url = reverse("placements:choices", kwargs={"kind": name})
             add_search(self, name, url=url, label=label, help_text=help_text + " Puis choisissez dans la liste.")
+        # Hundreds of people: the select shows the chosen one, the search fills it (tests: 705 people).
+        self.fields["beneficiary"].help_text = "Recherchez la personne ci-dessus."
+        show_only_chosen(self, "beneficiary", placeholder="Aucune personne choisie : recherchez-la")
+
+    def limit_people(self, queryset) -> None:
+        """Narrow the people offered (the edit form: the same structure only), keeping the rendering short."""
+        self.fields["beneficiary"].queryset = queryset
+        show_only_chosen(self, "beneficiary", placeholder="Aucune personne choisie : recherchez-la")
 
     def clean(self):
-        return drop_searches(super().clean())
+        data = super().clean()
+        if "beneficiary" in self.fields:
+            people = self.fields["beneficiary"].queryset
+            resolve_search(self, "beneficiary", lambda query: search_people(people, query), what="la personne")
+        return drop_searches(data)
 
 
 class OutcomeForm(forms.Form):

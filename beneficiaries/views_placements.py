@@ -153,8 +153,7 @@ def placement_update(request, pk):
     form = _placement_form(request, request.POST or None, initial=initial)
     if permissions.can_change_person(request.user, placement):
         # Another person of the same structure only (services.check_person_change).
-        field = form.fields["beneficiary"]
-        field.queryset = field.queryset.filter(structure=placement.beneficiary.structure_id)
+        form.limit_people(form.fields["beneficiary"].queryset.filter(structure=placement.beneficiary.structure_id))
     else:
         # the market's structure edits the contract, never who holds it
         del form.fields["beneficiary"], form.fields["beneficiary_search"]

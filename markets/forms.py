@@ -1,7 +1,15 @@
 from django import forms
 from django.urls import reverse
 
-from beneficiaries.forms import add_search, commune_choices, drop_searches, employer_label, search_communes
+from beneficiaries.forms import (
+    add_search,
+    commune_choices,
+    commune_label,
+    drop_searches,
+    employer_label,
+    resolve_search,
+    search_communes,
+)
 from markets.models import Lot, Market, Operation
 from organisations.models import Organisation, OrganisationKind
 from organisations.scoping import scope_of
@@ -37,6 +45,9 @@ class CommuneField(forms.ModelChoiceField):
         kwargs.setdefault("widget", forms.Select)
         super().__init__(**kwargs)
 
+    def label_from_instance(self, obj):
+        return commune_label(obj)
+
     def prepare_value(self, value):
         if isinstance(value, Commune):
             return value.code
@@ -70,24 +81,8 @@ class CommuneSearchMixin:
         )
 
     def resolve_commune_search(self, name: str) -> None:
-        search = self.cleaned_data.pop(f"{name}_search", "")
-        only_missing = name in self.errors and [e.code for e in self.errors.as_data()[name]] == ["required"]
-        if self.cleaned_data.get(name) is not None or not search or (name in self.errors and not only_missing):
-            return
-        found = search_communes(search)
-        if len(found) == 1:
-            self.errors.pop(name, None)
-            self.cleaned_data[name] = found[0]
-            return
-        if only_missing:
-            del self.errors[name]
-        self.fields[name].widget.choices = commune_choices(found)
-        self.add_error(
-            name,
-            "Choisissez la commune parmi les résultats de la recherche."
-            if found
-            else "Aucune commune ne correspond à cette recherche.",
-        )
+        resolve_search(self, name, search_communes, what="la commune")
+        self.cleaned_data.pop(f"{name}_search", None)
 
 
 def facilitator_choices(user):

@@ -88,7 +88,7 @@ def test_search_refused_to_roles_without_the_form(reader_client, outsider_client
 
 def test_placement_form_offers_searches_and_distinguishable_options(owner_client, structure, lot):
     person = BeneficiaryFactory(structure=structure, last_name="Martin", first_name="Léa")
-    text = owner_client.get("/contrats/nouveau/").text
+    text = owner_client.get("/contrats/nouveau/", {"beneficiary": person.pk}).text
     for name in ("beneficiary", "lot", "employer"):
         assert f'name="{name}_search"' in text and f'hx-get="/contrats/choix/{name}/"' in text
         assert f'id="{name}-search-status"' in text
@@ -165,3 +165,27 @@ def test_lot_form_searches_its_contractor_among_the_employers(owner_client, mark
     assert f"Bâtir Bourgogne – SIRET {company.siret} (Entreprise)" in page
     found = owner_client.get(URL.format("employer"), {"field": "contractor", "lot-contractor_search": "bourgogne"})
     assert f'value="{company.pk}" selected' in found.text and 'id="contractor-search-status"' in found.text
+
+
+def test_the_person_select_lists_the_chosen_person_only_and_the_search_works_without_javascript(
+    owner_client, structure, lot
+):
+    chosen = BeneficiaryFactory(structure=structure, last_name="Choisie")
+    BeneficiaryFactory(structure=structure, last_name="Martin", first_name="Léa")
+    BeneficiaryFactory(structure=structure, last_name="Martin", first_name="Hugo")
+    page = owner_client.get("/contrats/nouveau/", {"beneficiary": chosen.pk}).text
+    assert f'<option value="{chosen.pk}" selected>' in page and "MARTIN" not in page
+    assert "MARTIN" not in owner_client.get("/contrats/nouveau/").text
+    data = {
+        "beneficiary_search": "martin",
+        "lot": lot.pk,
+        "employer": lot.contractor.pk,
+        "modality": Modality.HIRE_CDD,
+        "start_date": "01/02/2025",
+        "end_date": "31/07/2025",
+    }
+    response = owner_client.post("/contrats/nouveau/", data)
+    assert "Choisissez la personne parmi les résultats de la recherche." in response.text
+    assert "MARTIN Hugo" in response.text and "MARTIN Léa" in response.text and not Placement.objects.exists()
+    response = owner_client.post("/contrats/nouveau/", {**data, "beneficiary_search": "martin hugo"})
+    assert response.status_code == 302 and Placement.objects.get().beneficiary.first_name == "Hugo"
