@@ -7,10 +7,10 @@ from territories.models import Department
 
 
 def _of_visible_markets(request, relation: str):
-    """The organisations (buyers, facilitation structures) of the markets the user sees: a filter never names
-    another tenant's organisation, even of a kind every member may pick in a form (buyers)."""
+    """The organisations (buyers, facilitation structures) of the markets the user sees, among those they may see:
+    a filter never names another tenant's organisation, even of a kind every member may pick in a form (buyers)."""
     markets = Market.objects.visible_to(request.user)
-    return Organisation.objects.filter(pk__in=markets.values(relation)).order_by("name")
+    return Organisation.objects.visible_to(request.user).filter(pk__in=markets.values(relation)).order_by("name")
 
 
 def _buyers(request):
