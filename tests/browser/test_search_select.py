@@ -41,11 +41,12 @@ def arrow_to(page, select_id: str, value: str, limit: int = 40) -> None:
     raise AssertionError(f"option {value} jamais atteinte dans #{select_id}")
 
 
-def search_and_pick(page, name: str, query: str, value: str, expected_status: str) -> None:
+def search_and_pick(page, name: str, query: str, value: str, expected_status: str, status: str = "") -> None:
+    """`name`: the select's name with its form prefix; `status`: its name without (the live region's id)."""
     tab_to(page, f"id_{name}_search")
     page.keyboard.type(query)
     page.keyboard.press("Enter")  # to the select, not a submission of the form
-    expect(page.locator(f"#{name}-search-status")).to_have_text(expected_status)
+    expect(page.locator(f"#{status or name}-search-status")).to_have_text(expected_status)
     assert focused_id(page) == f"id_{name}"
     arrow_to(page, f"id_{name}", value)
 
@@ -129,3 +130,24 @@ def test_market_form_finds_the_commune_by_name(page, live_server, results_dir):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(results_dir / f"search-select-market-{width}.png"), full_page=True)
         assert no_sideways_overflow(page), f"Le formulaire de marché déborde sur le côté à {width} px."
+
+
+def test_lot_and_operation_forms_search_the_contractor_and_the_commune(page, live_server, results_dir):
+    world = build_world()
+    contractor = world["lot1"].contractor
+    base = live_server.url
+    page.set_default_timeout(10_000)
+    log_in(page, base, world["facilitator_member"])
+    page.goto(f"{base}/marches/{world['market1'].pk}/lots/nouveau/")
+    page.locator("body").focus()
+    found = "1 résultat : choisissez dans la liste"
+    search_and_pick(page, "lot-contractor", contractor.siret[:12], str(contractor.pk), found, status="contractor")
+    expect(page.locator("#id_lot-contractor option:checked")).to_contain_text(f"SIRET {contractor.siret}")
+    for name, url in (("lot", page.url), ("operation", f"{base}/operations/nouvelle/")):
+        page.goto(url)
+        for width in (1366, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(results_dir / f"search-select-{name}-{width}.png"), full_page=True)
+            assert no_sideways_overflow(page), f"Le formulaire ({name}) déborde sur le côté à {width} px."
+        page.set_viewport_size({"width": 1366, "height": 900})
+    expect(page.get_by_role("searchbox", name="Rechercher la commune")).to_have_count(1)
