@@ -189,3 +189,14 @@ def test_the_person_select_lists_the_chosen_person_only_and_the_search_works_wit
     assert "MARTIN Hugo" in response.text and "MARTIN Léa" in response.text and not Placement.objects.exists()
     response = owner_client.post("/contrats/nouveau/", {**data, "beneficiary_search": "martin hugo"})
     assert response.status_code == 302 and Placement.objects.get().beneficiary.first_name == "Hugo"
+
+
+def test_operation_form_searches_its_commune_without_the_qpv_select(owner_client):
+    CommuneFactory(code="25056", name="Besançon")
+    page = owner_client.get("/operations/nouvelle/").text
+    assert 'hx-get="/participants/communes/?field=commune&amp;qpv=0"' in page
+    found = owner_client.get("/participants/communes/", {"field": "commune", "qpv": "0", "commune_search": "besan"})
+    assert 'value="25056" selected' in found.text and 'id="id_qpv"' not in found.text
+    # The residence search of the participant form keeps its QPV select; an odd field name falls back to it.
+    found = owner_client.get("/participants/communes/", {"field": '"><b>', "commune_search": "besan"})
+    assert 'id="id_qpv"' in found.text and 'id="commune-search-status"' in found.text and "<b>" not in found.text
