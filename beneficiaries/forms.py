@@ -6,6 +6,7 @@ and put the refusals back on the form with `add_service_errors`).
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.urls import reverse
 
 from beneficiaries.choices import SENSITIVE_CRITERIA, Criterion, EvidenceType, Modality, OutcomeResult
@@ -197,6 +198,159 @@ class CriterionForm(forms.Form):
         self.fields["criterion"].choices = [("", "Choisir"), *choices]
 
 
+# Searchable selects ----------------------------------------------------------------------------------------
+#
+# A search input (htmx) above a plain select: typing asks the server for the matching options
+# (beneficiaries.views_placements.placement_choices, markets' and participants' commune search) and replaces
+# the options of the select, so the keyboard and screen readers keep a native select. Without JavaScript the
+# select lists every choice (or, for communes, the search runs on submit).
+
+MAX_SEARCH_OPTIONS = 30
+
+
+def person_label(person: Beneficiary) -> str:
+    """Same-name people stay distinguishable: name, birth year and participant number."""
+    born = f"né·e en {person.birth_date.year}" if person.birth_date else "année de naissance inconnue"
+    return f"{person} – {born} – n° {person.pk}"
+
+
+def lot_label(lot: Lot) -> str:
+    return f"{lot.market.reference} – lot {lot.number} : {lot.title}"
+
+
+def employer_label(org: Organisation) -> str:
+    kind = org.get_insertion_type_display() or org.get_kind_display()
+    return f"{org.name} – SIRET {org.siret or 'non renseigné'} ({kind})"
+
+
+def _ranked(queryset, starting: Q, containing: Q, order: tuple[str, ...], limit: int) -> list:
+    """Those matching `starting` first, then those matching `containing` only, `limit` at most."""
+    first = list(queryset.filter(starting).order_by(*order)[:limit])
+    if len(first) < limit:
+        more = queryset.filter(containing).exclude(pk__in=[obj.pk for obj in first]).order_by(*order)
+        first += list(more[: limit - len(first)])
+    return first
+
+
+def search_people(queryset, query: str, *, limit: int = MAX_SEARCH_OPTIONS) -> list:
+    """People of `queryset` by participant number ("123", "n° 123") or by words of their names (each word
+    must match; names starting with the first word come first)."""
+    words = query.replace("n°", " ").replace("N°", " ").split()
+    if not words:
+        return []
+    if len(words) == 1 and words[0].isdigit():
+        return list(queryset.filter(pk=int(words[0])))
+    containing = Q()
+    for word in words:
+        containing &= Q(last_name__icontains=word) | Q(first_name__icontains=word)
+    starting = containing & (Q(last_name__istartswith=words[0]) | Q(first_name__istartswith=words[0]))
+    return _ranked(queryset, starting, containing, ("last_name", "first_name", "birth_date", "pk"), limit)
+
+
+def search_lots(queryset, query: str, *, limit: int = MAX_SEARCH_OPTIONS) -> list:
+    """Lots by market reference (first), market title or lot title; a number alone also matches lot numbers."""
+    query = query.strip()
+    if not query:
+        return []
+    queryset = queryset.select_related("market")
+    containing = Q(market__reference__icontains=query) | Q(market__title__icontains=query) | Q(title__icontains=query)
+    if query.isdigit():
+        containing |= Q(number=int(query))
+    starting = Q(market__reference__istartswith=query) | Q(title__istartswith=query)
+    return _ranked(queryset, starting, containing, ("market__reference", "number"), limit)
+
+
+def search_employers(queryset, query: str, *, limit: int = MAX_SEARCH_OPTIONS) -> list:
+    """Employers by name (starting first) or by the first digits of their SIRET."""
+    query = query.strip()
+    if not query:
+        return []
+    if query.replace(" ", "").isdigit():
+        digits = query.replace(" ", "")
+        return list(queryset.filter(siret__startswith=digits).order_by("siret")[:limit])
+    return _ranked(queryset, Q(name__istartswith=query), Q(name__icontains=query), ("name", "siret"), limit)
+
+
+def add_search(form: forms.Form, name: str, *, url: str, label: str, help_text: str) -> None:
+    """Put a search input named `<name>_search` just before the select `name`; its results replace the options.
+    The search endpoint reads the GET parameter ending in `_search` and answers with `<name>-search-status`."""
+    select_id = f"id_{form.add_prefix(name)}"
+    form.fields[f"{name}_search"] = forms.CharField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "aria-controls": select_id,
+                "hx-get": url,
+                "hx-trigger": "input changed delay:300ms, search",
+                "hx-target": f"#{select_id}",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        ),
+    )
+    # Read by includes/form_field.html (the live status, the classes placing the pair on one row).
+    form.fields[f"{name}_search"].search_status_id = f"{name}-search-status"
+    form.fields[name].searched = True
+    order = list(form.fields)
+    order.remove(f"{name}_search")
+    order.insert(order.index(name), f"{name}_search")
+    form.order_fields(order)
+
+
+def search_query(params, field: str) -> str:
+    """The text of the search input of `field`, whatever the prefix of its form (`lot-contractor_search`)."""
+    key = f"{field}_search"
+    if key in params:
+        return params[key]
+    return next((value for name, value in params.items() if name.endswith(f"-{key}")), "")
+
+
+def show_only_chosen(form: forms.Form, name: str, *, placeholder: str) -> None:
+    """Render the select `name` with its chosen value only (a long list is searched, never sent whole); the
+    field still accepts any value of its queryset."""
+    field = form.fields[name]
+    value = form.data.get(form.add_prefix(name)) if form.is_bound else form.initial.get(name)
+    value = getattr(value, "pk", value)
+    chosen = list(field.queryset.filter(pk=value)) if str(value or "").isdigit() else []
+    field.widget.choices = [("", placeholder)] + [(obj.pk, field.label_from_instance(obj)) for obj in chosen]
+
+
+def resolve_search(form: forms.Form, name: str, search, *, what: str) -> None:
+    """Without JavaScript the search input is posted alone: one match is taken, several are offered in the select
+    with a message, none is said. `search(query)` returns the matches; `what` names them ("la commune")."""
+    data = form.cleaned_data
+    query = data.get(f"{name}_search", "")
+    errors = form.errors.as_data().get(name, [])
+    only_missing = bool(errors) and all(error.code == "required" for error in errors)
+    if data.get(name) is not None or not query.strip() or (errors and not only_missing):
+        return
+    found = search(query)
+    if only_missing:
+        del form.errors[name]
+    if len(found) == 1:
+        data[name] = found[0]
+        return
+    field = form.fields[name]
+    field.widget.choices = [("", "Choisir")] + [(obj.pk, field.label_from_instance(obj)) for obj in found]
+    form.add_error(
+        name,
+        f"Choisissez {what} parmi les résultats de la recherche."
+        if found
+        else f"Aucun résultat pour cette recherche : vérifiez l'orthographe ou le numéro ({what}).",
+    )
+
+
+def drop_searches(cleaned_data: dict) -> dict:
+    """The cleaned data without the search inputs, which are no field of the services."""
+    for name in [name for name in cleaned_data if name.endswith("_search")]:
+        del cleaned_data[name]
+    return cleaned_data
+
+
 # Placements ----------------------------------------------------------------------------------------------
 
 
@@ -217,15 +371,37 @@ class PlacementForm(forms.Form):
 
     def __init__(self, *args, beneficiaries, lots, employers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["beneficiary"].queryset = beneficiaries
-        self.fields["lot"].queryset = lots.select_related("market")
-        self.fields["lot"].label_from_instance = lambda lot: f"{lot.market.reference} – lot {lot.number} : {lot.title}"
+        self.fields["beneficiary"].queryset = beneficiaries.order_by("last_name", "first_name", "birth_date", "pk")
+        self.fields["beneficiary"].label_from_instance = person_label
+        self.fields["lot"].queryset = lots.select_related("market").order_by("market__reference", "number")
+        self.fields["lot"].label_from_instance = lot_label
         self.fields["employer"].queryset = employers.filter(
             kind__in=[OrganisationKind.COMPANY, OrganisationKind.INSERTION]
-        )
-        self.fields["employer"].label_from_instance = lambda org: (
-            f"{org.name} ({org.get_insertion_type_display() or org.get_kind_display()})"
-        )
+        ).order_by("name", "siret")
+        self.fields["employer"].label_from_instance = employer_label
+        searches = {
+            "beneficiary": ("Rechercher le ou la participant·e", "Nom, prénom ou n° de participant·e."),
+            "lot": ("Rechercher le lot", "Référence du marché, objet ou numéro du lot."),
+            "employer": ("Rechercher l'employeur", "Nom ou premiers chiffres du SIRET."),
+        }
+        for name, (label, help_text) in searches.items():
+            url = reverse("placements:choices", kwargs={"kind": name})
+            add_search(self, name, url=url, label=label, help_text=help_text + " Puis choisissez dans la liste.")
+        # Hundreds of people: the select shows the chosen one, the search fills it (tests: 705 people).
+        self.fields["beneficiary"].help_text = "Recherchez la personne ci-dessus."
+        show_only_chosen(self, "beneficiary", placeholder="Aucune personne choisie : recherchez-la")
+
+    def limit_people(self, queryset) -> None:
+        """Narrow the people offered (the edit form: the same structure only), keeping the rendering short."""
+        self.fields["beneficiary"].queryset = queryset
+        show_only_chosen(self, "beneficiary", placeholder="Aucune personne choisie : recherchez-la")
+
+    def clean(self):
+        data = super().clean()
+        if "beneficiary" in self.fields:
+            people = self.fields["beneficiary"].queryset
+            resolve_search(self, "beneficiary", lambda query: search_people(people, query), what="la personne")
+        return drop_searches(data)
 
 
 class OutcomeForm(forms.Form):

@@ -18,6 +18,7 @@ from beneficiaries.forms import (
     commune_choices,
     qpv_choices,
     search_communes,
+    search_query,
 )
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, Outcome, Placement
 from organisations import permissions, scoping
@@ -169,8 +170,14 @@ def criterion_delete(request, pk, criterion_pk):
 
 @require_GET
 def commune_options(request):
-    """Options of the commune select matching the search, plus the QPV select reset (out of band)."""
-    query = request.GET.get("commune_search", "")
+    """Options of a commune select matching its search input `<field>_search` (`field`: "commune", the
+    participant's residence, by default; "execution_commune" on the market form, "commune" with `qpv=0` on the
+    operation form),
+    plus, for the residence, the QPV select reset (out of band)."""
+    field = request.GET.get("field", "commune")
+    if not field.replace("_", "").isalpha():
+        field = "commune"
+    query = search_query(request.GET, field)
     communes = search_communes(query)
     choices = commune_choices(communes)
     if communes:
@@ -183,8 +190,10 @@ def commune_options(request):
     context = {
         "choices": choices,
         "selected": selected,
+        "with_qpv": field == "commune" and request.GET.get("qpv") != "0",
         "qpv_choices": qpv_choices(selected or None),
         "status": choices[0][1],
+        "status_id": f"{field}-search-status",
     }
     return render(request, "beneficiaries/_commune_options.html", context)
 

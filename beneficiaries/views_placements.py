@@ -2,15 +2,24 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from audit.models import AccessAction, HoursChange
 from audit.services import log_access, log_views
 from beneficiaries import services
 from beneficiaries.choices import OutcomeStage
 from beneficiaries.filters import PlacementFilter
-from beneficiaries.forms import OutcomeForm, PlacementForm, add_service_errors
+from beneficiaries.forms import (
+    OutcomeForm,
+    PlacementForm,
+    add_service_errors,
+    search_employers,
+    search_lots,
+    search_people,
+    search_query,
+)
 from beneficiaries.models import Beneficiary, Placement
 from markets.models import Lot
 from organisations import permissions, scoping
@@ -94,6 +103,41 @@ def placement_create(request):
     return render(request, "placements/placement_form.html", {"form": form})
 
 
+SEARCHES = {"beneficiary": search_people, "lot": search_lots, "employer": search_employers}
+
+
+@require_GET
+def placement_choices(request, kind):
+    """Options of a select of the placement form (person, lot, employer) matching its search input, among the
+    very choices the form accepts from this user (htmx fragment). The lot form's contractor uses the employers'."""
+    require(
+        permissions.is_facilitator(request.user),
+        "Seuls les membres d'une structure de facilitation créent des contrats.",
+    )
+    if kind not in SEARCHES:
+        raise Http404("Liste inconnue.")
+    field = _placement_form(request).fields[kind]
+    # `field`: the name of the select in its form when it is not the placement form's (the lot's contractor).
+    name = request.GET.get("field", kind)
+    name = name if name.replace("_", "").isalpha() else kind
+    query = search_query(request.GET, name)
+    found = SEARCHES[kind](field.queryset, query)
+    if found:
+        status = f"{len(found)} résultat{'s' if len(found) > 1 else ''} : choisissez dans la liste"
+    elif query.strip():
+        status = "Aucun résultat pour cette recherche"
+    else:
+        status = "Tapez un nom ou un numéro"
+    choices = [("", status)] + [(obj.pk, field.label_from_instance(obj)) for obj in found]
+    context = {
+        "choices": choices,
+        "selected": str(found[0].pk) if len(found) == 1 else "",
+        "status": status,
+        "status_id": f"{name}-search-status",
+    }
+    return render(request, "includes/_search_options.html", context)
+
+
 def placement_update(request, pk):
     placement = visible_placement(request, pk)
     require(permissions.can_edit(request.user, placement))
@@ -109,10 +153,10 @@ def placement_update(request, pk):
     form = _placement_form(request, request.POST or None, initial=initial)
     if permissions.can_change_person(request.user, placement):
         # Another person of the same structure only (services.check_person_change).
-        field = form.fields["beneficiary"]
-        field.queryset = field.queryset.filter(structure=placement.beneficiary.structure_id)
+        form.limit_people(form.fields["beneficiary"].queryset.filter(structure=placement.beneficiary.structure_id))
     else:
-        del form.fields["beneficiary"]  # the market's structure edits the contract, never who holds it
+        # the market's structure edits the contract, never who holds it
+        del form.fields["beneficiary"], form.fields["beneficiary_search"]
     if request.method == "POST" and form.is_valid():
         try:
             services.update_placement(placement=placement, user=request.user, **form.cleaned_data)

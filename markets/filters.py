@@ -2,16 +2,23 @@ import django_filters
 from django.db.models import Q
 
 from markets.models import Market, MarketType, Operation, OperationKind
-from organisations.models import Organisation, OrganisationKind
+from organisations.models import Organisation
 from territories.models import Department
 
 
+def _of_visible_markets(request, relation: str):
+    """The organisations (buyers, facilitation structures) of the markets the user sees, among those they may see:
+    a filter never names another tenant's organisation, even of a kind every member may pick in a form (buyers)."""
+    markets = Market.objects.visible_to(request.user)
+    return Organisation.objects.visible_to(request.user).filter(pk__in=markets.values(relation)).order_by("name")
+
+
 def _buyers(request):
-    return Organisation.objects.visible_to(request.user).filter(kind=OrganisationKind.BUYER)
+    return _of_visible_markets(request, "buyer")
 
 
 def _facilitators(request):
-    return Organisation.objects.visible_to(request.user).filter(kind=OrganisationKind.FACILITATION)
+    return _of_visible_markets(request, "facilitator")
 
 
 class MarketFilter(django_filters.FilterSet):

@@ -234,6 +234,8 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
                 kwargs[name] = "csv"
             elif name == "code":
                 kwargs[name] = territory_code(route, world)
+            elif name == "kind":  # placements:choices, the options of one select of the placement form
+                kwargs[name] = "beneficiary"
             elif name == "uidb64":
                 kwargs[name] = "MQ"
             elif name == "token":
@@ -454,6 +456,7 @@ SPECS: dict[str, tuple] = {
     "beneficiaries:criterion_delete": (NOT_ALLOWED, PERSON_WRITE),
     "placements:list": (PEOPLE_LIST, None),
     "placements:create": (EDITORS_ONLY, EDITORS_WRITE),
+    "placements:choices": (EDITORS_ONLY, NOT_ALLOWED),
     "placements:detail": (PLACEMENT_READ, None),
     "placements:update": (PLACEMENT_EDIT, PLACEMENT_WRITE),
     "placements:outcome": (NOT_ALLOWED, PLACEMENT_WRITE),

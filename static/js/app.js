@@ -27,6 +27,22 @@
       }
     });
   }
+  // Searchable selects (beneficiaries.forms.add_search): Enter in the search input goes to the select it fills
+  // instead of submitting the whole form (without JavaScript, Enter submits and the server runs the search).
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || !input.matches || !input.matches("input[type=search][aria-controls][hx-get]")) {
+      return;
+    }
+    var select = document.getElementById(input.getAttribute("aria-controls"));
+    if (select) {
+      event.preventDefault();
+      if (window.htmx) {
+        window.htmx.trigger(input, "search");
+      }
+      select.focus();
+    }
+  });
   // A table wider than its box scrolls inside <div class="table-wrap">: that box then becomes a keyboard stop
   // (tabindex="0") and a named region, so keyboard users can scroll it (WCAG 2.1.1); it stops being one when the
   // table fits again (no useless tab stop on a wide screen).

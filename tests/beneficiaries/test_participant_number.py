@@ -1,8 +1,11 @@
 """The participant number (the person's id, column « identifiant_participant » of the hours import) is shown
 wherever a facilitator sees a person, and finds the person in the searches (issue 14, item 5)."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.beneficiaries.factories import BeneficiaryFactory, PlacementFactory
 
@@ -49,3 +52,15 @@ def test_searching_the_number_finds_the_person_and_their_contracts(owner_client,
     assert "NUMÉROTÉE Inès" in contracts
     nobody = owner_client.get(reverse("beneficiaries:list"), {"q": str(NUMBER + 1)}).content.decode()
     assert "NUMÉROTÉE" not in nobody
+
+
+def test_the_number_is_beside_the_name_in_the_grid_and_the_home_queue(owner_client, structure, market):
+    today = timezone.localdate()
+    person = BeneficiaryFactory(pk=NUMBER, structure=structure, last_name="Numérotée", first_name="Inès")
+    lot = market.lots.get()
+    running = {"start_date": today - datetime.timedelta(days=60), "end_date": today + datetime.timedelta(days=10)}
+    PlacementFactory(beneficiary=person, lot=lot, employer=lot.contractor, **running)
+    grid = owner_client.get(reverse("hours:grid"), {"lot": lot.pk}).content.decode()
+    assert f'NUMÉROTÉE Inès</a> <span class="muted">n° {NUMBER}</span>' in grid
+    home = owner_client.get("/").content.decode()
+    assert home.count(f"NUMÉROTÉE Inès (n° {NUMBER})</a>") == 2  # hours missing last month, contract ending soon

@@ -58,14 +58,18 @@ def test_new_facilitator_records_a_month_and_sees_the_lot_progress(page, live_se
     page.get_by_label("Objet").fill("Rénovation du groupe scolaire Champollion")
     page.get_by_label("Acheteur").select_option(label="Ville de Dijon")
     page.get_by_label("Type de marché").select_option(label="Travaux")
-    page.get_by_label("Commune d'exécution (code INSEE)").fill("21231")
+    page.get_by_label("Rechercher la commune d'exécution").fill("21231")
+    expect(page.locator("#id_execution_commune")).to_have_value("21231")
     page.get_by_label("Début d'exécution").fill("2025-01-01")
     page.get_by_label("Fin d'exécution").fill("2026-12-31")
     page.get_by_label("Montant HT (€)").fill("1000000")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page).to_have_url(re.compile(r"/marches/\d+/lots/nouveau/$"))  # straight on to the first lot
     page.get_by_label("Intitulé").fill("Gros œuvre")
-    page.get_by_label("Titulaire").select_option(label="Bâtir Bourgogne")
+    company = world["company"]
+    page.get_by_role("combobox", name="Titulaire", exact=True).select_option(
+        label=f"Bâtir Bourgogne – SIRET {company.siret} (Entreprise)"
+    )
     page.get_by_label("Montant HT (€)").fill("1000000")
     page.get_by_label("Ce lot porte une clause sociale").check()
     page.get_by_label("Part de main-d'œuvre (%)").fill("50")
@@ -92,8 +96,10 @@ def test_new_facilitator_records_a_month_and_sees_the_lot_progress(page, live_se
 
     # Her placement on the lot.
     page.get_by_role("link", name="Nouveau contrat").click()
-    page.get_by_label("Lot").select_option(label="2025-TRX-01 – lot 1 : Gros œuvre")
-    page.get_by_label("Employeur").select_option(label="Bâtir Bourgogne (Entreprise)")
+    page.get_by_role("combobox", name="Lot", exact=True).select_option(label="2025-TRX-01 – lot 1 : Gros œuvre")
+    page.get_by_role("combobox", name="Employeur", exact=True).select_option(
+        label=f"Bâtir Bourgogne – SIRET {company.siret} (Entreprise)"
+    )
     page.get_by_label("Modalité").select_option(label="Embauche directe en CDD")
     page.get_by_label("Début du contrat").fill("01/02/2025")
     page.get_by_label("Fin du contrat").fill("31/07/2025")
