@@ -1,6 +1,6 @@
 // Monthly hours grid (templates/hours/grid.html): progressive enhancements only, the grid works without them.
 // - Enter and ArrowDown move to the same field of the next row, Shift+Enter and ArrowUp to the previous row
-//   (Enter never submits the form from an hours field);
+//   (Enter never submits the form from an hours field; on the last row it moves to the save button);
 // - "Tout cocher" ticks or clears every validation checkbox, and shows a mixed state when only some are ticked;
 // - the links of the error list at the top put the focus on the field at fault.
 (function () {
@@ -41,6 +41,12 @@
       if (next) {
         next.focus();
         next.select();
+      } else if (step === 1 && event.key === "Enter") {
+        // Enter on the last row leads to the save button below the grid (Enter again saves).
+        var saves = form.querySelectorAll("button[name=action][value=save]");
+        if (saves.length) {
+          saves[saves.length - 1].focus();
+        }
       }
     });
   }
