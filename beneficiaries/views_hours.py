@@ -8,7 +8,7 @@ employer in one query; the month's records in one prefetch).
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django import forms
 from django.contrib import messages
@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -239,6 +239,7 @@ class GridRow:
         names = ["hours", "training_hours"] + (["invoiced_amount"] if self.with_amount else [])
         data = self.data
         initial = self.initial()
+        language = translation.get_language()
         aria = format_html(' aria-describedby="{}"', self.error_id)
         if self.errors:
             aria += mark_safe(' aria-invalid="true"')
@@ -254,11 +255,11 @@ class GridRow:
                 '<input type="text" name="{}"{} inputmode="decimal" size="6" autocomplete="off"{} id="{}">'
                 '<input type="hidden" name="{}"{} id="initial-{}-{}">',
                 f"{self.prefix}-{name}",
-                _value_attribute(value),
+                _value_attribute(value, language=language),
                 aria,
                 self.input_id(name),
                 f"initial-{self.prefix}-{name}",
-                _value_attribute(shown_initial),
+                _value_attribute(shown_initial, language=language),
                 self.prefix,
                 self.input_id(name),
             )
@@ -283,11 +284,25 @@ class GridRow:
         )
 
 
-def _value_attribute(value, *, localize: bool = True) -> str:
-    """` value="…"` as a localized widget writes it (35,5 ; 1 234,5), nothing for an empty value."""
+def _value_attribute(value, *, localize: bool = True, language: str | None = None) -> str:
+    """` value="…"` as a localized widget writes it (35,5 ; 1 234,5), nothing for an empty value.
+
+    A number is formatted once per language and text (a grid shows the same few values hundreds of times, and
+    localizing a number looks the locale's formats up several times).
+    """
     if value is None or value == "":
         return ""
-    return format_html(' value="{}"', formats.localize_input(value) if localize else value)
+    if isinstance(value, str):
+        return format_html(' value="{}"', value)
+    if not localize:
+        return format_html(' value="{}"', value)
+    return _localized_value_attribute(language or translation.get_language(), type(value), str(value))
+
+
+@lru_cache(maxsize=4096)
+def _localized_value_attribute(language: str, kind: type, text: str) -> str:
+    with translation.override(language):
+        return format_html(' value="{}"', formats.localize_input(kind(text)))
 
 
 def build_rows(user, placements, data: QueryDict | None = None) -> list[GridRow]:
