@@ -162,3 +162,26 @@ def test_monthly_loop_with_the_keyboard_only(page, live_server, world, results_d
     behind = page.locator("li.card", has=page.get_by_role("heading", name="Lots en cours en retard"))
     if progress.status == "behind":
         expect(behind).to_contain_text(f"{french_hours(expected)}\u00a0h sur")
+
+
+def test_the_error_list_links_put_the_focus_on_the_field_at_fault(page, live_server, world, results_dir):
+    base = live_server.url
+    page.set_default_timeout(10_000)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(page, base, world["user"])
+    page.goto(f"{base}/heures/?month=2026-02&q=caron")
+    hours = page.get_by_label("Heures d'insertion de CARON Sam")
+    hours.fill("300")
+    hours.press("Enter")  # the only row: Enter leads to the save button, it does not submit
+    assert HoursRecord.objects.count() == 0
+    page.keyboard.press("Enter")
+    alert = page.locator("#grid-errors")
+    expect(alert).to_contain_text("Rien n'a été enregistré.")
+    link = alert.get_by_role("link", name="CARON Sam")
+    expect(link).to_have_attribute("href", f"#{hours.get_attribute('id')}")
+    link.click()
+    expect(hours).to_be_focused()
+    expect(hours).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#{hours.get_attribute('aria-describedby')}")).to_contain_text("maximum légal de 220 h")
+    page.screenshot(path=str(results_dir / "grid-error-list-1366.png"))
+    assert HoursRecord.objects.count() == 0
