@@ -39,6 +39,25 @@ def _search_words(value: str) -> list[str]:
     return value.replace("n°", " ").replace("N°", " ").split()
 
 
+def search_placements(queryset, user, value: str):
+    """Placements of the people matching a search (name words or participant number "n° 123"). Names only match
+    the people the user may identify (their own structure's)."""
+    words = _search_words(value)
+    if not words:
+        return queryset
+    queryset = queryset.filter(beneficiary__in=Beneficiary.objects.visible_to(user))
+    for word in words:
+        if word.isdigit():  # the participant number shown as "n° 123"
+            if int(word) >= 2**63:  # no such number (and beyond the database's integers)
+                return queryset.none()
+            queryset = queryset.filter(beneficiary_id=int(word))
+        else:
+            queryset = queryset.filter(
+                Q(beneficiary__last_name__icontains=word) | Q(beneficiary__first_name__icontains=word)
+            )
+    return queryset
+
+
 class YesNoFilter(django_filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", forms.Select(choices=[("", "Indifférent"), *YES_NO]))
@@ -149,16 +168,7 @@ class PlacementFilter(django_filters.FilterSet):
         return queryset
 
     def search(self, queryset, name, value):
-        # Names only match the people the viewer may identify (their own structure's).
-        queryset = queryset.filter(beneficiary__in=Beneficiary.objects.visible_to(self._user()))
-        for word in _search_words(value):
-            if word.isdigit():  # the participant number shown as "n° 123"
-                queryset = queryset.filter(beneficiary_id=int(word))
-            else:
-                queryset = queryset.filter(
-                    Q(beneficiary__last_name__icontains=word) | Q(beneficiary__first_name__icontains=word)
-                )
-        return queryset
+        return search_placements(queryset, self._user(), value)
 
     def filter_active_on(self, queryset, name, value):
         return active_on(queryset, value) if value else queryset

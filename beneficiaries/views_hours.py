@@ -8,16 +8,16 @@ employer in one query; the month's records in one prefetch).
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -26,12 +26,14 @@ from audit.services import log_views
 from beneficiaries import services
 from beneficiaries.calculations import add_months, first_of_month
 from beneficiaries.choices import HoursStatus, Modality
+from beneficiaries.filters import search_placements
 from beneficiaries.forms import HoursRowForm
 from beneficiaries.models import HoursRecord, Placement
-from config.formatting import french_month
+from config.formatting import exact_hours, french_figure, french_month
 from markets.models import Lot
 from organisations import permissions
 from organisations.web import require_people_access
+from reporting.queries import declared_hours_by_lot, lots_progress
 
 MONTHS_OFFERED = 24
 ROW_INPUTS = ("hours", "training_hours", "invoiced_amount")
@@ -53,6 +55,17 @@ def parse_month(value: str | None) -> date | None:
     return date(year, month, 1)
 
 
+# The record statuses the grid filters on ("status" GET parameter): value → label.
+STATUS_FILTERS = {
+    "missing": "Non saisi",
+    HoursStatus.DECLARED: "Déclaré",
+    HoursStatus.VALIDATED: "Validé",
+    HoursStatus.REJECTED: "Rejeté",
+    "no_activity": "Aucune activité",
+}
+MAX_SEARCH_LENGTH = 100
+
+
 def _parameter_errors(params) -> list[str]:
     """French refusals of the grid's query parameters (the page then shows the default month, all lots)."""
     errors = []
@@ -64,6 +77,10 @@ def _parameter_errors(params) -> list[str]:
     lot = params.get("lot") or ""
     if lot and not (lot.isdigit() and int(lot) < 2**63):
         errors.append("Le lot demandé n'est pas valide : choisissez-le dans la liste.")
+    if params.get("status") and params["status"] not in STATUS_FILTERS:
+        errors.append("Le statut demandé n'est pas valide : choisissez-le dans la liste.")
+    if len(params.get("q") or "") > MAX_SEARCH_LENGTH:
+        errors.append(f"La recherche est trop longue : au plus {MAX_SEARCH_LENGTH} caractères.")
     return errors
 
 
@@ -81,8 +98,22 @@ def month_choices(current: date, today: date) -> list[date]:
     return months
 
 
-def grid_placements(user, month: date, lot: Lot | None):
-    """Placements the user sees that run during the month, with everything a row shows."""
+def filter_by_status(placements, month: date, status: str):
+    """The placements whose record of the month has this status (STATUS_FILTERS): none ("missing"), declared,
+    validated, rejected, or 0 h of work and training ("no_activity", whatever its status)."""
+    if not status:
+        return placements
+    records = HoursRecord.objects.filter(placement=OuterRef("pk"), month=month)
+    if status == "missing":
+        return placements.filter(~Exists(records))
+    if status == "no_activity":
+        return placements.filter(Exists(records.filter(hours=0, training_hours=0)))
+    return placements.filter(Exists(records.filter(status=status)))
+
+
+def grid_placements(user, month: date, lot: Lot | None, *, search: str = "", status: str = ""):
+    """Placements the user sees that run during the month, with everything a row shows, narrowed to a person
+    search (name or participant number) and a record status when given."""
     last_day = add_months(month, 1) - timedelta(days=1)
     queryset = (
         Placement.objects.visible_to(user)
@@ -96,7 +127,9 @@ def grid_placements(user, month: date, lot: Lot | None):
     )
     if lot is not None:
         queryset = queryset.filter(lot=lot)
-    return queryset
+    if search:
+        queryset = search_placements(queryset, user, search)
+    return filter_by_status(queryset, month, status)
 
 
 @dataclass
@@ -109,6 +142,7 @@ class GridRow:
     form: HoursRowForm | None = None
     data: QueryDict | None = None  # the POST the row is shown again with
     errors: list[str] = field(default_factory=list)
+    error_field: str = "hours"  # the input the first error concerns (the error list at the top links to it)
 
     @property
     def prefix(self) -> str:
@@ -160,6 +194,14 @@ class GridRow:
         return f"row-{self.placement.pk}-errors"
 
     @property
+    def error_target(self) -> str:
+        """The id the error list at the top links to: the input at fault, or the row when it has no input."""
+        if self.editable:
+            name = self.error_field if self.error_field != "invoiced_amount" or self.with_amount else "hours"
+            return self.input_id(name)
+        return f"row-{self.placement.pk}"
+
+    @property
     def with_amount(self) -> bool:
         return self.placement.modality == Modality.SIAE_SUBCONTRACT
 
@@ -197,6 +239,7 @@ class GridRow:
         names = ["hours", "training_hours"] + (["invoiced_amount"] if self.with_amount else [])
         data = self.data
         initial = self.initial()
+        language = translation.get_language()
         aria = format_html(' aria-describedby="{}"', self.error_id)
         if self.errors:
             aria += mark_safe(' aria-invalid="true"')
@@ -212,11 +255,11 @@ class GridRow:
                 '<input type="text" name="{}"{} inputmode="decimal" size="6" autocomplete="off"{} id="{}">'
                 '<input type="hidden" name="{}"{} id="initial-{}-{}">',
                 f"{self.prefix}-{name}",
-                _value_attribute(value),
+                _value_attribute(value, language=language),
                 aria,
                 self.input_id(name),
                 f"initial-{self.prefix}-{name}",
-                _value_attribute(shown_initial),
+                _value_attribute(shown_initial, language=language),
                 self.prefix,
                 self.input_id(name),
             )
@@ -241,11 +284,25 @@ class GridRow:
         )
 
 
-def _value_attribute(value, *, localize: bool = True) -> str:
-    """` value="…"` as a localized widget writes it (35,5 ; 1 234,5), nothing for an empty value."""
+def _value_attribute(value, *, localize: bool = True, language: str | None = None) -> str:
+    """` value="…"` as a localized widget writes it (35,5 ; 1 234,5), nothing for an empty value.
+
+    A number is formatted once per language and text (a grid shows the same few values hundreds of times, and
+    localizing a number looks the locale's formats up several times).
+    """
     if value is None or value == "":
         return ""
-    return format_html(' value="{}"', formats.localize_input(value) if localize else value)
+    if isinstance(value, str):
+        return format_html(' value="{}"', value)
+    if not localize:
+        return format_html(' value="{}"', value)
+    return _localized_value_attribute(language or translation.get_language(), type(value), str(value))
+
+
+@lru_cache(maxsize=4096)
+def _localized_value_attribute(language: str, kind: type, text: str) -> str:
+    with translation.override(language):
+        return format_html(' value="{}"', formats.localize_input(kind(text)))
 
 
 def build_rows(user, placements, data: QueryDict | None = None) -> list[GridRow]:
@@ -306,11 +363,29 @@ def _apply_no_activity(data: QueryDict, rows: list[GridRow], action: str) -> Que
     return data
 
 
-def _grid_url(month: date, lot: Lot | None) -> str:
+def _grid_url(month: date, lot: Lot | None, *, search: str = "", status: str = "") -> str:
     params = {"month": month.strftime("%Y-%m")}
     if lot is not None:
         params["lot"] = lot.pk
+    if search:
+        params["q"] = search
+    if status:
+        params["status"] = status
     return f"{reverse('hours:grid')}?{urlencode(params)}"
+
+
+# The field names of the service's refusals → the grid's inputs.
+REFUSAL_FIELDS = {"hours": "hours", "training_hours": "training_hours", "invoiced_amount_excl_vat": "invoiced_amount"}
+
+
+def _form_error_field(form: HoursRowForm) -> str:
+    return next((name for name in form.errors if name in ROW_INPUTS), "hours")
+
+
+def _refusal_field(refusals) -> str:
+    return next(
+        (REFUSAL_FIELDS[f] for f in (getattr(r, "field", None) for r in refusals) if f in REFUSAL_FIELDS), "hours"
+    )
 
 
 def _save(request, rows: list[GridRow], month: date) -> bool:
@@ -319,6 +394,7 @@ def _save(request, rows: list[GridRow], month: date) -> bool:
     invalid = [row for row in changed if not row.form.is_valid()]
     for row in invalid:
         row.errors = [error for errors in row.form.errors.values() for error in errors]
+        row.error_field = _form_error_field(row.form)
     valid = [row for row in changed if row not in invalid]
     entries = [row.entry(month) for row in valid]
     if invalid:
@@ -326,15 +402,18 @@ def _save(request, rows: list[GridRow], month: date) -> bool:
         refusals = services.check_hours_entries(entries)
         for index, row in enumerate(valid):
             row.errors = refusals.get(index, [])
+            row.error_field = _refusal_field(row.errors)
         return False
     if not entries:
         messages.info(request, "Aucune modification à enregistrer.")
         return True
+    _show_totals_next(request, {row.placement.lot_id for row in valid})
     try:
         results = services.declare_month(entries=entries, user=request.user)
     except services.HoursBatchError as error:
         for index, row_messages in error.row_errors.items():
             valid[index].errors = list(row_messages)
+            valid[index].error_field = _refusal_field(row_messages)
         return False
     saved = sum(1 for result in results if result.changed)
     messages.success(request, f"{saved} relevé{'s' if saved > 1 else ''} enregistré{'s' if saved > 1 else ''}.")
@@ -406,10 +485,59 @@ def _review(request, rows: list[GridRow], action: str) -> str | None:
         refusal = ReviewError(" ".join(error.messages))
         refusal.on_reason = getattr(error, "code", None) == "reason_missing"
         return refusal
+    reviewed = {record.pk for record in records}
+    _show_totals_next(request, {row.placement.lot_id for row in rows if row.record and row.record.pk in reviewed})
     done = "validé" if action == "validate" else "rejeté"
     plural = "s" if count > 1 else ""
     messages.success(request, f"{count} relevé{plural} {done}{plural}.")
     return None
+
+
+TOTALS_SESSION_KEY = "hours_grid_totals"
+
+
+def _show_totals_next(request, lot_ids) -> None:
+    """The page shown after this write (the redirect) gives the totals of these lots."""
+    request.session[TOTALS_SESSION_KEY] = sorted(lot_ids)
+
+
+@dataclass(frozen=True)
+class LotTotals:
+    """A lot's totals under the grid: validated hours, declared hours awaiting validation, target, progress."""
+
+    progress: object  # reporting.queries.LotProgress
+    declared_hours: Decimal
+
+    @property
+    def lot(self):
+        return self.progress.lot
+
+    # Exact to the hundredth, as typed in the grid (pages elsewhere round hours to 0.1 h).
+
+    @property
+    def validated_text(self) -> str:
+        return f"{french_figure(exact_hours(self.progress.achieved_hours))}\u00a0h"
+
+    @property
+    def declared_text(self) -> str:
+        return f"{french_figure(exact_hours(self.declared_hours))}\u00a0h"
+
+
+def lot_totals(user, lot_ids, *, today: date) -> list[LotTotals]:
+    """Totals of the lots (among those the user sees), from the reporting queries, in three queries."""
+    if not lot_ids:
+        return []
+    lots = Lot.objects.visible_to(user).filter(pk__in=list(lot_ids))
+    declared = declared_hours_by_lot(lots)
+    progress = lots_progress(lots, today=today)
+    progress.sort(key=lambda item: (item.lot.market.reference, item.lot.number, item.lot.pk))
+    return [LotTotals(item, declared.get(item.lot.pk) or Decimal("0")) for item in progress]
+
+
+def _posted_rows(rows: list[GridRow], data: QueryDict) -> list[GridRow]:
+    """The rows the page that posted showed with inputs (their version came back): only they may be saved, so
+    that a row filtered out of the page is never read as emptied."""
+    return [row for row in rows if row.editable and f"{row.prefix}-version" in data]
 
 
 def hours_grid(request):
@@ -421,19 +549,24 @@ def hours_grid(request):
     lot = None
     if request.GET.get("lot") and not parameter_errors:
         lot = get_object_or_404(Lot.objects.visible_to(user).select_related("market"), pk=request.GET["lot"])
-    placements = list(grid_placements(user, month, lot))
+    search = "" if parameter_errors else (request.GET.get("q") or "").strip()
+    status_filter = "" if parameter_errors else request.GET.get("status") or ""
     status = 200
     review_error = None
     ticked: set[str] = set()
+    totals_lot_ids = set()
     if parameter_errors:
         # Refused whole, a post included: nothing is written for a month or lot that was not the one shown.
         for error in parameter_errors:
             messages.error(request, error)
-        rows = build_rows(user, placements)
+        rows = build_rows(user, list(grid_placements(user, month, lot)))
         status = 400
     elif request.method == "POST":
         if not permissions.is_facilitator(user):
             raise PermissionDenied("Les lecteur·rices consultent la grille sans la modifier.")
+        # Every placement of the month and lot, whatever the search and status filter: a record that changed
+        # status since the page was shown is still found (and its version checked), never silently skipped.
+        placements = list(grid_placements(user, month, lot))
         actions = set(request.POST.getlist("action")) or {"save"}
         action = actions.pop() if len(actions) == 1 else None
         if action is None or action in REVIEW_ACTIONS:
@@ -445,41 +578,56 @@ def hours_grid(request):
             else:
                 review_error = _review(request, rows, action)
             if review_error is None:
-                return redirect(_grid_url(month, lot))
+                return redirect(_grid_url(month, lot, search=search, status=status_filter))
             ticked = set(request.POST.getlist("review"))
+            if search or status_filter:
+                shown = set(
+                    grid_placements(user, month, lot, search=search, status=status_filter).values_list("pk", flat=True)
+                )
+                rows = [row for row in rows if row.placement.pk in shown]
             status = 422
         else:
-            rows = build_rows(user, placements)
+            rows = _posted_rows(build_rows(user, placements), request.POST)
             data = request.POST
             if action == "none_empty" or action.startswith("none:"):
                 data = _apply_no_activity(data, rows, action)
-            rows = build_rows(user, placements, data)
+            rows = build_rows(user, [row.placement for row in rows], data)
             if _save(request, rows, month):
-                return redirect(_grid_url(month, lot))
+                return redirect(_grid_url(month, lot, search=search, status=status_filter))
             status = 422
     else:
-        rows = build_rows(user, placements)
+        rows = build_rows(user, list(grid_placements(user, month, lot, search=search, status=status_filter)))
+        totals_lot_ids = set(request.session.pop(TOTALS_SESSION_KEY, None) or ())
+    if lot is not None:
+        totals_lot_ids.add(lot.pk)
     lots = Lot.objects.visible_to(user).filter(clause__isnull=False).select_related("market")
     log_views(
         user=user,
         beneficiaries=[row.placement.beneficiary for row in rows if row.identified],
         detail=f"Grille des heures de {french_month(month)}" + (f" (lot n° {lot.pk})" if lot is not None else ""),
     )
+    error_rows = [row for row in rows if row.errors]
     context = {
         "month": month,
         "month_value": month.strftime("%Y-%m"),
         "months": month_choices(month, today),
         "lot": lot,
         "lots": lots,
+        "search": search,
+        "status_filter": status_filter,
+        "status_filters": STATUS_FILTERS.items(),
+        "filtered": bool(search or status_filter),
         "rows": rows,
         "can_edit_any": any(row.editable for row in rows),
         "can_review_any": any(row.reviewable for row in rows),
         "has_empty_rows": any(row.editable and row.record is None for row in rows),
         # A refused review is told at the top (its rows are marked); only a missing reason sits on its field.
-        "has_errors": review_error is None and any(row.errors for row in rows),
+        "has_errors": review_error is None and bool(error_rows),
+        "error_rows": error_rows,
         "review_error": review_error,
         "reason_error": review_error if getattr(review_error, "on_reason", False) else None,
         "ticked": ticked,
-        "action_url": _grid_url(month, lot),
+        "action_url": _grid_url(month, lot, search=search, status=status_filter),
+        "totals": lot_totals(user, totals_lot_ids, today=today),
     }
     return render(request, "hours/grid.html", context, status=status)

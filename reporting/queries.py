@@ -21,7 +21,8 @@ from django.conf import settings
 from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from beneficiaries.choices import Modality
+from beneficiaries.choices import HoursStatus, Modality
+from beneficiaries.models import HoursRecord
 from clauses import calculations as clause_calculations
 from clauses.models import Clause, Mechanism
 from config.formatting import exact_hours
@@ -38,7 +39,13 @@ TRAINING_COUNTS = Q(counts_training_hours=True)  # copied from the lot's clause
 
 def counted(hours: str = "hours", training: str = "training_hours"):
     """Hours of a summary row that count toward the clause: training hours only where the clause says so."""
-    return F(hours) + Case(When(TRAINING_COUNTS, then=F(training)), default=Value(ZERO), output_field=HOURS_FIELD)
+    return counted_with(TRAINING_COUNTS, hours, training)
+
+
+def counted_with(training_counts: Q, hours: str = "hours", training: str = "training_hours"):
+    """`counted` where `training_counts` tells whether the clause counts training hours (for a detailed record,
+    which reaches its clause through its placement's lot)."""
+    return F(hours) + Case(When(training_counts, then=F(training)), default=Value(ZERO), output_field=HOURS_FIELD)
 
 
 COUNTED_HOURS = counted()
@@ -562,6 +569,20 @@ def progress_of(lot: Lot | LotRef, *, today: date) -> LotProgress:
             if status == clause_calculations.TargetStatus.ENDED_BELOW
             else None
         ),
+    )
+
+
+def declared_hours_by_lot(lots: QuerySet[Lot]) -> dict[int, Decimal]:
+    """Counted hours of the declared records (awaiting validation) of each lot, all months, in one query; a lot
+    without any is absent. The same counting rule as the validated hours (`counted`): training hours only where
+    the lot's clause says so."""
+    counted_declared = counted_with(Q(placement__lot__clause__counts_training_hours=True))
+    return dict(
+        HoursRecord.objects.filter(placement__lot__in=lots.values("pk"), status=HoursStatus.DECLARED)
+        .order_by()
+        .values("placement__lot")
+        .annotate(total=Sum(counted_declared, output_field=HOURS_FIELD))
+        .values_list("placement__lot", "total")
     )
 
 

@@ -266,7 +266,7 @@ def grid_form(client, month="2025-03") -> dict:
             attrs = dict(attrs)
             if tag == "input" and attrs.get("name") and attrs.get("type") not in ("checkbox", "search"):
                 data[attrs["name"]] = attrs.get("value") or ""
-            if tag == "input" and attrs.get("type") == "checkbox":
+            if tag == "input" and attrs.get("type") == "checkbox" and attrs.get("name") == "review":
                 data.setdefault("_checkboxes", []).append(attrs["value"])
 
     response = client.get(f"/heures/?month={month}")
