@@ -38,6 +38,7 @@ ROLES = {
     "reader": ("reader_a", "a"),
     "buyer": ("buyer_x", "a"),
     "coordinator": ("coord_27", "a"),
+    "company": ("company_a", "a"),
 }
 ANONYMOUS_PAGES = {
     "login",
@@ -45,6 +46,7 @@ ANONYMOUS_PAGES = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "companies:accept",
 }
 
 # Web routes that render no page of their own (POST-only actions, downloads, htmx fragments), with the reason.
@@ -67,6 +69,8 @@ NOT_PAGES = {
     "reporting:yearly_report_export": "CSV/XLSX download",
     "audit:right_of_access_json": "JSON download",
     "api_tokens:token_revoke": "POST only, redirects to the tokens page",
+    "companies:revoke": "POST only, redirects to the lot's company accounts",
+    "placements:choices": "htmx fragment (<option> list of a searchable select), not a page",
 }
 # Forms submitted empty (text fields cleared, browser validation off) by the structure admin: their error state.
 INVALID_FORMS = (
