@@ -11,6 +11,10 @@ from django.utils import timezone
 from beneficiaries import services
 from beneficiaries.models import HoursRecord
 from beneficiaries.services import HoursEntry
+from clauses.models import Clause
+from clauses.services import save_clause
+from tests.clauses.factories import ClauseFactory
+from tests.markets.factories import LotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +158,44 @@ def test_api_refuses_age_based_criteria_with_the_age(world, api):
             "(date de validation)."
         ]
     }
+
+
+# Every percentage bounded, with a message naming the bounds (the API reads shares as fractions: 0.5 for 50 %).
+
+LABOUR_SHARE_FRACTION = "La part de main-d'œuvre doit être comprise entre 0 et 1 (soit entre 0 et 100 %)."
+INSERTION_RATE_FRACTION = "Le taux d'insertion doit être compris entre 0 et 1 (soit entre 0 et 100 %)."
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("labour_share", "1.5", LABOUR_SHARE_FRACTION),
+        ("labour_share", "150", LABOUR_SHARE_FRACTION),
+        ("labour_share", "-0.1", LABOUR_SHARE_FRACTION),
+        ("insertion_rate", "1.01", INSERTION_RATE_FRACTION),
+        ("insertion_rate", "-0.05", INSERTION_RATE_FRACTION),
+    ],
+)
+def test_api_refuses_a_share_out_of_bounds_on_its_field(world, api, field, value, message):
+    api.as_user(world.owner)
+    lot = LotFactory(market=world.market, number=7, contractor=world.company)
+    payload = {"lot": lot.pk, "labour_share": "0.5", "insertion_rate": "0.05", "hourly_cost": "30", field: value}
+    response = api.post(f"{V1}/clauses/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+    assert not Clause.objects.filter(lot=lot).exists()
+    response = api.patch(f"{V1}/clauses/{world.clause.pk}/", {field: value}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+    world.clause.refresh_from_db()
+    assert getattr(world.clause, field) == getattr(ClauseFactory.build(), field)
+
+
+def test_save_clause_refuses_a_share_out_of_bounds_on_its_field(world):
+    with pytest.raises(ValidationError) as caught:
+        save_clause(lot=world.lot, labour_share=Decimal("1.5"), insertion_rate=Decimal("-0.01"))
+    assert caught.value.message_dict == {
+        "labour_share": [LABOUR_SHARE_FRACTION],
+        "insertion_rate": [INSERTION_RATE_FRACTION],
+    }
+    assert caught.value.error_dict["labour_share"][0].code == "out_of_bounds"
