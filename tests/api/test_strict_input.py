@@ -93,7 +93,8 @@ def test_service_refuses_outcome_dates_out_of_order_with_the_contract(world):
         )
     assert caught.value.message_dict == {"observed_on": [AT_END_BEFORE_START]}
     assert not world.placement.outcomes.filter(stage="after_6_months").exists()
-    # The day the contract ends is accepted.
+    # The day the contract ends is accepted once no outcome at the end was observed later.
+    world.outcome.delete()
     services.record_outcome(
         placement=world.placement, stage="after_6_months", result="training", observed_on=date(2025, 12, 31)
     )
