@@ -9,10 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from beneficiaries import services
-from beneficiaries.models import HoursRecord
+from beneficiaries.models import HoursRecord, Placement
 from beneficiaries.services import HoursEntry
 from clauses.models import Clause
 from clauses.services import save_clause
+from tests.beneficiaries import strict_cases as cases
 from tests.clauses.factories import ClauseFactory
 from tests.markets.factories import LotFactory
 
@@ -200,3 +201,100 @@ def test_save_clause_refuses_a_share_out_of_bounds_on_its_field(world):
         "insertion_rate": [INSERTION_RATE_FRACTION],
     }
     assert caught.value.error_dict["labour_share"][0].code == "out_of_bounds"
+
+
+# The same refusals as the web forms (tests/beneficiaries/test_strict_forms.py), through the API.
+
+
+@pytest.fixture
+def owner_api(today, world, api):
+    return api.as_user(world.owner)
+
+
+def test_api_refuses_youth_not_holding_at_the_start_of_a_running_placement(owner_api, world):
+    cases.young_person(world)
+    placement = cases.running_placement(world)
+    payload = {"criterion": "youth_low_qualification", "validated_on": "2024-01-01", "evidence_type": "caf_certificate"}
+    response = owner_api.post(f"{V1}/beneficiaries/{world.person.pk}/criteria/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"criterion": [cases.youth_refused_at_start(placement.pk)]}
+    assert not world.person.criteria.filter(criterion="youth_low_qualification").exists()
+
+
+def test_api_refuses_the_qpv_criterion_without_a_qpv(owner_api, world):
+    payload = {"criterion": "qpv_resident", "validated_on": "2026-06-01", "evidence_type": "id_and_address"}
+    response = owner_api.post(f"{V1}/beneficiaries/{world.person.pk}/criteria/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"criterion": [cases.QPV_CRITERION_WITHOUT_QPV]}
+    assert not world.person.criteria.filter(criterion="qpv_resident").exists()
+
+
+def test_api_refuses_removing_the_qpv_of_a_person_with_the_qpv_criterion(owner_api, world):
+    person = cases.qpv_resident(world)
+    response = owner_api.patch(f"{V1}/beneficiaries/{person.pk}/", {"qpv": None}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"qpv": [cases.QPV_REMOVED]}
+    person.refresh_from_db()
+    assert person.qpv_id is not None
+
+
+def test_api_refuses_a_birth_date_that_breaks_an_age_criterion(owner_api, world):
+    person = cases.young_person(world)
+    cases.youth_criterion(world)
+    response = owner_api.patch(f"{V1}/beneficiaries/{person.pk}/", {"birth_date": "1990-01-01"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"birth_date": [cases.BIRTH_DATE_BREAKS_YOUTH]}
+    person.refresh_from_db()
+    assert person.birth_date == cases.BIRTH
+
+
+def test_api_refuses_a_placement_start_where_a_held_age_criterion_no_longer_holds(owner_api, world):
+    cases.young_person(world)
+    cases.youth_criterion(world)
+    payload = {
+        "beneficiary": world.person.pk,
+        "lot": world.lot.pk,
+        "employer": world.company.pk,
+        "modality": "hire_cdd",
+        "start_date": "2027-01-01",
+        "end_date": "2027-06-30",
+    }
+    response = owner_api.post(f"{V1}/placements/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"start_date": [cases.PLACEMENT_AT_26]}
+    assert not Placement.objects.filter(beneficiary=world.person, start_date=date(2027, 1, 1)).exists()
+    # The running placement moved to a start where the person is 26: refused the same way.
+    placement = cases.running_placement(world, start=date(2026, 6, 1))
+    response = owner_api.patch(f"{V1}/placements/{placement.pk}/", {"start_date": "2027-01-01"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"start_date": [cases.PLACEMENT_AT_26]}
+
+
+def test_api_refuses_a_placement_end_after_the_six_month_outcome(owner_api, world):
+    cases.six_month_outcome(world)
+    response = owner_api.patch(f"{V1}/placements/{world.placement.pk}/", {"end_date": "2026-08-31"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"end_date": [cases.END_AFTER_SIX_MONTHS]}
+    world.placement.refresh_from_db()
+    assert world.placement.end_date == date(2025, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("stage", "observed_on", "message"),
+    [
+        ("at_end", "2026-11-27", cases.OUTCOME_IN_FUTURE),
+        ("after_6_months", "2026-01-02", cases.SIX_MONTHS_BEFORE_AT_END),
+    ],
+)
+def test_api_refuses_outcomes_in_the_future_or_before_the_outcome_at_the_end(
+    owner_api, world, stage, observed_on, message
+):
+    before = list(world.placement.outcomes.values_list("stage", "observed_on"))
+    payload = {"placement": world.placement.pk, "stage": stage, "result": "training", "observed_on": observed_on}
+    if stage == "at_end":
+        response = owner_api.patch(f"{V1}/outcomes/{world.outcome.pk}/", payload, format="json")
+    else:
+        response = owner_api.post(f"{V1}/outcomes/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"observed_on": [message]}
+    assert list(world.placement.outcomes.values_list("stage", "observed_on")) == before
