@@ -203,7 +203,7 @@ def _criteria_consistency_errors(beneficiary: Beneficiary, changed: Iterable[str
     if "birth_date" in changed:
         placements = list(beneficiary.placements.all())
         for criterion in held:
-            for refusal in age_criterion_refusals(
+            for refusal in _age_criterion_refusals(
                 criterion=criterion.criterion,
                 birth_date=beneficiary.birth_date,
                 validated_on=criterion.validated_on,
@@ -287,7 +287,7 @@ def _placement_errors(*, beneficiary, lot, employer, modality, start_date, end_d
                 beneficiary.criteria.filter(validated_on__lte=start_date).values_list("criterion", flat=True)
             )
             # An age-based criterion counts only when its bound holds at the start (DOMAIN.md §6).
-            held = {code for code in validated if age_holds(code, beneficiary.birth_date, start_date)}
+            held = {code for code in validated if _age_holds(code, beneficiary.birth_date, start_date)}
             if not held & set(clause.eligible_criteria):
                 publics = ", ".join(clause.eligible_criteria_labels)
                 message = (
@@ -567,7 +567,7 @@ QPV_REMOVED_WITH_CRITERION = (
 )
 
 
-def age_holds(criterion: str, birth_date: date | None, on: date) -> bool:
+def _age_holds(criterion: str, birth_date: date | None, on: date) -> bool:
     """Does an age-based criterion hold on a date (DOMAIN §6: publics are taken at the placement start)? Other
     criteria, and a person without a birth date, always do."""
     if criterion not in AGE_BOUNDS or birth_date is None:
@@ -581,7 +581,7 @@ def _age_refusal(
 ) -> str | None:
     """The French refusal of an age-based criterion that does not hold on `on` ("date de validation", "début du
     contrat n° 12"), naming the age on that date; None when it holds."""
-    if age_holds(criterion, birth_date, on):
+    if _age_holds(criterion, birth_date, on):
         return None
     age = calculations.age_at(birth_date, on)
     verb = "aura" if on > timezone.localdate() else "avait"
@@ -591,7 +591,7 @@ def _age_refusal(
     )
 
 
-def age_criterion_refusals(
+def _age_criterion_refusals(
     *, criterion: str, birth_date: date | None, validated_on: date, placements: Iterable[Placement]
 ) -> list[str]:
     """Why an age-based criterion cannot be held: its age bound must hold on its validation date and at the start
@@ -637,7 +637,7 @@ def add_criterion(
         errors.add("derogation_reason", "Une dérogation doit être motivée.", "reason_missing")
     if beneficiary.criteria.filter(criterion=criterion).exists():
         errors.add("criterion", CRITERION_DUPLICATE, "unique")
-    for refusal in age_criterion_refusals(
+    for refusal in _age_criterion_refusals(
         criterion=criterion,
         birth_date=beneficiary.birth_date,
         validated_on=validated_on,
