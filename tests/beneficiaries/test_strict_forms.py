@@ -2,6 +2,7 @@
 message, nothing saved. The same refusals through the API: tests/api/test_strict_input.py."""
 
 from datetime import date
+from html.parser import HTMLParser
 
 import pytest
 from django.utils import timezone
@@ -151,3 +152,28 @@ def test_outcome_form_refuses_dates_out_of_order(web, world, stage, observed_on,
     form = next(item["form"] for item in response.context["outcome_forms"] if item["stage"] == stage)
     assert form.errors == {"observed_on": [message]}
     assert list(world.placement.outcomes.values_list("stage", "observed_on")) == before
+
+
+def test_grid_refuses_hours_for_a_future_month_on_the_row(web, world):
+    """The grid offers no future month, but a posted one goes through the same service rule (the import too:
+    tests/api/test_strict_input.py::test_batch_and_import_checks_refuse_a_future_month)."""
+    world.placement.end_date = date(2027, 6, 30)
+    world.placement.save(update_fields=["end_date"])
+    url = "/heures/?month=2026-12"
+    data = {}
+
+    class Inputs(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "input" and attrs.get("name") and attrs.get("type") not in ("checkbox", "search"):
+                data[attrs["name"]] = attrs.get("value", "")
+
+    Inputs().feed(web.get(url).text)
+    data[f"p{world.placement.pk}-hours"] = "10"
+    response = web.post(url, data)
+    assert response.status_code == 422
+    row = next(row for row in response.context["rows"] if row.placement.pk == world.placement.pk)
+    assert row.errors == [
+        "Le mois 12/2026 n'est pas encore commencé : on ne peut pas saisir d'heures pour un mois futur."
+    ]
+    assert not world.placement.hours_records.filter(month=date(2026, 12, 1)).exists()
