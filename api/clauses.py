@@ -8,7 +8,7 @@ from api.base import FilterSet, IdFilter, ReadCreateUpdateViewSet, VisibleRelate
 from beneficiaries.choices import Criterion, Modality
 from clauses.models import Clause
 from clauses.services import CLAUSE_FIELDS, save_clause
-from markets.models import Lot
+from markets.models import Lot, share_bounds_message
 from organisations.permissions import can_edit
 
 
@@ -56,6 +56,18 @@ class ClauseSerializer(serializers.ModelSerializer):
             "notes",
             "warning",
         ]
+        # A share out of its bounds is refused by save_clause with the bounds it must keep; one with too many
+        # digits to be a share, here with the same message.
+        extra_kwargs = {
+            name: {
+                "min_value": None,
+                "max_value": None,
+                "error_messages": dict.fromkeys(
+                    ("max_digits", "max_whole_digits"), share_bounds_message(name, percent=False)
+                ),
+            }
+            for name in ("labour_share", "insertion_rate")
+        }
 
     def get_warning(self, clause) -> str:
         return clause.compute_calibration()[1]

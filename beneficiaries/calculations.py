@@ -39,6 +39,16 @@ def months_before(day: date, count: int) -> date:
     return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
+def criterion_expires_on(*, criterion: str, validated_on: date, birth_date: date | None, validity_months: int) -> date:
+    """The day an eligibility criterion stops holding: `validity_months` after its validation (its evidence must
+    then be checked again), or earlier for "moins de 26 ans" on the 26th birthday (the same day of the month,
+    28/02 for someone born on 29/02). "50 ans et plus" has no ending birthday."""
+    expires = months_before(validated_on, -validity_months)
+    if criterion == "youth_low_qualification" and birth_date is not None:
+        expires = min(expires, months_before(birth_date, -12 * YOUTH_AGE_LIMIT))
+    return expires
+
+
 def month_index(month: date) -> int:
     return month.year * 12 + month.month - 1
 

@@ -1,5 +1,6 @@
 """People on an insertion path, their eligibility, placements on lots, monthly hours and outcomes."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -73,6 +74,24 @@ class BeneficiaryCriterionQuerySet(models.QuerySet):
             Q(beneficiary__structure__in=scope.facilitation_editor_ids)
             | (Q(beneficiary__structure__in=scope.facilitation_ids) & ~Q(criterion__in=SENSITIVE_CRITERIA))
         )
+
+    def expiry_candidates(self, start, end, *, validity_months: int):
+        """Criteria that may stop holding between `start` and `end` (calculations.criterion_expires_on), widened
+        by a few days for the month-end arithmetic: `beneficiaries.filters.criteria_expiring` keeps the exact
+        ones."""
+        from beneficiaries.calculations import YOUTH_AGE_LIMIT, months_before
+
+        margin = timedelta(days=4)
+        validity = Q(
+            validated_on__gte=months_before(start, validity_months) - margin,
+            validated_on__lte=months_before(end, validity_months) + margin,
+        )
+        birthday = Q(
+            criterion="youth_low_qualification",
+            beneficiary__birth_date__gte=months_before(start, 12 * YOUTH_AGE_LIMIT) - margin,
+            beneficiary__birth_date__lte=months_before(end, 12 * YOUTH_AGE_LIMIT) + margin,
+        )
+        return self.filter(validity | birthday)
 
 
 class PlacementQuerySet(models.QuerySet):

@@ -175,6 +175,7 @@ def update_beneficiary(*, beneficiary: Beneficiary, user=None, channel: str = Ch
         return beneficiary
     for name in changed:
         setattr(beneficiary, name, changes[name])
+    _criteria_consistency_errors(beneficiary, changed).raise_if_any()
     _clean_and_save(beneficiary)
     _journal(
         user=user,
@@ -184,6 +185,37 @@ def update_beneficiary(*, beneficiary: Beneficiary, user=None, channel: str = Ch
         detail="Identité ou situation modifiée : " + ", ".join(sorted(changed)),
     )
     return beneficiary
+
+
+def _criteria_consistency_errors(beneficiary: Beneficiary, changed: Iterable[str]) -> "Errors":
+    """A change of residence or birth date must keep the person's criteria true: the QPV criterion needs a QPV,
+    an age-based criterion its age bound (at its validation and at the start of the placements it serves)."""
+    errors = Errors()
+    if "qpv" not in changed and "birth_date" not in changed:
+        return errors
+    held = list(beneficiary.criteria.all())
+    if (
+        "qpv" in changed
+        and beneficiary.qpv_id is None
+        and any(criterion.criterion == Criterion.QPV_RESIDENT for criterion in held)
+    ):
+        errors.add("qpv", QPV_REMOVED_WITH_CRITERION, "qpv_criterion")
+    if "birth_date" in changed:
+        placements = list(beneficiary.placements.all())
+        for criterion in held:
+            for refusal in _age_criterion_refusals(
+                criterion=criterion.criterion,
+                birth_date=beneficiary.birth_date,
+                validated_on=criterion.validated_on,
+                placements=placements,
+            ):
+                errors.add(
+                    "birth_date",
+                    f"Avec cette date de naissance, le critère « {criterion.get_criterion_display()} » ne tient "
+                    f"plus. {refusal}",
+                    "age",
+                )
+    return errors
 
 
 # Placements.
@@ -239,17 +271,33 @@ def _placement_errors(*, beneficiary, lot, employer, modality, start_date, end_d
                     f"La modalité « {Modality(modality).label} » suppose un employeur de type {types}.",
                     "employer_type",
                 )
+    if "eligibility" in checks and end_date >= timezone.localdate():
+        # The age-based criteria the person holds must hold at the start of a running or future placement
+        # (DOMAIN.md §6; an ended placement keeps the publics frozen at its start).
+        for code in beneficiary.criteria.filter(
+            criterion__in=list(AGE_BOUNDS), validated_on__lte=start_date
+        ).values_list("criterion", flat=True):
+            subject = f"Le critère « {Criterion(code).label} »"
+            refusal = _age_refusal(code, beneficiary.birth_date, start_date, "début du contrat", subject)
+            if refusal:
+                errors.add("start_date", refusal, "age")
     if "eligibility" in checks:
         if clause.eligible_criteria:
-            held = set(beneficiary.criteria.filter(validated_on__lte=start_date).values_list("criterion", flat=True))
+            validated = set(
+                beneficiary.criteria.filter(validated_on__lte=start_date).values_list("criterion", flat=True)
+            )
+            # An age-based criterion counts only when its bound holds at the start (DOMAIN.md §6).
+            held = {code for code in validated if _age_holds(code, beneficiary.birth_date, start_date)}
             if not held & set(clause.eligible_criteria):
                 publics = ", ".join(clause.eligible_criteria_labels)
-                errors.add(
-                    "beneficiary",
+                message = (
                     f"Cette personne ne remplit, au {format_date(start_date)}, aucun des critères d'éligibilité "
-                    f"de la clause (publics éligibles : {publics}).",
-                    "not_eligible",
+                    f"de la clause (publics éligibles : {publics})."
                 )
+                for code in sorted((validated - held) & set(clause.eligible_criteria)):
+                    subject = f"Le critère « {Criterion(code).label} »"
+                    message += " " + _age_refusal(code, beneficiary.birth_date, start_date, "début du contrat", subject)
+                errors.add("beneficiary", message, "not_eligible")
         if clause.reserved_to_qpv_residents and beneficiary.qpv_id is None:
             errors.add(
                 "beneficiary",
@@ -378,6 +426,23 @@ def update_placement(*, placement: Placement, user=None, channel: str = Channel.
                 f"Des heures sont déjà déclarées hors de la nouvelle période du contrat ({listed}).",
                 "hours_outside_period",
             )
+    if changed & {"start_date", "end_date"} and not errors:
+        for stage, observed_on in placement.outcomes.order_by("stage").values_list("stage", "observed_on"):
+            label = OutcomeStage(stage).label.lower()
+            if observed_on < placement.start_date:
+                errors.add(
+                    "start_date",
+                    f"Une sortie ({label}) est constatée le {format_date(observed_on)} : le contrat ne peut pas "
+                    "commencer après.",
+                    "outcome_before_start",
+                )
+            elif stage == OutcomeStage.AFTER_6_MONTHS and observed_on < placement.end_date:
+                errors.add(
+                    "end_date",
+                    f"La situation « six mois après » est constatée le {format_date(observed_on)} : le contrat ne "
+                    "peut pas finir après.",
+                    "outcome_before_end",
+                )
     errors.raise_if_any()
     if changed & {"start_date", "beneficiary"}:
         _freeze_publics(placement)
@@ -441,6 +506,30 @@ def record_outcome(
             f"({format_date(placement.end_date)}).",
             "before_end",
         )
+    elif observed_on > timezone.localdate():
+        errors.add(
+            "observed_on",
+            "Une sortie ne peut pas être constatée dans le futur "
+            f"(nous sommes le {format_date(timezone.localdate())}).",
+            "future",
+        )
+    else:
+        other_stage = OutcomeStage.AT_END if stage == OutcomeStage.AFTER_6_MONTHS else OutcomeStage.AFTER_6_MONTHS
+        other = placement.outcomes.filter(stage=other_stage).values_list("observed_on", flat=True).first()
+        if stage == OutcomeStage.AFTER_6_MONTHS and other is not None and observed_on < other:
+            errors.add(
+                "observed_on",
+                "La situation « six mois après » ne peut pas être constatée avant la sortie en fin de contrat "
+                f"({format_date(other)}).",
+                "before_end_outcome",
+            )
+        elif stage == OutcomeStage.AT_END and other is not None and observed_on > other:
+            errors.add(
+                "observed_on",
+                "La sortie en fin de contrat ne peut pas être constatée après la situation « six mois après » "
+                f"({format_date(other)}).",
+                "after_six_month_outcome",
+            )
     errors.raise_if_any()
     try:
         with transaction.atomic():
@@ -464,11 +553,63 @@ def record_outcome(
 
 
 CRITERION_DUPLICATE = "Ce critère est déjà enregistré pour cette personne."
-# Age-based criteria: (lowest age, first age refused, the bound as read), the age taken at the validation date.
+# Age-based criteria: (lowest age, first age refused, the bound as read).
 AGE_BOUNDS: dict[str, tuple[int, int, str]] = {
-    Criterion.YOUTH_LOW_QUALIFICATION: (0, 26, "de moins de 26 ans"),
-    Criterion.SENIOR_JOB_SEEKER: (50, 200, "de 50 ans et plus"),
+    Criterion.YOUTH_LOW_QUALIFICATION: (0, calculations.YOUTH_AGE_LIMIT, "de moins de 26 ans"),
+    Criterion.SENIOR_JOB_SEEKER: (calculations.SENIOR_AGE, 200, "de 50 ans et plus"),
 }
+QPV_CRITERION_WITHOUT_QPV = (
+    "Ce critère suppose un quartier prioritaire de résidence : indiquez d'abord le QPV dans l'adresse de la personne."
+)
+QPV_REMOVED_WITH_CRITERION = (
+    "Cette personne a le critère « Habitant·e d'un quartier prioritaire (QPV) » : indiquez son quartier "
+    "prioritaire, ou retirez d'abord ce critère."
+)
+
+
+def _age_holds(criterion: str, birth_date: date | None, on: date) -> bool:
+    """Does an age-based criterion hold on a date (DOMAIN §6: publics are taken at the placement start)? Other
+    criteria, and a person without a birth date, always do."""
+    if criterion not in AGE_BOUNDS or birth_date is None:
+        return True
+    low, high, _ = AGE_BOUNDS[criterion]
+    return low <= calculations.age_at(birth_date, on) < high
+
+
+def _age_refusal(
+    criterion: str, birth_date: date | None, on: date, what: str, subject: str = "Ce critère"
+) -> str | None:
+    """The French refusal of an age-based criterion that does not hold on `on` ("date de validation", "début du
+    contrat n° 12"), naming the age on that date; None when it holds."""
+    if _age_holds(criterion, birth_date, on):
+        return None
+    age = calculations.age_at(birth_date, on)
+    verb = "aura" if on > timezone.localdate() else "avait"
+    return (
+        f"{subject} est réservé aux personnes {AGE_BOUNDS[criterion][2]} : cette personne {verb} {age} ans "
+        f"le {format_date(on)} ({what})."
+    )
+
+
+def _age_criterion_refusals(
+    *, criterion: str, birth_date: date | None, validated_on: date, placements: Iterable[Placement]
+) -> list[str]:
+    """Why an age-based criterion cannot be held: its age bound must hold on its validation date and at the start
+    of each running or future placement of the person that it serves (one starting on or after its validation;
+    an ended placement keeps the publics frozen at its start)."""
+    if criterion not in AGE_BOUNDS or birth_date is None:
+        return []
+    today = timezone.localdate()
+    checks = [(validated_on, "date de validation")] + [
+        (placement.start_date, f"début du contrat n° {placement.pk}")
+        for placement in sorted(placements, key=lambda placement: (placement.start_date, placement.pk))
+        if placement.start_date >= validated_on and placement.end_date >= today
+    ]
+    for on, what in checks:
+        refusal = _age_refusal(criterion, birth_date, on, what)
+        if refusal:
+            return [refusal]
+    return []
 
 
 @transaction.atomic
@@ -496,17 +637,15 @@ def add_criterion(
         errors.add("derogation_reason", "Une dérogation doit être motivée.", "reason_missing")
     if beneficiary.criteria.filter(criterion=criterion).exists():
         errors.add("criterion", CRITERION_DUPLICATE, "unique")
-    if beneficiary.birth_date and criterion in AGE_BOUNDS:
-        # The age when the criterion was validated, the date the model keeps for it.
-        age = calculations.age_at(beneficiary.birth_date, validated_on)
-        low, high, bound_text = AGE_BOUNDS[criterion]
-        if not (low <= age < high):
-            errors.add(
-                "criterion",
-                f"Ce critère est réservé aux personnes {bound_text} : cette personne avait {age} ans "
-                f"le {format_date(validated_on)} (date de validation).",
-                "age",
-            )
+    for refusal in _age_criterion_refusals(
+        criterion=criterion,
+        birth_date=beneficiary.birth_date,
+        validated_on=validated_on,
+        placements=beneficiary.placements.all(),
+    ):
+        errors.add("criterion", refusal, "age")
+    if criterion == Criterion.QPV_RESIDENT and beneficiary.qpv_id is None:
+        errors.add("criterion", QPV_CRITERION_WITHOUT_QPV, "qpv_missing")
     errors.raise_if_any()
     try:
         with transaction.atomic():

@@ -13,8 +13,14 @@ from django.utils import timezone
 from audit.services import log_views
 from beneficiaries.calculations import add_months, first_of_month
 from beneficiaries.choices import HoursStatus, OutcomeStage
-from beneficiaries.filters import ENDING_SOON_DAYS, ending_within, outcome_due
-from beneficiaries.models import HoursRecord, Placement
+from beneficiaries.filters import (
+    CRITERIA_EXPIRING_DAYS,
+    ENDING_SOON_DAYS,
+    criteria_expiring,
+    ending_within,
+    outcome_due,
+)
+from beneficiaries.models import BeneficiaryCriterion, HoursRecord, Placement
 from clauses.calculations import TargetStatus
 from markets.models import Lot, Market
 from organisations import permissions, scoping
@@ -102,7 +108,10 @@ def home(request):
         return [{"placement": p, "identified": permissions.can_see_identity(user, p.beneficiary)} for p in items]
 
     missing_rows, ending_rows = labelled(missing_list[:HOME_LIST_SIZE]), labelled(ending_list[:HOME_LIST_SIZE])
+    # Criteria of the people the user follows (disability-related ones hidden from readers), one query.
+    expiring = criteria_expiring(BeneficiaryCriterion.objects.visible_to(user), today)
     shown = [row["placement"].beneficiary for row in missing_rows + ending_rows if row["identified"]]
+    shown += [item.criterion.beneficiary for item in expiring[:HOME_LIST_SIZE]]
     log_views(user=user, beneficiaries=shown, detail="Accueil : heures manquantes et contrats qui se terminent")
     context = {
         "last_month": last_month,
@@ -121,6 +130,9 @@ def home(request):
         "missing": missing_rows,
         "ending": ending_rows,
         "ending_days": ENDING_SOON_DAYS,
+        "expiring": expiring[:HOME_LIST_SIZE],
+        "expiring_total": len(expiring),
+        "expiring_days": CRITERIA_EXPIRING_DAYS,
         "ending_until": today + timedelta(days=ENDING_SOON_DAYS),
         "behind": behind[:HOME_LIST_SIZE],
         "behind_more": len(behind) if len(behind) > HOME_LIST_SIZE else None,

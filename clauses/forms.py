@@ -7,7 +7,7 @@ from beneficiaries.choices import Criterion, Modality
 from clauses import calculations
 from clauses.models import CalibrationMethod, Clause
 from config.formatting import french_number
-from markets.models import Lot
+from markets.models import Lot, share_bounds_message
 
 CALIBRATION_FIELDS = (
     "calibration_method",
@@ -32,12 +32,12 @@ class PercentField(forms.DecimalField):
 
     widget = forms.TextInput
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, bounds_message: str, **kwargs):
         kwargs.setdefault("localize", True)
         super().__init__(min_value=Decimal("0"), max_value=Decimal("100"), **kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
-        self.error_messages["min_value"] = "Saisissez un pourcentage entre 0 et 100."
-        self.error_messages["max_value"] = "Saisissez un pourcentage entre 0 et 100."
+        # Django formats these messages with the limit ("%(limit_value)s"): a literal "%" is doubled.
+        self.error_messages["min_value"] = self.error_messages["max_value"] = bounds_message.replace("%", "%%")
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
@@ -58,9 +58,15 @@ class PercentField(forms.DecimalField):
 
 class ClauseForm(forms.ModelForm):
     labour_share = PercentField(
-        label="Part de main-d'œuvre (%)", help_text="Remplie selon le corps d'état ; modifiable."
+        label="Part de main-d'œuvre (%)",
+        help_text="Remplie selon le corps d'état ; modifiable.",
+        bounds_message=share_bounds_message("labour_share", percent=True),
     )
-    insertion_rate = PercentField(label="Taux d'insertion (%)", help_text="Souvent 5, 7 ou 10 %.")
+    insertion_rate = PercentField(
+        label="Taux d'insertion (%)",
+        help_text="Souvent 5, 7 ou 10 %.",
+        bounds_message=share_bounds_message("insertion_rate", percent=True),
+    )
     eligible_criteria = forms.MultipleChoiceField(
         label="Publics éligibles",
         choices=Criterion.choices,
@@ -157,9 +163,12 @@ class CalibrationPreview:
     missing: tuple = ()
 
 
-def preview_calibration(*, amount, clause: Clause) -> CalibrationPreview:
+def preview_calibration(*, amount, clause: Clause, refused: tuple[str, ...] = ()) -> CalibrationPreview:
     """Compute the calibrated target of an unsaved clause through Clause.compute_calibration, and spell the
-    formula out. `amount` is the lot amount excl. VAT (None when not typed yet)."""
+    formula out. `amount` is the lot amount excl. VAT (None when not typed yet); `refused` holds the refusals of
+    the inputs typed but invalid (`typed_input_errors`), shown instead of asking for them."""
+    if refused:
+        return CalibrationPreview(error=" ".join(refused))
     missing = []
     if amount is None:
         missing.append("le montant HT du lot")
@@ -220,6 +229,18 @@ def preview_calibration(*, amount, clause: Clause) -> CalibrationPreview:
         remaining_share=result.remaining_share,
         warning=warning,
         overridden=overridden,
+    )
+
+
+def typed_input_errors(form: ClauseForm) -> tuple[str, ...]:
+    """The refusals of the calibration inputs that were typed (a share of 150 %), not of those left empty."""
+    if not form.is_bound or form.is_valid():
+        return ()
+    return tuple(
+        message
+        for name in CALIBRATION_FIELDS
+        if (form.data.get(form.add_prefix(name)) or "").strip()
+        for message in form.errors.get(name, ())
     )
 
 

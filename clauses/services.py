@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from clauses import calculations
 from clauses.models import CalibrationMethod, Clause
 from config.hooks import summary
+from markets.models import share_bounds_message, share_out_of_bounds
 
 OVERRIDE_WITHOUT_REASON = "Un objectif saisi à la main doit être accompagné de son motif."
 CLEANING_INPUTS = "La méthode propreté demande les heures mensuelles du personnel repris et la durée en mois."
@@ -50,7 +51,16 @@ def save_clause(*, lot, **fields) -> tuple[Clause, str]:
         errors["cleaning_taken_over_monthly_hours"] = ValidationError(CLEANING_INPUTS, code="cleaning_inputs_required")
     if errors:
         raise ValidationError(errors)
-    clause.full_clean(exclude=["lot", "calibrated_hours"])
+    try:
+        clause.full_clean(exclude=["lot", "calibrated_hours"])
+    except ValidationError as error:
+        # A share out of its bounds is refused with a message naming them (the validators' says "≤ 1").
+        for name in ("labour_share", "insertion_rate"):
+            if share_out_of_bounds(getattr(clause, name)):
+                error.error_dict[name] = [
+                    ValidationError(share_bounds_message(name, percent=False), code="out_of_bounds")
+                ]
+        raise
 
     if clause.calibration_method == CalibrationMethod.CLEANING:
         result = calculations.cleaning_calibration(

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
-from clauses.forms import ClauseForm, _plain, clause_from_form, preview_calibration
+from clauses.forms import ClauseForm, _plain, clause_from_form, preview_calibration, typed_input_errors
 from clauses.models import CalibrationMethod
 from markets.models import Trade
 
@@ -19,7 +19,9 @@ def parse_amount(raw):
 def calibration_context(*, clause_form, amount, trade_id="", method="", fill_share=False, method_changed=False):
     return {
         "clause_form": clause_form,
-        "preview": preview_calibration(amount=amount, clause=clause_from_form(clause_form)),
+        "preview": preview_calibration(
+            amount=amount, clause=clause_from_form(clause_form), refused=typed_input_errors(clause_form)
+        ),
         "calibration_trade": trade_id or "",
         "calibration_method": method or "",
         "fill_share": fill_share,

@@ -262,6 +262,9 @@ SPECTACULAR_SETTINGS = {
 # Business settings (DOMAIN.md §8 and §9).
 CLAUSIER_FTE_HOURS = int(os.environ.get("CLAUSIER_FTE_HOURS", "1600"))
 CLAUSIER_RETENTION_MONTHS = int(os.environ.get("CLAUSIER_RETENTION_MONTHS", "24"))
+# How long an eligibility criterion stays valid after its validation before it must be checked again (the
+# home's "Critères qui expirent"); an age criterion also ends at the birthday that ends it (26 for "moins de 26 ans").
+CLAUSIER_CRITERION_VALIDITY_MONTHS = int(os.environ.get("CLAUSIER_CRITERION_VALIDITY_MONTHS", "24"))
 
 LOGGING = {
     "version": 1,

@@ -1,12 +1,26 @@
 """Markets in the admin: support staff edit operations, markets and lots through markets.services (rules, summary
 refresh); the lots of a market and the clause of a lot are shown, written on their own pages."""
 
+from django import forms
 from django.contrib import admin
 
 from clauses.models import Clause
 from config.admin import ReadOnlyInline, ServiceAdmin
 from markets import services
-from markets.models import Lot, Market, Operation, Trade
+from markets.models import Lot, Market, Operation, Trade, share_bounds_message
+
+
+class TradeForm(forms.ModelForm):
+    class Meta:
+        model = Trade
+        fields = ["name", "default_labour_share"]
+        error_messages = {
+            "default_labour_share": dict.fromkeys(
+                ("min_value", "max_value", "max_digits", "max_whole_digits"),
+                # Django formats these messages with their limits: a literal "%" is doubled.
+                share_bounds_message("default_labour_share", percent=False).replace("%", "%%"),
+            )
+        }
 
 
 @admin.register(Trade)
@@ -14,6 +28,7 @@ class TradeAdmin(admin.ModelAdmin):
     """The editable reference table of trades (DOMAIN §4): a default share, copied into a clause when it is
     calibrated; nothing in the reports copies it."""
 
+    form = TradeForm
     list_display = ["name", "default_labour_share"]
     list_editable = ["default_labour_share"]
     search_fields = ["name"]

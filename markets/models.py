@@ -9,6 +9,25 @@ from django.db.models import F, Q
 
 SHARE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 
+# Shares are stored as fractions (0.5) and typed as percentages (50) in the forms. A share out of its bounds is
+# refused with a message naming them, in the reading of the caller: percentages (forms) or fractions (API).
+SHARE_SUBJECTS: dict[str, tuple[str, str]] = {
+    "labour_share": ("La part de main-d'œuvre", "comprise"),
+    "default_labour_share": ("La part de main-d'œuvre par défaut", "comprise"),
+    "insertion_rate": ("Le taux d'insertion", "compris"),
+}
+
+
+def share_bounds_message(field: str, *, percent: bool) -> str:
+    """"La part de main-d'œuvre doit être comprise entre 0 et 100 %." (or "entre 0 et 1 (soit …)" for a fraction)."""
+    subject, agreed = SHARE_SUBJECTS[field]
+    bounds = "entre 0 et 100 %" if percent else "entre 0 et 1 (soit entre 0 et 100 %)"
+    return f"{subject} doit être {agreed} {bounds}."
+
+
+def share_out_of_bounds(value) -> bool:
+    return value is not None and not (Decimal("0") <= value <= Decimal("1"))
+
 
 class Trade(models.Model):
     """A trade (corps d'état) with its default labour share, editable by administrators."""

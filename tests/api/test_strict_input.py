@@ -9,8 +9,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from beneficiaries import services
-from beneficiaries.models import HoursRecord
+from beneficiaries.models import HoursRecord, Placement
 from beneficiaries.services import HoursEntry
+from clauses.models import Clause
+from clauses.services import save_clause
+from tests.beneficiaries import strict_cases as cases
+from tests.clauses.factories import ClauseFactory
+from tests.markets.factories import LotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +94,8 @@ def test_service_refuses_outcome_dates_out_of_order_with_the_contract(world):
         )
     assert caught.value.message_dict == {"observed_on": [AT_END_BEFORE_START]}
     assert not world.placement.outcomes.filter(stage="after_6_months").exists()
-    # The day the contract ends is accepted.
+    # The day the contract ends is accepted once no outcome at the end was observed later.
+    world.outcome.delete()
     services.record_outcome(
         placement=world.placement, stage="after_6_months", result="training", observed_on=date(2025, 12, 31)
     )
@@ -154,3 +160,141 @@ def test_api_refuses_age_based_criteria_with_the_age(world, api):
             "(date de validation)."
         ]
     }
+
+
+# Every percentage bounded, with a message naming the bounds (the API reads shares as fractions: 0.5 for 50 %).
+
+LABOUR_SHARE_FRACTION = "La part de main-d'œuvre doit être comprise entre 0 et 1 (soit entre 0 et 100 %)."
+INSERTION_RATE_FRACTION = "Le taux d'insertion doit être compris entre 0 et 1 (soit entre 0 et 100 %)."
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("labour_share", "1.5", LABOUR_SHARE_FRACTION),
+        ("labour_share", "150", LABOUR_SHARE_FRACTION),
+        ("labour_share", "-0.1", LABOUR_SHARE_FRACTION),
+        ("insertion_rate", "1.01", INSERTION_RATE_FRACTION),
+        ("insertion_rate", "-0.05", INSERTION_RATE_FRACTION),
+    ],
+)
+def test_api_refuses_a_share_out_of_bounds_on_its_field(world, api, field, value, message):
+    api.as_user(world.owner)
+    lot = LotFactory(market=world.market, number=7, contractor=world.company)
+    payload = {"lot": lot.pk, "labour_share": "0.5", "insertion_rate": "0.05", "hourly_cost": "30", field: value}
+    response = api.post(f"{V1}/clauses/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+    assert not Clause.objects.filter(lot=lot).exists()
+    response = api.patch(f"{V1}/clauses/{world.clause.pk}/", {field: value}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+    world.clause.refresh_from_db()
+    assert getattr(world.clause, field) == getattr(ClauseFactory.build(), field)
+
+
+def test_save_clause_refuses_a_share_out_of_bounds_on_its_field(world):
+    with pytest.raises(ValidationError) as caught:
+        save_clause(lot=world.lot, labour_share=Decimal("1.5"), insertion_rate=Decimal("-0.01"))
+    assert caught.value.message_dict == {
+        "labour_share": [LABOUR_SHARE_FRACTION],
+        "insertion_rate": [INSERTION_RATE_FRACTION],
+    }
+    assert caught.value.error_dict["labour_share"][0].code == "out_of_bounds"
+
+
+# The same refusals as the web forms (tests/beneficiaries/test_strict_forms.py), through the API.
+
+
+@pytest.fixture
+def owner_api(today, world, api):
+    return api.as_user(world.owner)
+
+
+def test_api_refuses_youth_not_holding_at_the_start_of_a_running_placement(owner_api, world):
+    cases.young_person(world)
+    placement = cases.running_placement(world)
+    payload = {"criterion": "youth_low_qualification", "validated_on": "2024-01-01", "evidence_type": "caf_certificate"}
+    response = owner_api.post(f"{V1}/beneficiaries/{world.person.pk}/criteria/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"criterion": [cases.youth_refused_at_start(placement.pk)]}
+    assert not world.person.criteria.filter(criterion="youth_low_qualification").exists()
+
+
+def test_api_refuses_the_qpv_criterion_without_a_qpv(owner_api, world):
+    payload = {"criterion": "qpv_resident", "validated_on": "2026-06-01", "evidence_type": "id_and_address"}
+    response = owner_api.post(f"{V1}/beneficiaries/{world.person.pk}/criteria/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"criterion": [cases.QPV_CRITERION_WITHOUT_QPV]}
+    assert not world.person.criteria.filter(criterion="qpv_resident").exists()
+
+
+def test_api_refuses_removing_the_qpv_of_a_person_with_the_qpv_criterion(owner_api, world):
+    person = cases.qpv_resident(world)
+    response = owner_api.patch(f"{V1}/beneficiaries/{person.pk}/", {"qpv": None}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"qpv": [cases.QPV_REMOVED]}
+    person.refresh_from_db()
+    assert person.qpv_id is not None
+
+
+def test_api_refuses_a_birth_date_that_breaks_an_age_criterion(owner_api, world):
+    person = cases.young_person(world)
+    cases.youth_criterion(world)
+    response = owner_api.patch(f"{V1}/beneficiaries/{person.pk}/", {"birth_date": "1990-01-01"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"birth_date": [cases.BIRTH_DATE_BREAKS_YOUTH]}
+    person.refresh_from_db()
+    assert person.birth_date == cases.BIRTH
+
+
+def test_api_refuses_a_placement_start_where_a_held_age_criterion_no_longer_holds(owner_api, world):
+    cases.young_person(world)
+    cases.youth_criterion(world)
+    payload = {
+        "beneficiary": world.person.pk,
+        "lot": world.lot.pk,
+        "employer": world.company.pk,
+        "modality": "hire_cdd",
+        "start_date": "2027-01-01",
+        "end_date": "2027-06-30",
+    }
+    response = owner_api.post(f"{V1}/placements/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"start_date": [cases.PLACEMENT_AT_26]}
+    assert not Placement.objects.filter(beneficiary=world.person, start_date=date(2027, 1, 1)).exists()
+    # The running placement moved to a start where the person is 26: refused the same way.
+    placement = cases.running_placement(world, start=date(2026, 6, 1))
+    response = owner_api.patch(f"{V1}/placements/{placement.pk}/", {"start_date": "2027-01-01"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"start_date": [cases.PLACEMENT_AT_26]}
+
+
+def test_api_refuses_a_placement_end_after_the_six_month_outcome(owner_api, world):
+    cases.six_month_outcome(world)
+    response = owner_api.patch(f"{V1}/placements/{world.placement.pk}/", {"end_date": "2026-08-31"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"end_date": [cases.END_AFTER_SIX_MONTHS]}
+    world.placement.refresh_from_db()
+    assert world.placement.end_date == date(2025, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("stage", "observed_on", "message"),
+    [
+        ("at_end", "2026-11-27", cases.OUTCOME_IN_FUTURE),
+        ("after_6_months", "2026-01-02", cases.SIX_MONTHS_BEFORE_AT_END),
+    ],
+)
+def test_api_refuses_outcomes_in_the_future_or_before_the_outcome_at_the_end(
+    owner_api, world, stage, observed_on, message
+):
+    before = list(world.placement.outcomes.values_list("stage", "observed_on"))
+    payload = {"placement": world.placement.pk, "stage": stage, "result": "training", "observed_on": observed_on}
+    if stage == "at_end":
+        response = owner_api.patch(f"{V1}/outcomes/{world.outcome.pk}/", payload, format="json")
+    else:
+        response = owner_api.post(f"{V1}/outcomes/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"observed_on": [message]}
+    assert list(world.placement.outcomes.values_list("stage", "observed_on")) == before

@@ -106,7 +106,9 @@ def test_save_clause_refuses_out_of_range_values_in_french():
     errors = excinfo.value.message_dict
     assert "labour_share" in errors
     assert "hourly_cost" in errors
-    assert any("inférieure ou égale à 1" in message for message in errors["labour_share"])
+    assert errors["labour_share"] == [
+        "La part de main-d'œuvre doit être comprise entre 0 et 1 (soit entre 0 et 100 %)."
+    ]
     assert not Clause.objects.exists()
 
 
