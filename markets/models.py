@@ -19,7 +19,7 @@ SHARE_SUBJECTS: dict[str, tuple[str, str]] = {
 
 
 def share_bounds_message(field: str, *, percent: bool) -> str:
-    """"La part de main-d'œuvre doit être comprise entre 0 et 100 %." (or "entre 0 et 1 (soit …)" for a fraction)."""
+    """ "La part de main-d'œuvre doit être comprise entre 0 et 100 %." (or "entre 0 et 1 (soit …)" for a fraction)."""
     subject, agreed = SHARE_SUBJECTS[field]
     bounds = "entre 0 et 100 %" if percent else "entre 0 et 1 (soit entre 0 et 100 %)"
     return f"{subject} doit être {agreed} {bounds}."

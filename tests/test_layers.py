@@ -21,7 +21,15 @@ import grimp
 import pytest
 
 PACKAGES = (
-    "config", "territories", "organisations", "markets", "clauses", "beneficiaries", "companies", "reporting", "audit"
+    "config",
+    "territories",
+    "organisations",
+    "markets",
+    "clauses",
+    "beneficiaries",
+    "companies",
+    "reporting",
+    "audit",
 )
 DRIVERS = ("api", "demo", "bench")
 APP_LAYER = {"territories": 2, "organisations": 2, "markets": 3, "clauses": 3, "beneficiaries": 4, "reporting": 5}
