@@ -18,6 +18,7 @@ from tests.reporting.conftest import build_world
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TODAY = datetime.date(2026, 3, 1)
 PHONE, LAPTOP = 390, 1366
+TABLET, WIDE = 768, 1920
 
 
 @pytest.fixture
@@ -127,7 +128,8 @@ def table_overflow(page, selector: str) -> int:
 
 
 def test_no_page_wider_than_the_viewport(page, live_server, world, results_dir):
-    """The facilitator's main pages, each loaded afresh at 390 and 1 366 px; screenshots of the home, the grid, a
+    """The facilitator's main pages, each loaded afresh at 390, 768, 1 366 and 1 920 px, none wider than the
+    viewport; screenshots at 390 and 1 366 px of the home, the grid, a
     participant, the lot page and the dashboard (test-results/layout-<page>-<width>.png). The dashboard's lots
     table fits at 1 366 px without scrolling sideways; at 390 px the contract tables of the person's page and of
     the lot page are cards (one per contract), not tables scrolling sideways."""
@@ -147,13 +149,13 @@ def test_no_page_wider_than_the_viewport(page, live_server, world, results_dir):
     page.set_default_timeout(10_000)
     log_in(page, base, world["facilitator_admin"])
     too_wide = []
-    for width in (PHONE, LAPTOP):
+    for width in (PHONE, TABLET, LAPTOP, WIDE):
         for name, url in pages.items():
             load_at(page, base + url, width)
             expect(page.get_by_role("heading", level=1)).to_be_visible()
             if page_width(page) > width:
                 too_wide.append(f"{name} : {page_width(page)} px à {width} px")
-            if name in ("home", "grid", "participant", "lot", "dashboard"):
+            if name in ("home", "grid", "participant", "lot", "dashboard") and width in (PHONE, LAPTOP):
                 page.screenshot(path=str(results_dir / f"layout-page-{name}-{width}.png"), full_page=True)
             if name == "dashboard" and width == LAPTOP:
                 overflow = table_overflow(page, "#tableau-lots")
