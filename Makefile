@@ -24,13 +24,14 @@ setup: $(STAMP)
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
-# Serve the application with demo data on an embedded SQLite database.
+# Serve the application with demo data on an embedded SQLite database, with one background task worker beside
+# the server (scripts/run.sh; Ctrl-C stops both).
 run: export DEBUG ?= 1
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py bootstrap_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PY=$(PY) HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
 # Run the whole suite (on DATABASE_URL when set, SQLite otherwise).
 test: export SECRET_KEY ?= clausier-test-only-secret-key-not-for-production

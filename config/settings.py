@@ -11,7 +11,7 @@ Environment variables:
   PASSWORD_RESET_LIMIT_PER_ADDRESS, PASSWORD_RESET_LIMIT_PER_IP, PASSWORD_RESET_WINDOW_MINUTES (docs/securite.md);
   COMPANY_INVITATION_DAYS (validity of a company contact's invitation link, default 7);
   e-mail: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_BACKEND,
-  DEFAULT_FROM_EMAIL.
+  DEFAULT_FROM_EMAIL, EMAIL_REPLY_TO, SITE_URL (the address put in the links of every e-mail).
 """
 
 import os
@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "audit",
     "demo",
     "axes",  # throttling of failed logins (security block below)
+    "django_tasks_db",  # background tasks stored in the database, run by `manage.py db_worker`
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +129,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
     # Writers take the lock when their transaction starts and wait up to 20 s for it, so two saves of the same
     # record queue up (the second then sees the new version) instead of failing with "database is locked".
+    # The same file is shared by the web server and the task worker (`make run`): WAL lets one read while the
+    # other writes, and the 20 s busy timeout makes the second writer wait instead of failing.
     DATABASES["default"]["OPTIONS"].update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 
 # --- Several application hosts (docs/deploiement.md) -----------------------------------------------------------
@@ -224,6 +228,14 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Clausier <ne-pas-repondre@clausier.local>")
+# notifications.mail: the reply-to address of every message (none when empty) and the base of its links.
+EMAIL_REPLY_TO = env_list("EMAIL_REPLY_TO", [])
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Background work (Django's tasks framework): tasks are rows of the database, run by `manage.py db_worker`
+# (started beside the server by `make run`, its own service in production: docs/deploiement.md). Recurring
+# jobs are enqueued by `manage.py enqueue_recurring`, run every few minutes by cron or a systemd timer.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # REST API (api/): session or personal token, scoped like the web pages; OpenAPI schema by drf-spectacular.
 REST_FRAMEWORK = {
@@ -271,6 +283,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # The task worker's own lines (started, each task's state), once each: its level follows db_worker -v.
+    "loggers": {
+        name: {"handlers": ["console"], "level": "INFO", "propagate": False}
+        for name in ("django.tasks", "django_tasks_db")
+    },
 }
 
 

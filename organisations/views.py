@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from api.services import revoke_all_tokens
 from audit.models import OrganisationChange
 from config import throttling
 from markets.models import Lot, Market
+from notifications.tasks import send_member_invitation
 from organisations import permissions, scoping, services
 from organisations.filters import OrganisationFilter
 from organisations.forms import EmailAuthenticationForm, MemberAddForm, MemberRoleForm, OrganisationForm
@@ -209,14 +209,8 @@ def member_list(request, pk):
 
 
 def _send_invitation(request, user):
-    form = PasswordResetForm(data={"email": user.email})
-    if form.is_valid():
-        form.save(
-            request=request,
-            use_https=request.is_secure(),
-            subject_template_name="registration/invitation_subject.txt",
-            email_template_name="registration/invitation_email.txt",
-        )
+    # Sent by the task worker, enqueued in the request's transaction (links on SITE_URL).
+    send_member_invitation.enqueue(user.pk)
 
 
 def _membership_to_manage(request, pk, membership_pk):

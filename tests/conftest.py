@@ -21,6 +21,26 @@ def _finalise_leaked_connections():
     gc.collect()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, tmp_path_factory, django_db_modify_db_settings_parallel_suffix):
+    """Tests marked `worker` run the real task worker in a subprocess, which must share the test database: on
+    SQLite, when such tests are collected, the test database is a file in a temporary folder, not in memory."""
+    from django.db import connections
+
+    worker_tests = any(item.get_closest_marker("worker") for item in request.session.items)
+    settings_dict = connections["default"].settings_dict
+    if worker_tests and settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        settings_dict.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(request, settings):
+    """Outside the tests of the real worker (marked `worker`), tasks run at once in the test process, so that a
+    view's e-mail is in mail.outbox when the response comes back."""
+    if request.node.get_closest_marker("worker") is None:
+        settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     # whitenoise's manifest storage needs collectstatic; tests use plain storage.

@@ -30,10 +30,12 @@ PACKAGES = (
     "companies",
     "reporting",
     "audit",
+    "notifications",
 )
 DRIVERS = ("api", "demo", "bench")
 APP_LAYER = {"territories": 2, "organisations": 2, "markets": 3, "clauses": 3, "beneficiaries": 4, "reporting": 5}
 APP_LAYER["audit"] = 5
+APP_LAYER["notifications"] = 5  # background tasks, e-mail, recurring jobs (issue 16)
 APP_LAYER["companies"] = 4  # company accounts: lots, placements and people below, the audit hook above
 PURE_CONFIG = {"config", "config.formatting", "config.hooks", "config.database", "config.routers"}
 # Parts of a module path that make it a web (or driving) module, whatever its app.

@@ -62,6 +62,8 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
             "organisations.membership": "les adhésions ne sont pas copiées",
             "organisations.user": "les comptes ne sont pas copiés",
             "companies.companyaccess": "les accès des entreprises ne sont pas copiés",
+            "django_tasks_database.dbtaskresult": "tâches de fond, en lecture seule (django-tasks-db)",
+            "notifications.recurringrun": "journal du planificateur, en lecture seule",
         }.items()
     },
     "api:operation:create": "l'opération n'est pas copiée",

@@ -11,6 +11,9 @@ pytestmark = pytest.mark.django_db
 TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
 # Templates never served to a browser: WeasyPrint renders the PDF one server-side, inline styles included.
 NOT_SERVED = {"reporting/pdf.html"}
+# E-mails (notifications.mail) are read in mail clients, which drop <style> blocks and stylesheets: inline styles
+# are the rule there, scripts and handlers still never (test_no_script_in_email_templates).
+EMAILS = "emails/"
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE | re.DOTALL)
@@ -19,7 +22,10 @@ JAVASCRIPT_URL = re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", 
 
 def served_templates():
     return sorted(
-        path for path in TEMPLATES_DIR.rglob("*.html") if path.relative_to(TEMPLATES_DIR).as_posix() not in NOT_SERVED
+        path
+        for path in TEMPLATES_DIR.rglob("*.html")
+        if path.relative_to(TEMPLATES_DIR).as_posix() not in NOT_SERVED
+        and not path.relative_to(TEMPLATES_DIR).as_posix().startswith(EMAILS)
     )
 
 
@@ -57,6 +63,16 @@ def test_no_inline_script_style_or_handler_in_templates(path):
     assert not INLINE_STYLE.search(text), "style inline : déplacer dans static/css/"
     assert not EVENT_HANDLER.search(text), "gestionnaire on…= inline : déplacer dans static/js/"
     assert not JAVASCRIPT_URL.search(text)
+
+
+def test_no_script_in_email_templates():
+    paths = sorted((TEMPLATES_DIR / EMAILS).glob("*.html"))
+    assert paths
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        assert not SCRIPT_TAG.search(text), path
+        assert not EVENT_HANDLER.search(text), path
+        assert not JAVASCRIPT_URL.search(text), path
 
 
 def test_htmx_does_not_inject_its_indicator_styles():
