@@ -132,8 +132,10 @@ def expected_templates() -> set[str]:
     names = set()
     for path in TEMPLATES.rglob("*.html"):
         name = path.relative_to(TEMPLATES).as_posix()
-        if path.name.startswith("_") or name.startswith("includes/") or name == "reporting/pdf.html":
-            continue  # partials, includes, and the PDF (rendered by WeasyPrint, never by a browser)
+        if path.name.startswith("_") or name.startswith(("includes/", "emails/")) or name == "reporting/pdf.html":
+            # partials, includes, e-mail bodies (read in a mail client: tests/notifications), and the PDF (rendered
+            # by WeasyPrint, never by a browser)
+            continue
         names.add(name)
     return names
 
