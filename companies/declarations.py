@@ -73,6 +73,20 @@ def _refusal(action: str, status: str) -> ValidationError:
     )
 
 
+MONTHS_LISTED = 12
+
+
+def recent_months(lot, today: date) -> list[date]:
+    """The months a declaration can be made for, most recent first: the lot's execution up to this month."""
+    last = min(first_of_month(today), first_of_month(lot.end_date))
+    first = first_of_month(lot.start_date)
+    months, month = [], last
+    while month >= first and len(months) < MONTHS_LISTED:
+        months.append(month)
+        month = add_months(month, -1)
+    return months
+
+
 def rows_of(*, lot, company, month: date):
     """The placements of the declaration: employed by the company on the lot and running during the month."""
     last_day = add_months(month, 1) - timedelta(days=1)
