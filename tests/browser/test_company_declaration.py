@@ -152,10 +152,13 @@ def test_declare_correct_resubmit_validate(page, live_server, results_dir):
     expect(company.locator("body")).to_contain_text("Ce mois est validé : ses heures sont verrouillées.")
 
     # The buyer: the status, without any name.
-    buyer_page = page.context.browser.new_context(locale="fr-FR").new_page()
+    buyer_context = page.context.browser.new_context(locale="fr-FR")
+    buyer_page = buyer_context.new_page()
     buyer_page.set_default_timeout(10_000)
     log_in(buyer_page, base, buyer_user)
     buyer_page.goto(f"{base}/lots/{lot.pk}/")
     expect(buyer_page.locator("#lot-declarations")).to_contain_text("Validée")
     body = buyer_page.locator("body").inner_text()
     assert "Ravignac" not in body and "RAVIGNAC" not in body and "Hermeline" not in body
+    for other in (context, buyer_context):  # before the live server stops
+        other.close()
