@@ -2,6 +2,7 @@
 (correction on given rows, validation, timeline), the buyer's status without names, and who reaches what."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -156,3 +157,35 @@ def test_the_buyer_sees_the_status_without_names(contact, lot, holder, employee)
     assert "Ravignac" not in page and "RAVIGNAC" not in page and "Hermeline" not in page
     assert "/entreprise/suivi/" not in page  # no link to the review for a buyer
     assert Declaration.objects.get().status == DeclarationStatus.SUBMITTED
+
+
+def test_the_facilitator_closes_and_reopens_with_a_reason(contact, owner_client, lot, holder, employee):
+    company = _client(contact)
+    company.post(PAGE.format(lot=lot.pk), {**_grid(employee, "35"), "action": "submit"})
+    owner_client.post(REVIEW.format(lot=lot.pk), {"company": holder.pk, "action": "validate"})
+    page = owner_client.post(REVIEW.format(lot=lot.pk), {"company": holder.pk, "action": "close"}, follow=True)
+    assert "Déclaration de Maçonnerie Dupuis clôturée." in page.content.decode()
+    assert "Aucune action attendue" in page.content.decode()
+    # A second « Clôturer » (another tab): refused in French on the declaration, nothing changed.
+    page = owner_client.post(REVIEW.format(lot=lot.pk), {"company": holder.pk, "action": "close"})
+    assert "On ne peut pas clôturer cette déclaration : elle est « Clôturée » (aucune action attendue)." in (
+        page.content.decode()
+    )
+    prefix = f"r{holder.pk}"
+    page = owner_client.post(
+        REVIEW.format(lot=lot.pk), {"company": holder.pk, "action": "reopen", f"{prefix}-reason": ""}
+    )
+    assert "Indiquez pourquoi vous rouvrez ce mois." in page.content.decode()
+    assert Declaration.objects.get().status == DeclarationStatus.CLOSED
+    page = owner_client.post(
+        REVIEW.format(lot=lot.pk),
+        {"company": holder.pk, "action": "reopen", f"{prefix}-reason": "Heures du 31 oubliées"},
+        follow=True,
+    ).content.decode()
+    assert "Déclaration de Maçonnerie Dupuis rouverte" in page
+    assert "« Heures du 31 oubliées »" in page
+    # Each step dated JJ/MM/AAAA HH:MM.
+    assert len(re.findall(r"</strong> le <time datetime=\"[^\"]+\">\d\d/\d\d/\d{4} \d\d:\d\d</time> par ", page)) == 5
+    company_page = company.get(PAGE.format(lot=lot.pk)).content.decode()
+    assert "La facilitatrice a rouvert ce mois : « Heures du 31 oubliées »" in company_page
+    assert 'name="action" value="resubmit"' in company_page
