@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 
 from markets.models import Lot
@@ -29,3 +31,50 @@ class InviteContactForm(forms.Form):
         self.initial.setdefault("lots", [lot.pk])
         if lot.contractor_id:
             self.initial.setdefault("company", lot.contractor_id)
+
+
+class DeclarationRowForm(forms.Form):
+    """One row of a company's monthly declaration: the hours and training hours of one person, or « aucune
+    activité » (0 h). `version` is the version of the record the page showed (0: none), checked when saving."""
+
+    hours = forms.DecimalField(label="Heures d'insertion", required=False, localize=True)
+    training_hours = forms.DecimalField(label="Heures de formation", required=False, localize=True)
+    no_activity = forms.BooleanField(label="Aucune activité", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("hours", "training_hours"):
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal", "size": 6, "autocomplete": "off"})
+            self.fields[name].widget.is_localized = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("no_activity"):
+            if data.get("hours") or data.get("training_hours"):
+                self.add_error("no_activity", "« Aucune activité » : laissez les heures vides ou à 0.")
+            data["hours"] = data["training_hours"] = Decimal("0")
+        elif data.get("hours") is None and "hours" not in self.errors:
+            self.add_error("hours", "Indiquez les heures du mois, ou cochez « aucune activité ».")
+        if data.get("training_hours") is None:
+            data["training_hours"] = Decimal("0")
+        return data
+
+
+class CorrectionForm(forms.Form):
+    """The facilitator asks the company to correct given rows of its declaration."""
+
+    placements = forms.TypedMultipleChoiceField(
+        label="Lignes à corriger", coerce=int, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    comment = forms.CharField(
+        label="Ce qui doit être corrigé", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["placements"].choices = list(rows)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label="Motif de la réouverture", widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -23,6 +23,7 @@ OPEN_TO_COMPANIES = frozenset(
         "organisations:switch",
         "companies:home",
         "companies:lot",
+        "companies:declaration",
         "companies:accept",
         # The API's public description (the same for an anonymous visitor).
         "api:schema",

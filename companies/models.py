@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from companies.choices import Capacity
+from companies.choices import Capacity, DeclarationAction, DeclarationStatus
 
 
 class CompanyAccessQuerySet(models.QuerySet):
@@ -109,3 +109,88 @@ def placements_of(user):
     return Placement.objects.filter(
         models.Exists(accesses.filter(lot=models.OuterRef("lot"), membership__organisation=models.OuterRef("employer")))
     )
+
+
+class Declaration(models.Model):
+    """A company's monthly declaration of the hours of the people it employs on a lot (issue 15, points 2 and 3).
+
+    The hours themselves are the HoursRecord rows of its placements for the month (beneficiaries.services writes
+    them); the declaration carries where the month stands and who must act next. Its status changes only through
+    companies.declarations, under a row lock, and each step is a DeclarationEvent (the timeline)."""
+
+    lot = models.ForeignKey("markets.Lot", on_delete=models.PROTECT, related_name="declarations", verbose_name="lot")
+    company = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name="entreprise",
+    )
+    month = models.DateField("mois")  # the first day of the month
+    status = models.CharField(
+        "état", max_length=12, choices=DeclarationStatus.choices, default=DeclarationStatus.TO_DECLARE
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "déclaration mensuelle"
+        verbose_name_plural = "déclarations mensuelles"
+        ordering = ["lot", "-month", "company__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "company", "month"], name="declaration_one_per_lot_company_month")
+        ]
+
+    def __str__(self):
+        return f"{self.lot} – {self.company} – {self.month:%m/%Y} ({self.get_status_display()})"
+
+    @property
+    def next_step(self) -> str:
+        return NEXT_STEP[self.status]
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in (DeclarationStatus.VALIDATED, DeclarationStatus.CLOSED)
+
+
+NEXT_STEP = {
+    DeclarationStatus.TO_DECLARE: "À l'entreprise de déclarer",
+    DeclarationStatus.SUBMITTED: "À la facilitatrice de valider",
+    DeclarationStatus.CORRECTION_REQUESTED: "À l'entreprise de corriger",
+    DeclarationStatus.RESUBMITTED: "À la facilitatrice de valider",
+    DeclarationStatus.VALIDATED: "À la facilitatrice de clôturer",
+    DeclarationStatus.CLOSED: "Aucune action attendue",
+}
+
+
+class DeclarationEvent(models.Model):
+    """One step of a declaration's timeline: who, when, from and to which status, the comment, the rows concerned
+    (placement ids) and what changed (`changes`: per placement, the hours and training hours before and after, as
+    strings). People are referred to by their placement, never copied here: an anonymised person stays so."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("étape", max_length=12, choices=DeclarationAction.choices)
+    from_status = models.CharField("état avant", max_length=12, choices=DeclarationStatus.choices)
+    to_status = models.CharField("état après", max_length=12, choices=DeclarationStatus.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="par"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="pour",
+    )
+    created_at = models.DateTimeField("le", auto_now_add=True)
+    comment = models.TextField("commentaire", blank=True)
+    placements = models.JSONField("lignes concernées", default=list, blank=True)
+    changes = models.JSONField("modifications", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "étape d'une déclaration"
+        verbose_name_plural = "étapes des déclarations"
+        ordering = ["declaration", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.created_at:%d/%m/%Y %H:%M})"

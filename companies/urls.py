@@ -1,6 +1,6 @@
 from django.urls import path
 
-from companies import views
+from companies import views, views_declarations
 
 app_name = "companies"
 
@@ -8,8 +8,11 @@ urlpatterns = [
     # The company contact's pages.
     path("", views.company_home, name="home"),
     path("lots/<int:pk>/", views.company_lot, name="lot"),
+    path("lots/<int:pk>/declaration/<str:month>/", views_declarations.company_declaration, name="declaration"),
     path("invitation/<uidb64>/<token>/", views.accept_invitation, name="accept"),
     # The facilitator's pages: who reaches a lot, invite, revoke.
     path("acces/lot/<int:pk>/", views.lot_access, name="lot_access"),
     path("acces/<int:pk>/retirer/", views.revoke_access, name="revoke"),
+    # The facilitator's review of a lot's monthly declarations.
+    path("suivi/lot/<int:pk>/<str:month>/", views_declarations.declaration_review, name="review"),
 ]

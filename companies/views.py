@@ -7,11 +7,13 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from companies import emails, services
+from companies.declarations import recent_months
 from companies.forms import InviteContactForm
-from companies.models import CompanyAccess, lots_of, placements_of
+from companies.models import CompanyAccess, Declaration, lots_of, placements_of
 from companies.tokens import decode_uid, invitation_tokens
 from markets.models import Lot
 from organisations.models import User
@@ -83,7 +85,17 @@ def company_lot(request, pk):
     lot = get_object_or_404(lots_of(request.user).select_related("market__buyer"), pk=pk)
     accesses = CompanyAccess.objects.of_user(request.user).filter(lot=lot).select_related("membership__organisation")
     people = _with_modality_labels(_people(placements_of(request.user).filter(lot=lot)))
-    return render(request, "companies/lot.html", {"lot": lot, "accesses": accesses, "people": people})
+    context = {"lot": lot, "accesses": accesses, "people": people, "months": _declaration_months(request.user, lot)}
+    return render(request, "companies/lot.html", context)
+
+
+def _declaration_months(user, lot) -> list[dict]:
+    """The months the company declares on the lot (most recent first), each with its declaration's status."""
+    companies = CompanyAccess.objects.of_user(user).filter(lot=lot).values("membership__organisation")
+    statuses = {
+        item.month: item for item in Declaration.objects.filter(lot=lot, company__in=companies).order_by("month", "pk")
+    }
+    return [{"month": month, "declaration": statuses.get(month)} for month in recent_months(lot, timezone.localdate())]
 
 
 @login_not_required

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.services import log_views
 from beneficiaries.models import Placement
+from companies.views_declarations import lot_declarations
 from config.formatting import french_hours
 from markets.models import Lot
 from organisations import permissions
@@ -102,5 +103,7 @@ def lot_detail(request, pk):
         "can_edit": permissions.can_edit(user, lot),
         "can_add_placement": permissions.is_facilitator(user) and permissions.can_edit(user, lot),
         "today": today,
+        # Company declarations (issue 15): their status and next actor, never a person.
+        **lot_declarations(user, lot),
     }
     return render(request, "markets/lot_detail.html", context)

@@ -189,6 +189,8 @@ OBJECT_OF = {
     "companies:lot": "lot",
     "companies:lot_access": "lot",
     "companies:revoke": "access",
+    "companies:declaration": "lot",
+    "companies:review": "lot",
 }
 TENANT_ARGUMENTS = {"pk", "criterion_pk", "membership_pk"}
 
@@ -240,6 +242,8 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
                 kwargs[name] = "MQ"
             elif name == "token":
                 kwargs[name] = "lien-invalide"
+            elif name == "month":
+                kwargs[name] = "2025-04"  # a month of the world's placements, with a declared record
             else:
                 raise AssertionError(f"{route.name}: no value for the URL argument {name!r}")
         urls.append((tenant, reverse(route.name, kwargs=kwargs)))
@@ -472,6 +476,12 @@ SPECS: dict[str, tuple] = {
     ),
     "companies:revoke": (
         expect(405, **ANON_WEB, companies=404),
+        expect(404, **ANON_WEB, owner=WRITE_OK, owner_reader=403, superuser=WRITE_OK),
+    ),
+    # The monthly declaration: the company's grid (its own lot only), the facilitator's review of a lot's month.
+    "companies:declaration": (expect(404, **ANON_WEB, company=200), expect(404, **ANON_WEB, company=WRITE_OK)),
+    "companies:review": (
+        expect(404, **ANON_WEB, owner=200, owner_reader=200, superuser=200),
         expect(404, **ANON_WEB, owner=WRITE_OK, owner_reader=403, superuser=WRITE_OK),
     ),
 }

@@ -46,3 +46,26 @@ def employee(structure, lot, holder):
         start_date=datetime.date(2026, 1, 5),
         end_date=datetime.date(2026, 6, 30),
     )
+
+
+@pytest.fixture
+def contact(owner, lot, holder):
+    """The holder's contact on the lot, with the password it chose."""
+    from companies.services import accept_invitation, invite_contact
+
+    invitation = invite_contact(company=holder, lots=[lot], email="chef@dupuis.fr", invited_by=owner)
+    return accept_invitation(user=invitation.user, password="un-mot-de-passe-solide-2026")
+
+
+@pytest.fixture
+def second_employee(structure, lot, holder):
+    """Another person employed by the holder on the lot."""
+    person = BeneficiaryFactory(structure=structure, last_name="Bellerose", first_name="Anatole")
+    return people.start_placement(
+        beneficiary=person,
+        lot=lot,
+        employer=holder,
+        modality=Modality.HIRE_CDD,
+        start_date=datetime.date(2026, 2, 1),
+        end_date=datetime.date(2026, 8, 31),
+    )

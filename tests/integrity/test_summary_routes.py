@@ -64,6 +64,7 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
             "companies.companyaccess": "les accès des entreprises ne sont pas copiés",
             "django_tasks_database.dbtaskresult": "tâches de fond, en lecture seule (django-tasks-db)",
             "notifications.recurringrun": "journal du planificateur, en lecture seule",
+            "companies.declaration": "lecture seule ; ses heures passent par beneficiaries.services",
         }.items()
     },
     "api:operation:create": "l'opération n'est pas copiée",
@@ -522,6 +523,24 @@ def import_upload(w):
     return upload(logged(fac_a(w)), [import_row(w, "03/2025", "45")])
 
 
+def company_declares(w):
+    """The company of lot A declares May 2025 (35 h) and transmits (issue 15): records « déclarées », not copied."""
+    pk = w.a.placement.pk
+    data = {f"p{pk}-hours": "35", f"p{pk}-training_hours": "", f"p{pk}-version": "0", "action": "submit"}
+    return logged(w.users["company_a"]).post(f"/entreprise/lots/{w.a.lot.pk}/declaration/2025-05/", data)
+
+
+def facilitator_validates_declaration(w):
+    """The facilitator validates the company's May: the record becomes « validée » and is copied."""
+    assert_no_error_or_french_refusal(company_declares(w))
+    assert HoursRecord.objects.get(placement=w.a.placement, month=MAY).status == HoursStatus.DECLARED
+    response = logged(fac_a(w)).post(
+        f"/entreprise/suivi/lot/{w.a.lot.pk}/2025-05/", {"company": w.company.pk, "action": "validate"}
+    )
+    assert HoursRecord.objects.get(placement=w.a.placement, month=MAY).status == HoursStatus.VALIDATED
+    return response
+
+
 HTML_CASES = {
     "html:organisations:create": html_form(
         lambda w: "/organisations/nouvelle/",
@@ -604,6 +623,8 @@ HTML_CASES = {
         lambda w: f"/contrats/{w.a.placement.pk}/modifier/", fac_a, lambda w, data: {"modality": "hire_cdi"}
     ),
     "html:hours:grid": grid_save_and_validate,
+    "html:companies:declaration": company_declares,
+    "html:companies:review": facilitator_validates_declaration,
     "html:imports:confirm": import_confirm,
     "html:imports:upload": import_upload,
 }

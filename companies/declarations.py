@@ -1,0 +1,317 @@
+"""The monthly declaration of a company and its workflow (issue 15, points 2 and 3).
+
+    à déclarer ──submit──▶ transmise ──validate──▶ validée ──close──▶ clôturée
+                              │    ▲                  │                 │
+              request_correction   resubmit           └──── reopen ─────┘
+                              ▼    │                        (reason)
+                       correction demandée ◀────────────────────┘
+                              │
+                              └──resubmit──▶ retransmise ──validate / request_correction──▶ …
+
+The company saves its rows (hours, training hours, « aucune activité ») while the month is « à déclarer » or
+« correction demandée », then submits; the facilitator asks for a correction on given rows or validates. Every
+transition is one of these functions: each locks the declaration's row (select_for_update), checks the status it
+starts from and refuses any other with a French ValidationError (code "transition") that changes nothing. The hours
+are written, validated and rejected by beneficiaries.services only, so their history, `version` and the reporting
+summary follow, and the reports count a declared hour only once the facilitator validated it.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from beneficiaries import services as hours_services
+from beneficiaries.calculations import add_months, first_of_month
+from beneficiaries.choices import HoursSource, HoursStatus
+from beneficiaries.models import HoursRecord, Placement
+from companies.choices import DeclarationAction, DeclarationStatus
+from companies.models import NEXT_STEP, CompanyAccess, Declaration, DeclarationEvent
+from config.formatting import french_month
+from organisations.scoping import scope_of
+
+S = DeclarationStatus
+# action: (the statuses it starts from, the status it leads to, the verb of its refusal)
+TRANSITIONS = {
+    DeclarationAction.SUBMITTED: ({S.TO_DECLARE}, S.SUBMITTED, "transmettre"),
+    DeclarationAction.CORRECTION_REQUESTED: (
+        {S.SUBMITTED, S.RESUBMITTED},
+        S.CORRECTION_REQUESTED,
+        "demander une correction de",
+    ),
+    DeclarationAction.RESUBMITTED: ({S.CORRECTION_REQUESTED}, S.RESUBMITTED, "retransmettre"),
+    DeclarationAction.VALIDATED: ({S.SUBMITTED, S.RESUBMITTED}, S.VALIDATED, "valider"),
+    DeclarationAction.CLOSED: ({S.VALIDATED}, S.CLOSED, "clôturer"),
+    DeclarationAction.REOPENED: ({S.VALIDATED, S.CLOSED}, S.CORRECTION_REQUESTED, "rouvrir"),
+}
+EDITABLE = frozenset({S.TO_DECLARE, S.CORRECTION_REQUESTED})
+
+NOT_A_CONTACT = "Seule l'entreprise qui emploie ces personnes sur le lot déclare leurs heures."
+NOT_FOLLOWING = "Seule la structure qui suit le marché du lot vérifie et valide ses déclarations."
+FUTURE_MONTH = "Le mois {month} n'est pas encore commencé : on ne déclare pas un mois futur."
+WAITING = (
+    "Cette déclaration est transmise : la facilitatrice la vérifie et vous ne pouvez plus la modifier "
+    "(elle peut vous demander une correction)."
+)
+LOCKED = "Le mois {month} est validé : ses heures sont verrouillées. Demandez à la facilitatrice de le rouvrir."
+NOT_A_ROW = "Cette ligne n'est pas un contrat de votre entreprise sur ce lot pour ce mois."
+MISSING_ROWS = "Indiquez les heures, ou « aucune activité », de chaque personne avant de transmettre : {names}."
+COMMENT_MISSING = "Expliquez ce qui doit être corrigé."
+NO_ROW_CHOSEN = "Cochez au moins une ligne à corriger."
+REASON_MISSING = "Indiquez pourquoi vous rouvrez ce mois."
+
+
+def _refusal(action: str, status: str) -> ValidationError:
+    verb = TRANSITIONS[action][2]
+    return ValidationError(
+        f"On ne peut pas {verb} cette déclaration : elle est « {DeclarationStatus(status).label} » "
+        f"({NEXT_STEP[status][0].lower()}{NEXT_STEP[status][1:]}).",
+        code="transition",
+    )
+
+
+MONTHS_LISTED = 12
+
+
+def recent_months(lot, today: date) -> list[date]:
+    """The months a declaration can be made for, most recent first: the lot's execution up to this month."""
+    last = min(first_of_month(today), first_of_month(lot.end_date))
+    first = first_of_month(lot.start_date)
+    months, month = [], last
+    while month >= first and len(months) < MONTHS_LISTED:
+        months.append(month)
+        month = add_months(month, -1)
+    return months
+
+
+def rows_of(*, lot, company, month: date):
+    """The placements of the declaration: employed by the company on the lot and running during the month."""
+    last_day = add_months(month, 1) - timedelta(days=1)
+    return Placement.objects.filter(lot=lot, employer=company, start_date__lte=last_day, end_date__gte=month)
+
+
+def current(*, lot, company, month: date) -> Declaration:
+    """The declaration of the month, or an unsaved one « à déclarer » (nothing is written by reading a page)."""
+    month = first_of_month(month)
+    found = Declaration.objects.filter(lot=lot, company=company, month=month).first()
+    return found or Declaration(lot=lot, company=company, month=month)
+
+
+def _locked(*, lot, company, month: date) -> Declaration:
+    Declaration.objects.get_or_create(lot=lot, company=company, month=month)
+    return (
+        Declaration.objects.select_for_update().select_related("lot__market").get(lot=lot, company=company, month=month)
+    )
+
+
+def _relock(declaration: Declaration) -> Declaration:
+    return Declaration.objects.select_for_update().select_related("lot__market").get(pk=declaration.pk)
+
+
+def _check_company(user, lot, company) -> None:
+    if not CompanyAccess.objects.of_user(user).filter(lot=lot, membership__organisation=company).exists():
+        raise ValidationError(NOT_A_CONTACT, code="not_allowed")
+
+
+def _check_facilitator(user, lot) -> None:
+    scope = scope_of(user)
+    if not scope.is_superuser and lot.market.facilitator_id not in scope.facilitation_editor_ids:
+        raise ValidationError(NOT_FOLLOWING, code="not_allowed")
+
+
+def _check_month(month: date) -> None:
+    if month > first_of_month(timezone.localdate()):
+        raise ValidationError({"month": ValidationError(FUTURE_MONTH.format(month=french_month(month)), code="future")})
+
+
+def _move(declaration: Declaration, action: str, *, user, organisation, **event) -> Declaration:
+    starts, leads_to, _ = TRANSITIONS[action]
+    if declaration.status not in starts:
+        raise _refusal(action, declaration.status)
+    from_status = declaration.status
+    declaration.status = leads_to
+    declaration.save(update_fields=["status", "updated_at"])
+    DeclarationEvent.objects.create(
+        declaration=declaration,
+        action=action,
+        from_status=from_status,
+        to_status=leads_to,
+        user=user,
+        organisation=organisation,
+        **event,
+    )
+    return declaration
+
+
+def _text(value) -> str:
+    """A figure as stored in the timeline: "127.00"."""
+    return f"{Decimal(value):.2f}"
+
+
+def _figures(records: Iterable[HoursRecord]) -> dict[int, tuple[str, str]]:
+    return {record.placement_id: (_text(record.hours), _text(record.training_hours)) for record in records}
+
+
+@transaction.atomic
+def save_rows(*, lot, company, month: date, entries: Sequence["hours_services.HoursEntry"], user):
+    """The company records its hours of the month (all or nothing, through beneficiaries.services.declare_month: the
+    records stay « déclarées »). Refused once the month is transmitted, validated or closed. Returns the results of
+    declare_month; the timeline gets one « Heures enregistrées » step listing the hours before and after."""
+    month = first_of_month(month)
+    _check_company(user, lot, company)
+    _check_month(month)
+    declaration = _locked(lot=lot, company=company, month=month)
+    if declaration.is_locked:
+        raise ValidationError(LOCKED.format(month=french_month(month)), code="locked")
+    if declaration.status not in EDITABLE:
+        raise ValidationError(WAITING, code="waiting")
+    allowed = set(rows_of(lot=lot, company=company, month=month).values_list("pk", flat=True))
+    if any(entry.placement.pk not in allowed or first_of_month(entry.month) != month for entry in entries):
+        raise ValidationError(NOT_A_ROW, code="not_a_row")
+    ids = [entry.placement.pk for entry in entries]
+    before = _figures(HoursRecord.objects.filter(placement__in=ids, month=month))
+    results = hours_services.declare_month(entries=entries, user=user, source=HoursSource.GRID)
+    changes = [
+        {
+            "placement": result.record.placement_id,
+            "hours_before": before.get(result.record.placement_id, (None, None))[0],
+            "hours_after": _text(result.record.hours),
+            "training_before": before.get(result.record.placement_id, (None, None))[1],
+            "training_after": _text(result.record.training_hours),
+        }
+        for result in results
+        if result.changed
+    ]
+    if changes:
+        DeclarationEvent.objects.create(
+            declaration=declaration,
+            action=DeclarationAction.SAVED,
+            from_status=declaration.status,
+            to_status=declaration.status,
+            user=user,
+            organisation=company,
+            placements=[change["placement"] for change in changes],
+            changes=changes,
+        )
+        declaration.save(update_fields=["updated_at"])
+    return results
+
+
+def _missing_rows(declaration: Declaration) -> list[str]:
+    rows = rows_of(lot=declaration.lot, company=declaration.company, month=declaration.month)
+    missing = rows.exclude(hours_records__month=declaration.month).select_related("beneficiary")
+    return [f"{row.beneficiary.last_name.upper()} {row.beneficiary.first_name}" for row in missing.order_by("pk")]
+
+
+def _send(action: str, *, lot, company, month: date, user) -> Declaration:
+    month = first_of_month(month)
+    _check_company(user, lot, company)
+    _check_month(month)
+    declaration = _locked(lot=lot, company=company, month=month)
+    starts = TRANSITIONS[action][0]
+    if declaration.status in starts:
+        missing = _missing_rows(declaration)
+        if missing:
+            raise ValidationError(MISSING_ROWS.format(names=", ".join(missing)), code="missing_rows")
+    return _move(declaration, action, user=user, organisation=company)
+
+
+@transaction.atomic
+def submit(*, lot, company, month: date, user) -> Declaration:
+    """« Transmettre »: the company sends its month to the facilitator (every row has its hours or « aucune
+    activité »)."""
+    return _send(DeclarationAction.SUBMITTED, lot=lot, company=company, month=month, user=user)
+
+
+@transaction.atomic
+def resubmit(*, lot, company, month: date, user) -> Declaration:
+    """« Retransmettre »: the company sends its corrected month back."""
+    return _send(DeclarationAction.RESUBMITTED, lot=lot, company=company, month=month, user=user)
+
+
+def _records(declaration: Declaration, statuses):
+    rows = rows_of(lot=declaration.lot, company=declaration.company, month=declaration.month)
+    return HoursRecord.objects.filter(placement__in=rows, month=declaration.month, status__in=statuses)
+
+
+@transaction.atomic
+def request_correction(*, declaration: Declaration, placements: Iterable, comment: str, user) -> Declaration:
+    """The facilitator sends the month back to the company, with a comment on the rows concerned: their records are
+    rejected with the comment as reason (beneficiaries.services.reject_hours), in the person's hours history."""
+    declaration = _relock(declaration)
+    _check_facilitator(user, declaration.lot)
+    if declaration.status not in TRANSITIONS[DeclarationAction.CORRECTION_REQUESTED][0]:
+        raise _refusal(DeclarationAction.CORRECTION_REQUESTED, declaration.status)
+    comment = (comment or "").strip()
+    ids = sorted({getattr(placement, "pk", placement) for placement in placements})
+    errors = {}
+    if not comment:
+        errors["comment"] = ValidationError(COMMENT_MISSING, code="comment_missing")
+    rows = rows_of(lot=declaration.lot, company=declaration.company, month=declaration.month)
+    if not ids:
+        errors["placements"] = ValidationError(NO_ROW_CHOSEN, code="no_row")
+    elif rows.filter(pk__in=ids).count() != len(ids):
+        errors["placements"] = ValidationError(NOT_A_ROW, code="not_a_row")
+    if errors:
+        raise ValidationError(errors)
+    records = _records(declaration, [HoursStatus.DECLARED]).filter(placement__in=ids)
+    hours_services.reject_hours(records=records, versions=hours_services.UNCHECKED, user=user, reason=comment)
+    return _move(
+        declaration,
+        DeclarationAction.CORRECTION_REQUESTED,
+        user=user,
+        organisation=declaration.lot.market.facilitator,
+        comment=comment,
+        placements=ids,
+    )
+
+
+@transaction.atomic
+def validate(*, declaration: Declaration, user) -> Declaration:
+    """« Valider »: the facilitator validates the month's records of the declaration
+    (beneficiaries.services.validate_hours: history, version, summary), which the reports count from now on. The
+    declaration's row lock keeps the company from changing them in between."""
+    declaration = _relock(declaration)
+    _check_facilitator(user, declaration.lot)
+    if declaration.status not in TRANSITIONS[DeclarationAction.VALIDATED][0]:
+        raise _refusal(DeclarationAction.VALIDATED, declaration.status)
+    records = list(_records(declaration, [HoursStatus.DECLARED, HoursStatus.REJECTED]))
+    hours_services.validate_hours(records=records, versions=hours_services.UNCHECKED, user=user)
+    return _move(
+        declaration,
+        DeclarationAction.VALIDATED,
+        user=user,
+        organisation=declaration.lot.market.facilitator,
+        placements=sorted({record.placement_id for record in records}),
+    )
+
+
+@transaction.atomic
+def close(*, declaration: Declaration, user) -> Declaration:
+    """« Clôturer »: nothing more is expected on this month."""
+    declaration = _relock(declaration)
+    _check_facilitator(user, declaration.lot)
+    return _move(declaration, DeclarationAction.CLOSED, user=user, organisation=declaration.lot.market.facilitator)
+
+
+@transaction.atomic
+def reopen(*, declaration: Declaration, reason: str, user) -> Declaration:
+    """Reopen a validated or closed month, with a reason (in the timeline): the company may correct it again. Its
+    records stay validated until the company changes them (a change sets a record back to « déclarée »)."""
+    declaration = _relock(declaration)
+    _check_facilitator(user, declaration.lot)
+    if declaration.status not in TRANSITIONS[DeclarationAction.REOPENED][0]:
+        raise _refusal(DeclarationAction.REOPENED, declaration.status)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ValidationError(REASON_MISSING, code="reason_missing")})
+    return _move(
+        declaration,
+        DeclarationAction.REOPENED,
+        user=user,
+        organisation=declaration.lot.market.facilitator,
+        comment=reason,
+    )
