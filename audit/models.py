@@ -172,15 +172,9 @@ class OrganisationChange(models.Model):
         return lines
 
 
-class CompanyAccessEventQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Events of the accesses granted by the structures the user administers."""
-        from organisations.scoping import scope_of
-
-        scope = scope_of(user)
-        if scope.is_superuser:
-            return self.all()
-        return self.filter(structure__in=scope.facilitation_admin_ids)
+class CompanyAccessEventQuerySet(AccessLogQuerySet):
+    """Events of the accesses granted by the structures the user administers (the same rule as the access log:
+    rows of a `structure` the user administers, everything for a superuser)."""
 
 
 class CompanyAccessEvent(models.Model):
