@@ -24,6 +24,7 @@ OPEN_TO_COMPANIES = frozenset(
         "companies:home",
         "companies:lot",
         "companies:declaration",
+        "companies:statement",
         "companies:accept",
         # The API's public description (the same for an anonymous visitor).
         "api:schema",

@@ -1,14 +1,19 @@
 from django.urls import path
 
-from companies import views, views_declarations
+from companies import views, views_declarations, views_home
 
 app_name = "companies"
 
 urlpatterns = [
     # The company contact's pages.
-    path("", views.company_home, name="home"),
+    path("", views_home.company_home, name="home"),
     path("lots/<int:pk>/", views.company_lot, name="lot"),
-    path("lots/<int:pk>/declaration/<str:month>/", views_declarations.company_declaration, name="declaration"),
+    path(
+        "lots/<int:pk>/declaration/<str:month>/",
+        views_home.journaled_declaration(views_declarations.company_declaration),
+        name="declaration",
+    ),
+    path("lots/<int:pk>/attestation/<int:year>.pdf", views_home.company_statement, name="statement"),
     path("invitation/<uidb64>/<token>/", views.accept_invitation, name="accept"),
     # The facilitator's pages: who reaches a lot, invite, revoke.
     path("acces/lot/<int:pk>/", views.lot_access, name="lot_access"),

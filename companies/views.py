@@ -1,5 +1,5 @@
-"""Company accounts: the contact's portal (its lots and the people it employs on them), the invitation link, and
-the facilitator's page of a lot's company accesses (invite, revoke)."""
+"""Company accounts: the contact's lot page (the people it employs there; its home and yearly statement are in
+companies.views_home), the invitation link, and the facilitator's page of a lot's company accesses (invite, revoke)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from audit.services import log_views
+from beneficiaries.models import Beneficiary
 from companies import emails, services
 from companies.declarations import recent_months
 from companies.forms import InviteContactForm
@@ -29,6 +31,13 @@ MANAGE_REFUSED = "Seuls les administrateur·rices et membres de la structure qui
 def _require_company(user) -> None:
     if not scope_of(user).company_ids:
         raise Http404(NOT_A_COMPANY)
+
+
+def log_people_read(*, user, placements, detail: str) -> int:
+    """One « consultation » entry per person on these placements (a queryset) in the access journal, as the
+    facilitators' pages write (audit.services.log_views): a company page that names people records who read them."""
+    people = Beneficiary.objects.filter(pk__in=placements.values("beneficiary")).only("pk", "structure_id")
+    return log_views(user=user, beneficiaries=people, detail=detail)
 
 
 def _people(placements) -> list[dict]:
@@ -65,28 +74,21 @@ def _with_modality_labels(rows):
     return rows
 
 
-def company_home(request):
-    """« Mes lots »: each lot the contact reaches, and the people its company employs there."""
-    _require_company(request.user)
-    accesses = (
-        CompanyAccess.objects.of_user(request.user)
-        .select_related("lot__market__buyer", "membership__organisation")
-        .order_by("lot__market__reference", "lot__number", "pk")
-    )
-    people = _with_modality_labels(_people(placements_of(request.user)))
-    lots = []
-    for access in accesses:
-        lots.append({"access": access, "people": [row for row in people if row["lot_id"] == access.lot_id]})
-    return render(request, "companies/home.html", {"lots": lots})
-
-
 def company_lot(request, pk):
     _require_company(request.user)
     lot = get_object_or_404(lots_of(request.user).select_related("market__buyer"), pk=pk)
     accesses = CompanyAccess.objects.of_user(request.user).filter(lot=lot).select_related("membership__organisation")
     people = _with_modality_labels(_people(placements_of(request.user).filter(lot=lot)))
     context = {"lot": lot, "accesses": accesses, "people": people, "months": _declaration_months(request.user, lot)}
+    context["statement_years"] = statement_years(lot, timezone.localdate())
+    shown = placements_of(request.user).filter(lot=lot)
+    log_people_read(user=request.user, placements=shown, detail=f"Entreprise : lot n° {lot.pk}")
     return render(request, "companies/lot.html", context)
+
+
+def statement_years(lot, today) -> list[int]:
+    """The years a yearly statement can be printed for, most recent first: the lot's execution up to this year."""
+    return list(range(min(lot.end_date.year, today.year), lot.start_date.year - 1, -1))
 
 
 def _declaration_months(user, lot) -> list[dict]:

@@ -191,6 +191,7 @@ OBJECT_OF = {
     "companies:revoke": "access",
     "companies:declaration": "lot",
     "companies:review": "lot",
+    "companies:statement": "lot",
 }
 TENANT_ARGUMENTS = {"pk", "criterion_pk", "membership_pk"}
 
@@ -242,6 +243,8 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
                 kwargs[name] = "MQ"
             elif name == "token":
                 kwargs[name] = "lien-invalide"
+            elif name == "year":
+                kwargs[name] = 2025  # a year of the world's lots, with a validated record
             elif name == "month":
                 kwargs[name] = "2025-04"  # a month of the world's placements, with a declared record
             else:
@@ -484,6 +487,8 @@ SPECS: dict[str, tuple] = {
         expect(404, **ANON_WEB, owner=200, owner_reader=200, superuser=200),
         expect(404, **ANON_WEB, owner=WRITE_OK, owner_reader=403, superuser=WRITE_OK),
     ),
+    # The yearly statement of a company's hours (PDF): its own lot only; read-only.
+    "companies:statement": (expect(404, **ANON_WEB, company=200), expect(405, **ANON_WEB)),
 }
 for resource in ("region", "department", "epci", "commune", "qpv"):  # shared reference data, read-only
     SPECS[f"api:{resource}-list"] = (API_READ, API_READ_ONLY_WRITE)

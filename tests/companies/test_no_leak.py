@@ -14,12 +14,19 @@ from tests.audit.world import build_world
 from tests.beneficiaries.factories import BeneficiaryFactory
 from tests.markets.factories import LotFactory
 from tests.organisations.factories import CompanyFactory
+from tests.reporting.outputs import pdf_text
 from tests.test_access_matrix import variants, walk
 
 pytestmark = pytest.mark.django_db
 
 # Public documentation (the same for an anonymous visitor): it describes the fields, criteria included.
 PUBLIC_DOCS = {"api:schema", "api:docs", "api:redoc"}
+
+
+def _text(response) -> str:
+    if response["Content-Type"] == "application/pdf":
+        return pdf_text(response.content)
+    return response.content.decode()
 
 
 def _reachable(world, user, extra_urls=()) -> dict[str, str]:
@@ -35,11 +42,11 @@ def _reachable(world, user, extra_urls=()) -> dict[str, str]:
         for _, url in variants(route, world, "company_a"):
             response = Client().get(url, **token) if route.is_api else web.get(url, follow=True)
             if response.status_code == 200:
-                bodies[url] = response.content.decode()
+                bodies[url] = _text(response)
     for url in extra_urls:
         response = web.get(url, follow=True)
         if response.status_code == 200:
-            bodies[url] = response.content.decode()
+            bodies[url] = _text(response)
     return bodies
 
 
@@ -60,12 +67,16 @@ def test_a_company_reads_its_employees_names_and_nothing_else():
     )
     invite_contact(company=rival, lots=[rival_lot, a.lot], email="rh@rival.fr", invited_by=world.users["fac_a"])
 
-    bodies = _reachable(world, world.users["company_a"], extra_urls=[f"/entreprise/lots/{rival_lot.pk}/"])
+    extra = [f"/entreprise/lots/{rival_lot.pk}/", f"/entreprise/lots/{rival_lot.pk}/attestation/2025.pdf"]
+    bodies = _reachable(world, world.users["company_a"], extra_urls=extra)
 
     # What it must read: its lot and the person it employs there, by name.
     home = bodies["/entreprise/"]
     assert "Quenouillard" in home and "Philomène" in home and a.market.reference in home
     assert f"/entreprise/lots/{a.lot.pk}/" in bodies
+    # Its yearly statement (PDF, read as text): its employee's name, and nothing more of them (searched below).
+    statement = bodies[f"/entreprise/lots/{a.lot.pk}/attestation/2025.pdf"]
+    assert "Attestation des heures d'insertion 2025" in statement and "QUENOUILLARD" in statement
     assert len(bodies) >= 10, sorted(bodies)
 
     never = [
