@@ -23,11 +23,10 @@ from reporting.templatetags.reporting_format import fr_hours
 from tests.beneficiaries.factories import BeneficiaryFactory
 from tests.clauses.factories import ClauseFactory
 from tests.markets.factories import LotFactory, MarketFactory
-from tests.organisations.factories import CompanyFactory, InsertionStructureFactory
+from tests.organisations.factories import TEST_PASSWORD, CompanyFactory, InsertionStructureFactory
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "un-mot-de-passe-solide-2026"
 
 
 def _months_ago(count: int) -> datetime.date:
@@ -78,7 +77,7 @@ class World:
 
     def _contact(self, company, email):
         invitation = invite_contact(company=company, lots=[self.lot], email=email, invited_by=self.owner)
-        return accept_invitation(user=invitation.user, password=PASSWORD)
+        return accept_invitation(user=invitation.user, password=TEST_PASSWORD)
 
     def hours(self, placement, month, hours, *, validate):
         record = people.declare_hours(
@@ -90,8 +89,7 @@ class World:
         return record
 
 
-@pytest.fixture
-def world(structure, owner):
+def build_world(structure, owner) -> World:
     world = World(structure, owner)
     world.hours(world.alix, _months_ago(5), "120.5", validate=True)
     world.hours(world.alix, _months_ago(4), "99.25", validate=True)
@@ -100,6 +98,11 @@ def world(structure, owner):
     world.hours(world.geiq_person, _months_ago(4), "60", validate=True)
     world.hours(world.geiq_person, _months_ago(3), "44", validate=False)
     return world
+
+
+@pytest.fixture
+def world(structure, owner):
+    return build_world(structure, owner)
 
 
 def _client(user) -> Client:
