@@ -30,9 +30,9 @@ from beneficiaries.views_hours import parse_month
 from clauses import calculations as clause_calculations
 from companies import declarations
 from companies.choices import Capacity, DeclarationStatus
-from companies.models import CompanyAccess, Declaration, lots_of, placements_of
+from companies.models import CompanyAccess, Declaration, DeclarationEvent, lots_of, placements_of
 from companies.views import _people, _require_company, _with_modality_labels, log_people_read, statement_years
-from config.formatting import french_date
+from config.formatting import exact_hours, french_date
 from reporting import exports, queries
 from reporting.models import PlacementYear
 
@@ -138,8 +138,6 @@ def _owed(accesses, today: date) -> list[dict]:
 
 def _last_comments(items) -> dict[int, str]:
     """The comment of the last step that sent each declaration back to the company (one query)."""
-    from companies.models import DeclarationEvent
-
     comments = {}
     events = DeclarationEvent.objects.filter(declaration__in=[item.pk for item in items]).exclude(comment="")
     for event in events.order_by("created_at", "pk"):
@@ -166,11 +164,11 @@ def company_home(request):
     lots = []
     for access in accesses:
         lot, key = access.lot, (access.lot_id, access.membership.organisation_id)
-        own = queries.exact_hours(validated.get(key, ZERO))
+        own = exact_hours(validated.get(key, ZERO))
         line = LotLine(
             access=access,
             own_validated=own,
-            own_declared=queries.exact_hours(declared.get(key, ZERO)),
+            own_declared=exact_hours(declared.get(key, ZERO)),
             own_projection=clause_calculations.projected_hours(
                 achieved_hours=own, start=lot.start_date, end=lot.end_date, today=today
             ),
@@ -227,7 +225,7 @@ def statement_of(*, lot, company, year: int, today: date) -> Statement:
     by_month = {point.month: point.hours for point in queries.monthly_hours(records, year=year)}
     months = [(month, by_month.get(month, ZERO)) for month in _months_of(lot, year, today)]
     people = [
-        (row["beneficiary__last_name"], row["beneficiary__first_name"], queries.exact_hours(row["total"] or ZERO))
+        (row["beneficiary__last_name"], row["beneficiary__first_name"], exact_hours(row["total"] or ZERO))
         for row in records.order_by()
         .values("beneficiary", "beneficiary__last_name", "beneficiary__first_name")
         .annotate(total=Sum(queries.COUNTED_HOURS, output_field=queries.HOURS_FIELD))
@@ -286,14 +284,16 @@ def _statement_tables(statement: Statement) -> list[exports.Table]:
 def statement_meta(statement: Statement, *, generated_at=None) -> exports.ExportMeta:
     lot, year = statement.lot, statement.year
     months = statement.months
-    period = f"du {french_date(months[0][0])} au {french_date(add_months(months[-1][0], 1) - date.resolution)}"
+    period = "—"  # a lot starting later in the year: no month yet
+    if months:
+        period = f"du {french_date(months[0][0])} au {french_date(add_months(months[-1][0], 1) - date.resolution)}"
     filters = (
         ("Entreprise", statement.company.name),
         ("Lot", f"{lot.market.reference} – lot {lot.number} : {lot.title}"),
         ("Marché", lot.market.title),
         ("Acheteur", lot.market.buyer.name),
         ("Structure de facilitation", lot.market.facilitator.name if lot.market.facilitator_id else "—"),
-        ("Période", period if months else "—"),
+        ("Période", period),
     )
     extra = {"generated_at": generated_at} if generated_at else {}
     return exports.ExportMeta(

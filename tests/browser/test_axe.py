@@ -70,6 +70,7 @@ NOT_PAGES = {
     "audit:right_of_access_json": "JSON download",
     "api_tokens:token_revoke": "POST only, redirects to the tokens page",
     "companies:revoke": "POST only, redirects to the lot's company accounts",
+    "companies:statement": "PDF download (the company's yearly statement)",
     "placements:choices": "htmx fragment (<option> list of a searchable select), not a page",
 }
 # Forms submitted empty (text fields cleared, browser validation off) by the structure admin: their error state.
