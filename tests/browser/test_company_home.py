@@ -16,6 +16,15 @@ from tests.organisations.factories import FacilitationStructureFactory, Membersh
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _screens(page, results_dir, name, label):
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.reload(wait_until="networkidle")
+        page.screenshot(path=str(results_dir / f"{name}-{width}.png"), full_page=True)
+        assert no_sideways_overflow(page), f"{label} déborde à {width} px."
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def test_company_home_and_statement(page, live_server, results_dir):
     structure = FacilitationStructureFactory(name="PLIE du Beaunois")
     facilitator = UserFactory(email="facilitatrice@plie.fr", first_name="Maëlle", last_name="Fontaine")
@@ -41,12 +50,7 @@ def test_company_home_and_statement(page, live_server, results_dir):
     expect(owed).to_contain_text("Correction demandée")
     expect(owed).to_contain_text("dépassent son temps partiel")
 
-    for width in (1366, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.reload(wait_until="networkidle")
-        page.screenshot(path=str(results_dir / f"company-home-{width}.png"), full_page=True)
-        assert no_sideways_overflow(page), f"L'accueil de l'entreprise déborde à {width} px."
-    page.set_viewport_size({"width": 1280, "height": 900})
+    _screens(page, results_dir, "company-home", "L'accueil de l'entreprise")
 
     # The yearly statement of the current year, downloaded.
     year = _months_ago(0).year
@@ -60,3 +64,9 @@ def test_company_home_and_statement(page, live_server, results_dir):
     owed.get_by_role("link", name="2026-CHANTIER-07 lot 1").last.click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert f"/declaration/{corrected:%Y-%m}/" in page.url
+
+    # The lot page links the statement of each year of the lot.
+    page.goto(f"{base}/entreprise/lots/{world.lot.pk}/")
+    expect(page.get_by_text("Attestation des heures d'insertion")).to_be_visible()
+    expect(page.get_by_role("link", name=f"{year} (PDF)")).to_be_visible()
+    _screens(page, results_dir, "company-lot", "La page du lot de l'entreprise")
