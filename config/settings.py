@@ -12,6 +12,7 @@ Environment variables:
   COMPANY_INVITATION_DAYS (validity of a company contact's invitation link, default 7);
   e-mail: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_BACKEND,
   DEFAULT_FROM_EMAIL, EMAIL_REPLY_TO, SITE_URL (the address put in the links of every e-mail).
+- EXPORTS_ROOT: the private folder of the background exports (default var/exports), shared by server and worker.
 """
 
 import os
@@ -207,6 +208,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files of the background exports (reporting.background): private, never served by the web server; only
+    # the view of their requester reads them. A folder shared by the web server and the worker.
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("EXPORTS_ROOT", str(BASE_DIR / "var" / "exports"))},
+    },
     "staticfiles": {
         "BACKEND": os.environ.get(
             "STATICFILES_BACKEND",
