@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -286,7 +286,7 @@ def yearly_report_background(request):
     _form, parameters = _report_parameters(request)
     fmt = request.POST.get("format", "")
     if fmt not in FORMATS:
-        raise Http404("Format d'export inconnu.")
+        return HttpResponseBadRequest("Format d'export inconnu : choisissez XLSX, CSV, PDF ou JSON.")
     organisation = current_organisation(request)
     export = background.request_export(user=request.user, organisation=organisation, fmt=fmt, parameters=parameters)
     return redirect("reporting:export_status", export_id=export.pk)
