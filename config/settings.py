@@ -243,6 +243,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # (started beside the server by `make run`, its own service in production: docs/deploiement.md). Recurring
 # jobs are enqueued by `manage.py enqueue_recurring`, run every few minutes by cron or a systemd timer.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Seconds the background export (reporting.background) waits after each step: 0 in production; set by the browser
+# test (and for demonstrations) so that its progress can be watched on a small dataset.
+EXPORT_STEP_DELAY = float(os.environ.get("EXPORT_STEP_DELAY", "0"))
 
 # REST API (api/): session or personal token, scoped like the web pages; OpenAPI schema by drf-spectacular.
 REST_FRAMEWORK = {

@@ -216,7 +216,7 @@ def produce(export_id: str, *, can_retry: bool = True) -> str:
 
 def _write(export: ExportRequest, user) -> tuple[str, int]:
     """Compute the report and write its file, reporting each step (the indicators, each table, the layout)."""
-    delay = float(getattr(settings, "EXPORT_STEP_DELAY", 0) or 0)  # slows each step down (demonstrations, tests)
+    delay = settings.EXPORT_STEP_DELAY  # slows each step down (demonstrations, the browser test)
     with reporting_database():
         report, meta = yearly_report_of(user, export.parameters)
     tables = exports.report_tables(report)
