@@ -239,3 +239,38 @@ def test_the_worker_prepares_the_export_with_the_figures_of_the_synchronous_one(
         assert without_generation_time(pdf_text(content)) == without_generation_time(pdf_text(expected))
     client.force_login(coordinator_colleague(world))
     assert download(client, export).status_code == 404
+
+
+def test_a_failed_attempt_waits_for_the_automatic_retry_which_succeeds(client, world, monkeypatch):
+    """With a worker (a backend that can defer), a failed attempt leaves the export waiting for the task's next
+    attempt (notifications.retry), which writes the file; only the last attempt fails the export."""
+    export = ExportRequest.objects.create(
+        user=world["coordinator"],
+        organisation=world["coordination"],
+        kind="yearly_report",
+        format="xlsx",
+        parameters={"year": 2025, "title": "Bilan annuel 2025"},
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    real = exports.write_xlsx
+
+    def broken(*args, **kwargs):
+        raise OSError("disque plein")
+
+    monkeypatch.setattr(exports, "write_xlsx", broken)
+    with pytest.raises(OSError):
+        background.produce(str(export.pk), can_retry=True)
+    export.refresh_from_db()
+    assert export.status == ExportStatus.PENDING
+    assert "nouvel essai automatique" in export.error
+    monkeypatch.setattr(exports, "write_xlsx", real)
+    assert background.produce(str(export.pk), can_retry=True) == "ready"
+    export.refresh_from_db()
+    assert (export.status, export.attempts, export.error) == (ExportStatus.READY, 2, "")
+    assert background.produce(str(export.pk)) == "ready"  # run again: nothing more is written
+    ExportRequest.objects.filter(pk=export.pk).update(status=ExportStatus.PENDING, attempts=background.ATTEMPTS - 1)
+    monkeypatch.setattr(exports, "write_xlsx", broken)
+    with pytest.raises(OSError):
+        background.produce(str(export.pk), can_retry=True)
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED  # the last attempt
