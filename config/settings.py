@@ -12,6 +12,7 @@ Environment variables:
   COMPANY_INVITATION_DAYS (validity of a company contact's invitation link, default 7);
   e-mail: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_BACKEND,
   DEFAULT_FROM_EMAIL, EMAIL_REPLY_TO, SITE_URL (the address put in the links of every e-mail).
+- EXPORTS_ROOT: the private folder of the background exports (default var/exports), shared by server and worker.
 """
 
 import os
@@ -207,6 +208,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files of the background exports (reporting.background): private, never served by the web server; only
+    # the view of their requester reads them. A folder shared by the web server and the worker.
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("EXPORTS_ROOT", str(BASE_DIR / "var" / "exports"))},
+    },
     "staticfiles": {
         "BACKEND": os.environ.get(
             "STATICFILES_BACKEND",
@@ -236,6 +243,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # (started beside the server by `make run`, its own service in production: docs/deploiement.md). Recurring
 # jobs are enqueued by `manage.py enqueue_recurring`, run every few minutes by cron or a systemd timer.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Seconds the background export (reporting.background) waits after each step: 0 in production; set by the browser
+# test (and for demonstrations) so that its progress can be watched on a small dataset.
+EXPORT_STEP_DELAY = float(os.environ.get("EXPORT_STEP_DELAY", "0"))
 
 # REST API (api/): session or personal token, scoped like the web pages; OpenAPI schema by drf-spectacular.
 REST_FRAMEWORK = {

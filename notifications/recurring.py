@@ -1,9 +1,9 @@
 """Recurring jobs and the scheduler that enqueues them (`manage.py enqueue_recurring`, run by cron or a systemd
 timer every few minutes: docs/deploiement.md).
 
-Each job has a frequency; its period key ("2026-11-26" daily, "2026-W48" weekly, "2026-11" monthly) is recorded
-in RecurringRun with the task in one transaction, so a job is enqueued once per period however often (or from
-however many hosts) the scheduler runs. Later points of issue 16 add their reminders and digests to JOBS.
+Each job has a frequency; its period key ("2026-11-26T14" hourly, "2026-11-26" daily, "2026-W48" weekly, "2026-11"
+monthly) is recorded in RecurringRun with the task in one transaction, so a job is enqueued once per period however
+often (or from however many hosts) the scheduler runs. Later points of issue 16 add their reminders and digests to JOBS.
 """
 
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 
 from notifications.models import RecurringRun
 
-DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"
+HOURLY, DAILY, WEEKLY, MONTHLY = "hourly", "daily", "weekly", "monthly"
 
 
 @dataclass(frozen=True)
@@ -26,10 +26,14 @@ class RecurringJob:
 
 
 JOBS = (RecurringJob("prune_task_results", "notifications.tasks.prune_task_results", DAILY),)
+JOBS += (RecurringJob("prune_exports", "reporting.background.prune_exports", HOURLY),)  # exports kept a day
 
 
 def period_key(frequency: str, moment: datetime) -> str:
-    day = timezone.localtime(moment).date()
+    local = timezone.localtime(moment)
+    day = local.date()
+    if frequency == HOURLY:
+        return f"{day.isoformat()}T{local.hour:02d}"
     if frequency == DAILY:
         return day.isoformat()
     if frequency == WEEKLY:

@@ -14,6 +14,9 @@ every write path of markets, lots, clauses and organisations refreshes the rows 
 compares the table with the detailed data, column by column.
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 
 MONTHS = range(1, 13)
@@ -184,3 +187,67 @@ class PlacementYear(models.Model):
 
     def __str__(self):
         return f"{self.placement_id} – {self.year} : {self.hours} h"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "En attente"
+    RUNNING = "running", "En cours"
+    READY = "ready", "Prête"
+    FAILED = "failed", "Échouée"
+
+
+class ExportRequest(models.Model):
+    """A report export produced in the background (reporting.background, task reporting.tasks.produce_export).
+
+    The file lives in the private storage `storages["exports"]` (never served by the web server): only the person
+    who asked downloads it, through a view that checks again that their perimeter still allows it, until
+    `expires_at` (a day); the recurring job `prune_exports` then deletes the file and the row.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="demandé par"
+    )
+    # The organisation the person worked as (the perimeter); none for a superuser without organisation.
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="organisation",
+    )
+    kind = models.CharField("export", max_length=30, choices=[("yearly_report", "Bilan annuel")])
+    format = models.CharField("format", max_length=10)
+    # The filters as cleaned by the page's form: year, cutoff, département, types, title and described filters.
+    parameters = models.JSONField("paramètres", default=dict)
+    status = models.CharField("état", max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING)
+    steps_done = models.PositiveSmallIntegerField("étapes faites", default=0)
+    steps_total = models.PositiveSmallIntegerField("étapes", default=0)
+    step_label = models.CharField("étape en cours", max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField("essais", default=0)
+    error = models.CharField("erreur", max_length=300, blank=True)
+    file_name = models.CharField("fichier", max_length=200, blank=True)  # a name in storages["exports"]
+    size = models.PositiveBigIntegerField("taille (octets)", default=0)
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    expires_at = models.DateTimeField("expire le")
+
+    class Meta:
+        verbose_name = "export en arrière-plan"
+        verbose_name_plural = "exports en arrière-plan"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["expires_at"], name="export_request_expires_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.format.upper()} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ExportStatus.READY, ExportStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.READY:
+            return 100
+        return int(100 * self.steps_done / self.steps_total) if self.steps_total else 0

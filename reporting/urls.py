@@ -12,4 +12,8 @@ urlpatterns = [
     path("tableau-de-bord/marches/<int:pk>/bilan.<str:fmt>", views.market_bilan_export, name="market_bilan_export"),
     path("bilan-annuel/", views.yearly_report, name="yearly_report"),
     path("bilan-annuel/export.<str:fmt>", views.yearly_report_export, name="yearly_report_export"),
+    path("bilan-annuel/preparer-export/", views.yearly_report_background, name="yearly_report_background"),
+    path("exports/<uuid:export_id>/", views.export_status, name="export_status"),
+    path("exports/<uuid:export_id>/fichier/", views.export_download, name="export_download"),
+    path("exports/<uuid:export_id>/relancer/", views.export_retry, name="export_retry"),
 ]

@@ -9,17 +9,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from config.routers import reporting_database
 from markets.models import Lot, Market
 from organisations.scoping import current_organisation, scope_of
-from reporting import dashboards, exports, queries, trends
+from reporting import background, dashboards, exports, queries, trends
 from reporting.forms import DashboardFilterForm, ReportFilterForm, region_codes_of
-from reporting.models import PlacementYear
+from reporting.models import ExportRequest, ExportStatus, PlacementYear
 
 FORMATS = ("xlsx", "csv", "pdf", "json")
 CONTENT_TYPES = {
@@ -210,29 +210,30 @@ def market_bilan_export(request, pk: int, fmt: str):
 # --- The yearly report -----------------------------------------------------------------------------------------
 
 
-def _report(request):
+def _report_parameters(request):
+    """The form of the yearly report and what its export depends on (reporting.background.report_parameters)."""
     user = request.user
     if not dashboards.can_see_yearly_report(user):
         raise Http404("Le bilan annuel est réservé aux coordinations et aux structures de facilitation.")
-    form = ReportFilterForm(request.GET or None, user=user)
-    filters = queries.ReportFilters(
-        department=form.value_of("department") or None,
-        buyer_type=form.value_of("buyer_type") or None,
-        market_type=form.value_of("market_type") or None,
-    )
+    form = ReportFilterForm(request.GET or request.POST or None, user=user)
     period = form.period()
-    report = queries.yearly_report(
-        records=PlacementYear.objects.visible_to(user),
-        markets=Market.objects.visible_to(user),
-        year=period.year,
-        filters=filters,
-        through=period.cutoff,
-    )
-    meta = exports.ExportMeta(
+    parameters = background.report_parameters(
+        period=period,
+        filters=queries.ReportFilters(
+            department=form.value_of("department") or None,
+            buyer_type=form.value_of("buyer_type") or None,
+            market_type=form.value_of("market_type") or None,
+        ),
         title=f"Bilan annuel {period.label} des clauses sociales d'insertion",
         subtitle=_perimeter_name(request),
-        filters=form.described(),
+        described=form.described(),
     )
+    return form, parameters
+
+
+def _report(request):
+    form, parameters = _report_parameters(request)
+    report, meta = background.yearly_report_of(request.user, parameters)
     return form, report, meta
 
 
@@ -262,6 +263,9 @@ def yearly_report(request):
         ),
         "query_string": request.GET.urlencode(),
         "formats": FORMATS,
+        # XLSX and PDF of a région or of the country are prepared in the background (reporting.background).
+        "background_formats": [fmt for fmt in FORMATS if background.runs_in_background(request.user, fmt)],
+        "report_filters": [(field.html_name, field.value()) for field in form if field.value() not in (None, "")],
     }
     return render(request, "reporting/yearly_report.html", context)
 
@@ -271,3 +275,65 @@ def yearly_report(request):
 def yearly_report_export(request, fmt: str):
     _form, report, meta = _report(request)
     return export_response(fmt, exports.report_tables(report), meta, f"bilan-annuel-{report.year}")
+
+
+# --- Exports prepared in the background (issue 16, point 7) ----------------------------------------------------
+
+
+@require_POST
+def yearly_report_background(request):
+    """« Préparer l'export »: record the request with the filters of the page, then follow it on its status page."""
+    _form, parameters = _report_parameters(request)
+    fmt = request.POST.get("format", "")
+    if fmt not in FORMATS:
+        return HttpResponseBadRequest("Format d'export inconnu : choisissez XLSX, CSV, PDF ou JSON.")
+    organisation = current_organisation(request)
+    export = background.request_export(user=request.user, organisation=organisation, fmt=fmt, parameters=parameters)
+    return redirect("reporting:export_status", export_id=export.pk)
+
+
+def _own_export(request, export_id) -> ExportRequest:
+    """The export, only for the person who asked it (anyone else, even of the same organisation: 404)."""
+    return get_object_or_404(ExportRequest.objects.filter(user=request.user), pk=export_id)
+
+
+@require_GET
+def export_status(request, export_id):
+    """Progress, then the download link; htmx polls the status fragment while the export is being prepared, and
+    without JavaScript the page is refreshed by hand."""
+    export = _own_export(request, export_id)
+    context = {
+        "export": export,
+        "downloadable": background.downloadable(export),
+        "expired": export.expires_at <= timezone.now(),
+        "file_name": background.file_name_of(export),
+        "READY": ExportStatus.READY,
+        "FAILED": ExportStatus.FAILED,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "reporting/export_status.html#status", context)
+    return render(request, "reporting/export_status.html", context)
+
+
+@require_GET
+def export_download(request, export_id):
+    """The file, streamed to its requester only, while it is kept and while their perimeter still allows it."""
+    export = _own_export(request, export_id)
+    if not background.downloadable(export) or background.requester_in_perimeter(export) is None:
+        raise Http404("Cet export n'est pas disponible.")
+    try:
+        stream = background.storage().open(export.file_name, "rb")
+    except FileNotFoundError as error:
+        raise Http404("Cet export n'est pas disponible.") from error
+    response = FileResponse(stream, as_attachment=True, filename=background.file_name_of(export))
+    response["Content-Type"] = CONTENT_TYPES[export.format]
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def export_retry(request, export_id):
+    """« Relancer » a failed export."""
+    export = _own_export(request, export_id)
+    background.retry_export(export=export)
+    return redirect("reporting:export_status", export_id=export.pk)

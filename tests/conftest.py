@@ -1,4 +1,5 @@
 import gc
+import os
 
 import pytest
 
@@ -41,13 +42,25 @@ def _immediate_tasks(request, settings):
         settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(scope="session")
+def _exports_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("exports")
+
+
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    # whitenoise's manifest storage needs collectstatic; tests use plain storage.
+def _plain_static_storage(settings, _exports_folder):
+    # whitenoise's manifest storage needs collectstatic; tests use plain storage. Background exports
+    # (reporting.background) go to a temporary folder, which the worker subprocess of the tests marked `worker`
+    # shares through EXPORTS_ROOT.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(_exports_folder)},
+        },
     }
+    os.environ["EXPORTS_ROOT"] = str(_exports_folder)
     # Hashing passwords properly is slow by design; tests only need it to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -247,10 +247,38 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
                 kwargs[name] = 2025  # a year of the world's lots, with a validated record
             elif name == "month":
                 kwargs[name] = "2025-04"  # a month of the world's placements, with a declared record
+            elif name == "export_id":  # a background export (issue 16) asked by coord_27, ready to download
+                kwargs[name] = export_of(world).pk
             else:
                 raise AssertionError(f"{route.name}: no value for the URL argument {name!r}")
         urls.append((tenant, reverse(route.name, kwargs=kwargs)))
     return urls
+
+
+def export_of(world):
+    """The background export of the yearly report that coord_27 asked for, its file written (made once)."""
+    if not hasattr(world, "export"):
+        from datetime import timedelta
+
+        from django.core.files.base import ContentFile
+        from django.utils import timezone
+
+        from reporting.background import storage
+        from reporting.models import ExportRequest, ExportStatus
+
+        user = world.users["coord_27"]
+        world.export = ExportRequest.objects.create(
+            user=user,
+            organisation=user.memberships.get().organisation,
+            kind="yearly_report",
+            format="csv",
+            parameters={"year": 2025, "title": "Bilan annuel 2025"},
+            status=ExportStatus.READY,
+            expires_at=timezone.now() + timedelta(days=1),
+        )
+        world.export.file_name = storage().save(f"{world.export.pk}.csv", ContentFile(b"\xef\xbb\xbfBilan"))
+        world.export.save(update_fields=["file_name"])
+    return world.export
 
 
 def admin_url(route: Route, world) -> str:
@@ -435,6 +463,12 @@ SPECS: dict[str, tuple] = {
     # The yearly report is for facilitation structures and coordinators; buyers have their dashboard.
     "reporting:yearly_report": (expect(200, **ANON_WEB, buyers=404), NOT_ALLOWED),
     "reporting:yearly_report_export": (expect(200, **ANON_WEB, buyers=404), NOT_ALLOWED),
+    # Exports prepared in the background (issue 16): asked with a format (400 without one), then followed and
+    # downloaded by their requester only (coord_27 here): anyone else, even a coordinator or the superuser, gets 404.
+    "reporting:yearly_report_background": (NOT_ALLOWED, expect(400, **ANON_WEB, buyers=404)),
+    "reporting:export_status": (expect(404, **ANON_WEB, coord=200), None),
+    "reporting:export_download": (expect(404, **ANON_WEB, coord=200), None),
+    "reporting:export_retry": (NOT_ALLOWED, expect(404, **ANON_WEB, coord=REDIRECT)),
     "api:schema": (PUBLIC, expect(405)),
     "api:docs": (PUBLIC, expect(405)),
     "api:redoc": (PUBLIC, expect(405)),
