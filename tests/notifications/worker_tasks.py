@@ -8,7 +8,7 @@ from notifications.models import RecurringRun
 from notifications.retry import retried_task
 
 
-@retried_task(attempts=3, backoff=timedelta(seconds=2))
+@retried_task(attempts=3, backoff=timedelta(minutes=10))
 def fails_once(key: str) -> str:
     """Fails on its first run (recording it), succeeds on the next."""
     _, first = RecurringRun.objects.get_or_create(job="fails_once", period=key)
