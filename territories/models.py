@@ -71,6 +71,16 @@ class QpvQuerySet(models.QuerySet):
             max_latitude__gte=latitude,
         )
 
+    def covering(self, *, longitude: float, latitude: float) -> "Qpv | None":
+        """The QPV whose outline holds the point (edges included), the first by code where two touch; None
+        when the point lies in none of the outlines loaded. One query on the bounding boxes, then the exact test."""
+        from territories.geometry import covers
+
+        for qpv in self.around(longitude=longitude, latitude=latitude).order_by("code"):
+            if covers(qpv.outline, longitude=longitude, latitude=latitude):
+                return qpv
+        return None
+
 
 class Qpv(models.Model):
     """A priority neighbourhood. Those of the official 2024 list carry their outline (territories.geometry);
