@@ -40,6 +40,7 @@ from beneficiaries.choices import (
     Modality,
     OutcomeResult,
     OutcomeStage,
+    QpvSource,
     QualificationLevel,
     Sex,
 )
@@ -1166,6 +1167,7 @@ class TerritorySeeder:
                     "address": f"{rng.randrange(1, 120)} {rng.choice(ref.STREETS)}",
                     "commune_id": person.commune,
                     "qpv_id": person.qpv,
+                    "qpv_source": QpvSource.ENTERED if person.qpv else "",
                     "prescriber_type": prescriber,
                     "prescriber_name": f"{ref.PRESCRIBER_LABELS[prescriber]} {self.territory.name[person.commune]}",
                     "qualification_level": qualification,

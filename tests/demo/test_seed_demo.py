@@ -180,6 +180,7 @@ def test_participants_live_in_real_qpv_of_their_commune(seeded):
     residents = Beneficiary.objects.filter(qpv__isnull=False).select_related("qpv")
     assert residents.count() > 100
     assert not residents.filter(qpv__official=False).exists()
+    assert not residents.exclude(qpv_source="entered").exists()
     pairs = set(Qpv.communes.through.objects.values_list("qpv_id", "commune_id"))
     assert all((qpv, commune) in pairs for qpv, commune in residents.values_list("qpv_id", "commune_id"))
     assert Qpv.objects.get(code="QN02101M").name == "Le Mail"
