@@ -85,7 +85,7 @@ class BeneficiaryAdmin(JournalledAdmin):
     search_fields = ["last_name", "first_name"]
     autocomplete_fields = ["structure", "commune", "qpv"]
     list_select_related = ["structure", "commune", "qpv"]
-    readonly_fields = ["anonymised_at"]
+    readonly_fields = ["anonymised_at", "qpv_source"]
     inlines = [CriterionInline]
 
     def has_delete_permission(self, request, obj=None):

@@ -82,6 +82,8 @@ def anonymise_inactive(*, today: date | None = None, dry_run: bool = False) -> A
         first_name="",
         birth_date=None,
         address="",
+        latitude=None,  # the address's location goes with it
+        longitude=None,
         notes="",
         prescriber_name="",
         job_seeker_since=None,

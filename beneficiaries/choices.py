@@ -89,6 +89,13 @@ class Sex(models.TextChoices):
     MALE = "M", "Homme"
 
 
+class QpvSource(models.TextChoices):
+    """How a person's QPV (or the absence of one) was set."""
+
+    ENTERED = "entered", "saisi"
+    COMPUTED = "computed", "calculé depuis l'adresse"
+
+
 class HoursStatus(models.TextChoices):
     DECLARED = "declared", "Déclarées"
     VALIDATED = "validated", "Validées"

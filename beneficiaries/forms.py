@@ -105,6 +105,8 @@ class BeneficiaryForm(forms.ModelForm):
             "commune_search",
             "commune",
             "qpv",
+            "latitude",
+            "longitude",
             "prescriber_type",
             "prescriber_name",
             "qualification_level",
@@ -119,8 +121,12 @@ class BeneficiaryForm(forms.ModelForm):
         help_texts = {
             "birth_date": DATE_HELP,
             "job_seeker_since": DATE_HELP,
-            "qpv": "Seuls les quartiers prioritaires de la commune choisie sont proposés.",
+            "qpv": "Seuls les quartiers prioritaires de la commune choisie sont proposés. Avec les coordonnées de "
+            "l'adresse, le quartier est calculé d'après les contours officiels et remplace ce choix.",
+            "latitude": "Facultatif. En degrés décimaux, par exemple 47,2972.",
+            "longitude": "Facultatif. En degrés décimaux, par exemple 5,0079.",
         }
+        localized_fields = ["latitude", "longitude"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,11 +19,13 @@ from beneficiaries.choices import (
     OutcomeResult,
     OutcomeStage,
     PrescriberType,
+    QpvSource,
     QualificationLevel,
     Sex,
 )
 
 QPV_OUTSIDE_COMMUNE = "Ce quartier prioritaire n'est pas situé dans la commune choisie."
+COORDINATES_BOTH = "Indiquez la latitude et la longitude, ou aucune des deux."
 MONTHLY_MAX_HOURS = Decimal("220")
 HOURS_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(MONTHLY_MAX_HOURS)]
 
@@ -164,6 +166,26 @@ class Beneficiary(models.Model):
         related_name="residents",
         verbose_name="quartier prioritaire de résidence",
     )
+    # The address's location (WGS84), typed or geocoded; with it, the QPV is computed (beneficiaries.services).
+    latitude = models.DecimalField(
+        "latitude",
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+    )
+    longitude = models.DecimalField(
+        "longitude",
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+    )
+    qpv_source = models.CharField(
+        "origine du quartier prioritaire", max_length=10, choices=QpvSource.choices, blank=True, editable=False
+    )
     prescriber_type = models.CharField("type de prescripteur", max_length=20, choices=PrescriberType.choices)
     prescriber_name = models.CharField("prescripteur (nom, agence)", max_length=200, blank=True)
     qualification_level = models.CharField(
@@ -195,6 +217,9 @@ class Beneficiary(models.Model):
             self.commune_id is None or not self.qpv.communes.filter(pk=self.commune_id).exists()
         ):
             raise ValidationError({"qpv": ValidationError(QPV_OUTSIDE_COMMUNE, code="qpv_outside_commune")})
+        if (self.latitude is None) != (self.longitude is None):
+            missing = "latitude" if self.latitude is None else "longitude"
+            raise ValidationError({missing: ValidationError(COORDINATES_BOTH, code="coordinates_incomplete")})
 
     def owning_structure_ids(self) -> set[int]:
         """Facilitation structures that own this object (organisations.permissions)."""

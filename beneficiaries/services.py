@@ -30,12 +30,15 @@ from beneficiaries.choices import (
     Modality,
     OutcomeResult,
     OutcomeStage,
+    QpvSource,
 )
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
 from config.formatting import french_date, french_figure, french_month
 from config.hooks import audit as audit_services
 from config.hooks import summary
 from organisations.models import InsertionType, OrganisationKind
+from territories.geocoding import geocode, geocoding_enabled
+from territories.models import Qpv
 
 # Modalities that require an insertion structure of a given type as employer (DOMAIN.md §5).
 REQUIRED_INSERTION_TYPES: dict[str, tuple[str, ...]] = {
@@ -126,6 +129,8 @@ BENEFICIARY_FIELDS = frozenset(
         "address",
         "commune",
         "qpv",
+        "latitude",
+        "longitude",
         "prescriber_type",
         "prescriber_name",
         "qualification_level",
@@ -154,27 +159,94 @@ def _clean_and_save(instance, *, exclude=None) -> None:
         ) from error
 
 
-@transaction.atomic
+# Residence: the address, its location and the QPV computed from it.
+LOCATION_FIELDS = frozenset({"address", "commune", "qpv", "latitude", "longitude"})
+LOCATED_OUTSIDE_COMMUNE = (
+    "D'après ces coordonnées, l'adresse est dans le quartier prioritaire « {qpv} », qui n'est pas sur la commune "
+    "choisie : vérifiez l'adresse, ses coordonnées ou la commune."
+)
+
+
+def _with_geocoded_location(fields: dict, *, previous: Beneficiary | None) -> dict:
+    """When geocoding is on (settings.GEOCODER_URL) and the address or commune changes without coordinates
+    typed with it, the address's location from the geocoder. Runs before the transaction (a network call must
+    not hold a row lock); a failure is logged and the person is saved as typed (territories.geocoding)."""
+    if not geocoding_enabled():
+        return fields
+
+    def value(name):
+        return fields[name] if name in fields else getattr(previous, name, None)
+
+    typed = any(name in fields and fields[name] != getattr(previous, name, None) for name in ("latitude", "longitude"))
+    moved = previous is None or value("address") != previous.address or value("commune") != previous.commune
+    if typed or not moved or not value("address"):
+        return fields
+    commune = value("commune")
+    location = geocode(value("address"), citycode=commune.pk if commune else None)
+    if location is None:
+        return fields
+    return {**fields, "latitude": location.latitude, "longitude": location.longitude}
+
+
+def _place_residence(beneficiary: Beneficiary, *, changed: Iterable[str]) -> None:
+    """With coordinates, the QPV is the one whose official outline holds them (or none), `qpv_source` says
+    « calculé depuis l'adresse »; without, the QPV picked in the list stands, « saisi ». A commune left empty is
+    the computed QPV's when it lies on one commune only."""
+    changed = set(changed)
+    located = beneficiary.latitude is not None and beneficiary.longitude is not None
+    if located and Qpv.objects.filter(outline__isnull=False).exists():
+        qpv = Qpv.objects.covering(longitude=float(beneficiary.longitude), latitude=float(beneficiary.latitude))
+        entered_unchecked = qpv is None and beneficiary.qpv_id is not None and beneficiary.qpv.outline is None
+        if not entered_unchecked:  # a QPV without outline (not in the official list) cannot be checked: kept
+            if qpv is not None and beneficiary.commune_id is None:
+                communes = list(qpv.communes.all()[:2])
+                if len(communes) == 1:
+                    beneficiary.commune = communes[0]
+            if qpv is not None and not qpv.communes.filter(pk=beneficiary.commune_id).exists():
+                raise ValidationError(
+                    {"latitude": ValidationError(LOCATED_OUTSIDE_COMMUNE.format(qpv=qpv), code="qpv_outside_commune")}
+                )
+            beneficiary.qpv = qpv
+            beneficiary.qpv_source = QpvSource.COMPUTED
+            return
+    if beneficiary.qpv_source == QpvSource.COMPUTED or "qpv" in changed or beneficiary.pk is None:
+        beneficiary.qpv_source = QpvSource.ENTERED if beneficiary.qpv_id else ""
+
+
 def create_beneficiary(*, structure, user=None, channel: str = Channel.WEB, **fields) -> Beneficiary:
-    """Register a person followed by `structure` (the QPV must lie in the commune: Beneficiary.clean)."""
+    """Register a person followed by `structure` (the QPV must lie in the commune: Beneficiary.clean; with
+    coordinates, it is computed from them)."""
     _check_fields(fields, BENEFICIARY_FIELDS - {"structure"})
-    beneficiary = Beneficiary(structure=structure, **fields)
-    _clean_and_save(beneficiary)
-    _journal(user=user, beneficiary=beneficiary, action=AccessAction.CREATED, channel=channel)
+    fields = _with_geocoded_location(fields, previous=None)
+    with transaction.atomic():
+        beneficiary = Beneficiary(structure=structure, **fields)
+        _place_residence(beneficiary, changed=fields)
+        _clean_and_save(beneficiary)
+        _journal(user=user, beneficiary=beneficiary, action=AccessAction.CREATED, channel=channel)
     return beneficiary
 
 
-@transaction.atomic
 def update_beneficiary(*, beneficiary: Beneficiary, user=None, channel: str = Channel.WEB, **changes) -> Beneficiary:
     """Change a person's identity, residence or path. Placements keep the publics frozen at their start
     (DOMAIN.md §6): nothing the summary copies changes here."""
     _check_fields(changes, BENEFICIARY_FIELDS)
+    changes = _with_geocoded_location(changes, previous=beneficiary)
+    with transaction.atomic():
+        return _update_beneficiary(beneficiary=beneficiary, user=user, channel=channel, changes=changes)
+
+
+def _update_beneficiary(*, beneficiary: Beneficiary, user, channel: str, changes: dict) -> Beneficiary:
     beneficiary = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     changed = [name for name, value in changes.items() if getattr(beneficiary, name) != value]
     if not changed:
         return beneficiary
     for name in changed:
         setattr(beneficiary, name, changes[name])
+    if LOCATION_FIELDS.intersection(changed):
+        qpv_before = beneficiary.qpv_id if "qpv" not in changed else None
+        _place_residence(beneficiary, changed=changed)
+        if "qpv" not in changed and beneficiary.qpv_id != qpv_before:
+            changed.append("qpv")
     _criteria_consistency_errors(beneficiary, changed).raise_if_any()
     _clean_and_save(beneficiary)
     _journal(

@@ -287,6 +287,10 @@ CLAUSIER_RETENTION_MONTHS = int(os.environ.get("CLAUSIER_RETENTION_MONTHS", "24"
 # How long an eligibility criterion stays valid after its validation before it must be checked again (the
 # home's "Critères qui expirent"); an age criterion also ends at the birthday that ends it (26 for "moins de 26 ans").
 CLAUSIER_CRITERION_VALIDITY_MONTHS = int(os.environ.get("CLAUSIER_CRITERION_VALIDITY_MONTHS", "24"))
+# Address geocoding (territories.geocoding): the national address API's search endpoint, for instance
+# https://api-adresse.data.gouv.fr/search/ ; empty (the default), no address leaves the server.
+GEOCODER_URL = os.environ.get("GEOCODER_URL", "")
+GEOCODER_TIMEOUT_SECONDS = float(os.environ.get("GEOCODER_TIMEOUT_SECONDS", "3"))
 
 LOGGING = {
     "version": 1,

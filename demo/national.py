@@ -280,17 +280,17 @@ def create_region_shared(
 
 
 def ensure_national_territories(log: Callable[[str], None]) -> None:
-    """Every region's communes (the national split) and the demo QPV file."""
+    """Every region's communes (the national split) and the official QPV 2024."""
     from django.core.management import call_command
 
-    from territories.loaders import DEMO_QPV_CSV
+    from territories.loaders import load_official_qpv
 
     if Region.objects.count() < 18 or not Commune.objects.filter(department__region_id="11").exists():
         log("Chargement des territoires de toute la France…")
         call_command("load_territories")
-    if not Qpv.objects.exists():
-        log("Import des quartiers prioritaires de démonstration…")
-        call_command("import_qpv", str(DEMO_QPV_CSV))
+    if Qpv.objects.filter(official=True).count() < 1_500:
+        log("Chargement des quartiers prioritaires officiels 2024…")
+        load_official_qpv()
 
 
 def region_sizes(hours_per_year: float) -> list[tuple[Region, float]]:

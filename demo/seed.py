@@ -40,6 +40,7 @@ from beneficiaries.choices import (
     Modality,
     OutcomeResult,
     OutcomeStage,
+    QpvSource,
     QualificationLevel,
     Sex,
 )
@@ -1166,6 +1167,7 @@ class TerritorySeeder:
                     "address": f"{rng.randrange(1, 120)} {rng.choice(ref.STREETS)}",
                     "commune_id": person.commune,
                     "qpv_id": person.qpv,
+                    "qpv_source": QpvSource.ENTERED if person.qpv else "",
                     "prescriber_type": prescriber,
                     "prescriber_name": f"{ref.PRESCRIBER_LABELS[prescriber]} {self.territory.name[person.commune]}",
                     "qualification_level": qualification,
@@ -1437,10 +1439,10 @@ class TerritorySeeder:
 
 
 def ensure_territories(log: Callable[[str], None] = print) -> None:
-    """Load the region's communes and the demo QPV file when they are missing."""
+    """Load the region's communes and its official QPV 2024 (with their outlines) when they are missing."""
     from django.core.management import call_command
 
-    from territories.loaders import DEMO_QPV_CSV
+    from territories.loaders import load_official_qpv
 
     if not Commune.objects.exists():
         log("Chargement des territoires…")
@@ -1448,9 +1450,10 @@ def ensure_territories(log: Callable[[str], None] = print) -> None:
     elif not Commune.objects.filter(department__region_id=ref.REGION_CODE).exists():
         log("Chargement des territoires de Bourgogne-Franche-Comté…")
         call_command("load_territories", region=ref.REGION_CODE)
-    if not Qpv.objects.exists():
-        log("Import des quartiers prioritaires de démonstration…")
-        call_command("import_qpv", str(DEMO_QPV_CSV))
+    region_communes = Commune.objects.filter(department__region_id=ref.REGION_CODE)
+    if not Qpv.objects.filter(official=True, communes__in=region_communes).exists():
+        log("Chargement des quartiers prioritaires officiels 2024…")
+        load_official_qpv(commune_codes=set(region_communes.values_list("code", flat=True)))
 
 
 def create_demo_accounts(shared: Shared):

@@ -62,8 +62,11 @@ class CommuneAdmin(ReadOnlyAdmin):
 
 @admin.register(Qpv)
 class QpvAdmin(ReadOnlyAdmin):
-    list_display = ["code", "name", "commune_list"]
-    list_filter = ["communes__department__region", "communes__department"]
+    """A code absent from the official 2024 list is kept and shown here (filter « dans la liste officielle
+    2024 : non »), for support staff to check the people and placements that point to it."""
+
+    list_display = ["code", "name", "commune_list", "official"]
+    list_filter = ["official", "communes__department__region", "communes__department"]
     search_fields = ["code", "name", "communes__name"]
     autocomplete_fields = ["communes"]
 

@@ -170,3 +170,18 @@ def test_refuses_without_debug_unless_forced(seeded, settings):
 def test_records_are_one_per_placement_and_month(seeded):
     duplicates = HoursRecord.objects.values("placement", "month").annotate(n=Count("id")).filter(n__gt=1)
     assert not duplicates.exists()
+
+
+def test_participants_live_in_real_qpv_of_their_commune(seeded):
+    """The demo uses the official QPV 2024 (issue 17): every resident's QPV is of the list and lies on the
+    resident's commune; the made-up neighbourhoods are gone (QN02101M is « Le Mail », in Chenôve)."""
+    from territories.models import Qpv
+
+    residents = Beneficiary.objects.filter(qpv__isnull=False).select_related("qpv")
+    assert residents.count() > 100
+    assert not residents.filter(qpv__official=False).exists()
+    assert not residents.exclude(qpv_source="entered").exists()
+    pairs = set(Qpv.communes.through.objects.values_list("qpv_id", "commune_id"))
+    assert all((qpv, commune) in pairs for qpv, commune in residents.values_list("qpv_id", "commune_id"))
+    assert Qpv.objects.get(code="QN02101M").name == "Le Mail"
+    assert residents.values("qpv").distinct().count() > 20

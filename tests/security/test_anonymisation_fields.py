@@ -58,6 +58,7 @@ KEPT = {
     "beneficiaries.Beneficiary.sex": STATISTICS + " (publics)",
     "beneficiaries.Beneficiary.prescriber_type": STATISTICS + " (prescribers)",
     "beneficiaries.Beneficiary.qualification_level": STATISTICS + " (qualification)",
+    "beneficiaries.Beneficiary.qpv_source": CODE + " (how the QPV was set; the coordinates are cleared)",
     "beneficiaries.Beneficiary.created_at": RECORD_DATE,
     "beneficiaries.Beneficiary.updated_at": RECORD_DATE + " (set to the anonymisation's time)",
     "beneficiaries.Beneficiary.anonymised_at": "when the identity was removed",

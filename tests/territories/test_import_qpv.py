@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from territories.loaders import DEMO_QPV_CSV, load_territories
+from territories.loaders import load_territories
 from territories.models import Qpv
 
 from .factories import QpvFactory
@@ -13,7 +13,10 @@ HEADER = "code_qpv;nom_qpv;codes_insee\n"
 
 @pytest.fixture
 def bfc(db):
+    """The region's communes, without its QPV: these tests exercise the CSV import on its own (the official
+    QPV that load_territories brings are tested in test_official_qpv.py)."""
     load_territories(region="27")
+    Qpv.objects.all().delete()
 
 
 def write_csv(tmp_path, text, encoding="utf-8"):
@@ -28,33 +31,44 @@ def run_import(path):
     return out.getvalue()
 
 
-def test_demo_file_imports_bfc_neighbourhoods(bfc):
-    output = run_import(DEMO_QPV_CSV)
-
-    qpvs = Qpv.objects.prefetch_related("communes")
-    assert 25 <= qpvs.count() <= 40
-    assert output.strip() == f"{qpvs.count()} QPV créés, 0 QPV mis à jour."
-    assert all(qpv.communes.all() for qpv in qpvs)
-    assert {c.department.region_id for qpv in qpvs for c in qpv.communes.select_related("department")} == {"27"}
-    assert set(Qpv.objects.get(code="QN02101M").communes.values_list("name", flat=True)) == {"Dijon"}
-    assert Qpv.objects.get(code="QN02501M").name == "Planoise"
-    assert set(Qpv.objects.get(code="QN07106M").communes.values_list("code", flat=True)) == {"71153", "71540"}
-
-
 def test_reimport_is_idempotent_and_updates(bfc, tmp_path):
-    run_import(DEMO_QPV_CSV)
-    count = Qpv.objects.count()
+    path = write_csv(tmp_path, HEADER + "QN02101M;Le Mail;21166\nQN02102M;Fontaine d'Ouche;21231\n")
+    assert run_import(path).strip() == "2 QPV créés, 0 QPV mis à jour."
     links = Qpv.communes.through.objects.count()
 
-    assert run_import(DEMO_QPV_CSV).strip() == f"0 QPV créé, {count} QPV mis à jour."
-    assert (Qpv.objects.count(), Qpv.communes.through.objects.count()) == (count, links)
+    assert run_import(path).strip() == "0 QPV créé, 2 QPV mis à jour."
+    assert (Qpv.objects.count(), Qpv.communes.through.objects.count()) == (2, links)
 
-    path = write_csv(tmp_path, HEADER + "QN02101M;Les Grésilles;21231,21166\nQN02199M;Nouveau quartier;21617\n")
+    path = write_csv(tmp_path, HEADER + "QN02101M;Le Mail (Chenôve);21231,21166\nQN02199M;Nouveau quartier;21617\n")
     assert run_import(path).strip() == "1 QPV créé, 1 QPV mis à jour."
-    gresilles = Qpv.objects.get(code="QN02101M")
-    assert gresilles.name == "Les Grésilles"
-    assert set(gresilles.communes.values_list("code", flat=True)) == {"21231", "21166"}
-    assert Qpv.objects.count() == count + 1
+    mail = Qpv.objects.get(code="QN02101M")
+    assert mail.name == "Le Mail (Chenôve)"
+    assert set(mail.communes.values_list("code", flat=True)) == {"21231", "21166"}
+    assert Qpv.objects.count() == 3
+    # A code of the official 2024 list is flagged so; another one is kept, flagged for a check.
+    assert dict(Qpv.objects.values_list("code", "official")) == {"QN02101M": True, "QN02102M": True, "QN02199M": False}
+
+
+def test_official_anct_layout(bfc, tmp_path):
+    """The ANCT's « Liste des QPV 2024 » CSV: semicolons, UTF-8 with BOM, its own column names, the commune
+    codes written as a spreadsheet formula, several communes in one quoted cell."""
+    text = (
+        "\ufeffcode_qp;lib_qp;insee_reg;lib_reg;insee_dep;lib_dep;insee_com;lib_com;siren_epci;lib_epci\r\n"
+        'QN02101M;Le Mail;27;Bourgogne-Franche-Comté;21;Côte-d\'Or;"=""21166""";Chenôve;242100410;Dijon Métropole\r\n'
+        'QN07106M;Harfleur;27;Bourgogne-Franche-Comté;71;Saône-et-Loire;"=""71153;71540""";"Digoin; Paray";;\r\n'
+        "QN02199M;Quartier test;27;Bourgogne-Franche-Comté;21;Côte-d'Or;21617;Quetigny;;\r\n"
+    )
+    assert run_import(write_csv(tmp_path, text)).strip() == "3 QPV créés, 0 QPV mis à jour."
+
+    communes = {qpv.code: set(qpv.communes.values_list("code", flat=True)) for qpv in Qpv.objects.all()}
+    assert communes == {"QN02101M": {"21166"}, "QN07106M": {"71153", "71540"}, "QN02199M": {"21617"}}
+    assert Qpv.objects.get(code="QN02101M").name == "Le Mail"
+
+
+def test_anct_layout_missing_commune_column_is_refused(bfc, tmp_path):
+    with pytest.raises(CommandError, match="insee_com"):
+        run_import(write_csv(tmp_path, "\ufeffcode_qp;lib_qp;lib_com\nQN02101M;Le Mail;Chenôve\n"))
+    assert not Qpv.objects.exists()
 
 
 def test_comma_delimiter_bom_and_quoted_commune_list(bfc, tmp_path):

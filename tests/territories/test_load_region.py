@@ -26,7 +26,8 @@ def test_region_option_loads_only_that_region():
     assert not Epci.objects.exclude(communes__department__region="27").exists()
     assert out.getvalue().strip() == (
         f"1 région, 8 départements, {len(bfc_epcis)} EPCI, "
-        f"{len(bfc_communes) // 1000}\u202f{len(bfc_communes) % 1000:03d} communes chargées."
+        f"{len(bfc_communes) // 1000}\u202f{len(bfc_communes) % 1000:03d} communes chargées, "
+        "62 QPV officiels (liste 2024)."
     )
 
 

@@ -6,8 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from territories.geometry import read_official_qpv
 from territories.loaders import read_territories
-from territories.models import Commune, Department, Epci, Region
+from territories.models import Commune, Department, Epci, Qpv, Region
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +68,39 @@ def test_known_communes(national):
 
 @pytest.mark.django_db
 def test_command_prints_french_counts(national, data):
-    assert national.strip() == (
+    first_line, *warnings = national.strip().splitlines()
+    assert first_line == (
         f"18 régions, 101 départements, 1\u202f{len(data['epcis']) - 1000:03d} EPCI, "
-        f"{len(data['communes']) // 1000}\u202f{len(data['communes']) % 1000:03d} communes chargées."
+        f"{len(data['communes']) // 1000}\u202f{len(data['communes']) % 1000:03d} communes chargées, "
+        "1\u202f584 QPV officiels (liste 2024)."
     )
+    # Saint-Martin (3) and French Polynesia (88) are overseas collectivities, outside the communes' split.
+    assert warnings == [
+        "91 QPV chargé(s) sans commune : leurs communes (collectivités d'outre-mer : Saint-Martin, "
+        "Polynésie française) ne sont pas dans le référentiel."
+    ]
+
+
+@pytest.mark.django_db
+def test_all_official_qpv_are_loaded_with_their_communes(national):
+    """Done when of issue 17: 1,584 QPV on an empty database, QN02101M is « Le Mail » on Chenôve (21166), and 62
+    QPV lie in Bourgogne-Franche-Comté."""
+    assert Qpv.objects.count() == Qpv.objects.filter(official=True).count() == 1_584
+    mail = Qpv.objects.get(code="QN02101M")
+    assert mail.name == "Le Mail"
+    assert list(mail.communes.values_list("code", flat=True)) == ["21166"]
+    assert Qpv.objects.filter(communes__department__region="27").distinct().count() == 62
+    # Every QPV of the split carries its official communes, and an outline whose box holds it.
+    _source, rows = read_official_qpv()
+    links = set(Qpv.communes.through.objects.values_list("qpv_id", "commune_id"))
+    expected = {
+        (row.code, code) for row in rows for code in row.commune_codes if not code.startswith(("977", "978", "98"))
+    }
+    assert links == expected
+    assert not Qpv.objects.filter(outline__isnull=True).exists()
+    assert not Qpv.objects.filter(min_longitude__gt=5.0079).filter(code="QN02101M").exists()
+    # Saint-Denis absorbed Pierrefitte-sur-Seine (93059) in 2025: its QPV follow the merged commune.
+    assert set(Qpv.objects.get(code="QN09342M").communes.values_list("code", flat=True)) == {"93066"}
 
 
 @pytest.mark.django_db
@@ -80,10 +110,17 @@ def test_second_run_updates_without_duplicates(national):
     Epci.objects.filter(code="242100410").update(name="Ancien nom")
     Department.objects.filter(code="21").update(name="Côte d'Or (ancien)")
 
+    Qpv.objects.filter(code="QN02101M").update(name="Grésilles")
+    Qpv.communes.through.objects.filter(qpv_id="QN02101M").delete()
+    qpv_links = Qpv.communes.through.objects.count()
+
     out = StringIO()
     call_command("load_territories", stdout=out)
 
     assert "18 régions, 101 départements" in out.getvalue()
+    assert Qpv.objects.count() == 1_584
+    assert Qpv.objects.get(code="QN02101M").name == "Le Mail"
+    assert Qpv.communes.through.objects.count() == qpv_links + 1
     assert (Region.objects.count(), Department.objects.count(), Epci.objects.count(), Commune.objects.count()) == (
         counts
     )
