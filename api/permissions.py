@@ -11,7 +11,10 @@ from organisations.permissions import can_edit, is_facilitator
 from organisations.scoping import scope_of
 
 WRITE_REFUSED = "Votre rôle ne permet pas de modifier ces données."
-COMPANY_REFUSED = "L'API n'est pas encore ouverte aux comptes d'entreprise."
+COMPANY_REFUSED = (
+    "Un compte d'entreprise n'utilise que les opérations /api/v1/company/ de l'API : ses lots, ses contrats et ses "
+    "déclarations mensuelles."
+)
 
 
 class ClausierPermission(BasePermission):
@@ -21,7 +24,7 @@ class ClausierPermission(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if scope_of(user).is_company_only:  # issue 15: the company API comes with its declarations
+        if scope_of(user).is_company_only:  # issue 15: only the company API (api/companies.py, its own permission)
             self.message = COMPANY_REFUSED
             return False
         if request.method in SAFE_METHODS:

@@ -12,6 +12,15 @@ from rest_framework.routers import DefaultRouter
 from api import views
 from api.beneficiaries import BeneficiaryViewSet
 from api.clauses import ClauseViewSet
+from api.companies import (
+    CompanyDeclarationDetail,
+    CompanyDeclarationResubmit,
+    CompanyDeclarationRows,
+    CompanyDeclarationSubmit,
+    CompanyLotDetail,
+    CompanyLotList,
+    CompanyPlacementList,
+)
 from api.hours import HoursRecordViewSet
 from api.markets import LotViewSet, MarketViewSet, OperationViewSet
 from api.organisations import OrganisationViewSet
@@ -37,7 +46,25 @@ router.register("placements", PlacementViewSet, basename="placement")
 router.register("hours", HoursRecordViewSet, basename="hoursrecord")
 router.register("outcomes", OutcomeViewSet, basename="outcome")
 
-v1_patterns = [*router.urls, path("reports/yearly/", YearlyReportView.as_view(), name="yearly-report")]
+# The company API (issue 15): a company contact's lots, contracts and monthly declarations (api/companies.py); the
+# only operations open to a company-only account (api.permissions, companies.middleware).
+DECLARATION = "company/lots/<int:pk>/declarations/<str:month>/"
+company_patterns = [
+    path("company/lots/", CompanyLotList.as_view(), name="company-lot-list"),
+    path("company/lots/<int:pk>/", CompanyLotDetail.as_view(), name="company-lot-detail"),
+    path("company/lots/<int:pk>/placements/", CompanyPlacementList.as_view(), name="company-lot-placements"),
+    path(DECLARATION, CompanyDeclarationDetail.as_view(), name="company-declaration"),
+    path(f"{DECLARATION}rows/", CompanyDeclarationRows.as_view(), name="company-declaration-rows"),
+    path(f"{DECLARATION}submit/", CompanyDeclarationSubmit.as_view(), name="company-declaration-submit"),
+    path(f"{DECLARATION}resubmit/", CompanyDeclarationResubmit.as_view(), name="company-declaration-resubmit"),
+]
+COMPANY_API = frozenset(f"api:{pattern.name}" for pattern in company_patterns)
+
+v1_patterns = [
+    *router.urls,
+    path("reports/yearly/", YearlyReportView.as_view(), name="yearly-report"),
+    *company_patterns,
+]
 
 # The API authenticates by itself (token or session) and answers 401/403 in JSON: the login-required
 # middleware must not redirect its requests to the login page.

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from api.models import ApiToken
 from api.services import create_token, revoke_token
+from organisations.scoping import scope_of
 
 NEW_KEY_SESSION_KEY = "clausier_new_api_token"
 
@@ -28,7 +29,14 @@ def token_list(request):
     return render(
         request,
         "api/tokens.html",
-        {"tokens": tokens, "new_key": new_key, "errors": errors, "name": request.POST.get("name", "")},
+        {
+            "tokens": tokens,
+            "new_key": new_key,
+            "errors": errors,
+            "name": request.POST.get("name", ""),
+            # A company account's token opens the company operations only (api/companies.py): the page says so.
+            "company_only": scope_of(request.user).is_company_only,
+        },
         status=400 if errors else 200,
     )
 

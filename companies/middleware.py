@@ -30,6 +30,17 @@ OPEN_TO_COMPANIES = frozenset(
         "api:schema",
         "api:docs",
         "api:redoc",
+        # The company API (api/companies.py), by session as by token, and the personal API tokens its software uses.
+        # Every other API operation stays closed (api.permissions.ClausierPermission answers a token with a 403).
+        "api:company-lot-list",
+        "api:company-lot-detail",
+        "api:company-lot-placements",
+        "api:company-declaration",
+        "api:company-declaration-rows",
+        "api:company-declaration-submit",
+        "api:company-declaration-resubmit",
+        "api_tokens:tokens",
+        "api_tokens:token_revoke",
     }
 )
 COMPANY_ONLY = "Cette page n'est pas ouverte aux comptes d'entreprise."

@@ -278,6 +278,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CriterionEnum": "beneficiaries.choices.Criterion",
         "ModalityEnum": "beneficiaries.choices.Modality",
+        "HoursStatusEnum": "beneficiaries.choices.HoursStatus",
+        "DeclarationStatusEnum": "companies.choices.DeclarationStatus",
     },
 }
 

@@ -192,6 +192,12 @@ OBJECT_OF = {
     "companies:declaration": "lot",
     "companies:review": "lot",
     "companies:statement": "lot",
+    "api:company-lot-detail": "lot",
+    "api:company-lot-placements": "lot",
+    "api:company-declaration": "lot",
+    "api:company-declaration-rows": "lot",
+    "api:company-declaration-submit": "lot",
+    "api:company-declaration-resubmit": "lot",
 }
 TENANT_ARGUMENTS = {"pk", "criterion_pk", "membership_pk"}
 
@@ -545,8 +551,8 @@ for action in ("api:beneficiary-add-criterion", "api:hoursrecord-reject-record",
     SPECS[action] = (expect(405, **ANON_API, buyers=404, coords=404), API_WRITE)  # person-level: 404 first
 # The company role on every other URL (issue 15): a company contact reaches its portal and its account pages only
 # (companies.middleware: any other page is a 404, whatever it would show, including the lists of markets and
-# organisations, the reports and the people); the API answers 403 to its token (the company API comes with the
-# declarations); the public schema and documentation stay public.
+# organisations, the reports and the people); the API answers 403 to its token except the company API above; its API
+# tokens page is open (its payroll software uses a token); the public schema and documentation stay public.
 COMPANY_OPEN = {
     "home": (REDIRECT, None),  # to « Mes lots »
     "login": (REDIRECT, REDIRECT),
@@ -558,12 +564,35 @@ COMPANY_OPEN = {
     "password_reset_confirm": (200, 200),
     "password_reset_complete": (200, None),
     "organisations:switch": (405, REDIRECT),
+    "api_tokens:tokens": (200, 400),  # a token needs a name
+    "api_tokens:token_revoke": (405, REDIRECT),
     "api:schema": (200, 405),
     "api:docs": (200, 405),
     "api:redoc": (200, 405),
 }
+# The company API (issue 15, api/companies.py): a company contact only (403 for everyone else, before any lookup), on
+# the lots opened to it (lot B: 404). The month is April 2025, declared and not yet transmitted: « Transmettre » goes
+# through, « Retransmettre » is out of order (409).
+COMPANY_API_ONLY = expect(403, **ANON_API, company=405, company_other=405)
+SPECS.update(
+    {
+        "api:company-lot-list": (expect(403, **ANON_API, companies=200), COMPANY_API_ONLY),
+        "api:company-lot-detail": (expect(403, **ANON_API, company=200, company_other=404), COMPANY_API_ONLY),
+        "api:company-lot-placements": (expect(403, **ANON_API, company=200, company_other=404), COMPANY_API_ONLY),
+        "api:company-declaration": (expect(403, **ANON_API, company=200, company_other=404), COMPANY_API_ONLY),
+        "api:company-declaration-rows": (
+            COMPANY_API_ONLY,
+            expect(403, **ANON_API, company=WRITE_OK, company_other=404),
+        ),
+        "api:company-declaration-submit": (
+            COMPANY_API_ONLY,
+            expect(403, **ANON_API, company=WRITE_OK, company_other=404),
+        ),
+        "api:company-declaration-resubmit": (COMPANY_API_ONLY, expect(403, **ANON_API, company=409, company_other=404)),
+    }
+)
 for name, (read, write) in list(SPECS.items()):
-    if name.startswith("companies:"):
+    if name.startswith(("companies:", "api:company-")):
         continue
     if name in COMPANY_OPEN:
         company_read, company_write = COMPANY_OPEN[name]
@@ -578,7 +607,17 @@ for name, (read, write) in list(SPECS.items()):
 
 # Format-suffix variants (…/123.json) answer like the plain URL.
 for name in list(SPECS):
-    if name.startswith("api:") and name not in ("api:schema", "api:docs", "api:redoc", "api:yearly-report"):
+    if (
+        name.startswith("api:")
+        and not name.startswith("api:company-")
+        and name
+        not in (
+            "api:schema",
+            "api:docs",
+            "api:redoc",
+            "api:yearly-report",
+        )
+    ):
         SPECS[f"{name}.format"] = (SPECS[name][0], None)
 
 

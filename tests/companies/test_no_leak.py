@@ -3,12 +3,16 @@ must never read (a criterion, a birth date, an address, a prescriber, the person
 or employees, a lot of its own company not opened to it)."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 
 from beneficiaries import services as people
 from beneficiaries.choices import Criterion, Modality
+from beneficiaries.models import HoursRecord
+from companies import declarations
+from companies.models import Declaration
 from companies.services import invite_contact
 from tests.audit.world import build_world
 from tests.beneficiaries.factories import BeneficiaryFactory
@@ -66,6 +70,18 @@ def test_a_company_reads_its_employees_names_and_nothing_else():
         end_date=datetime.date(2025, 11, 30),
     )
     invite_contact(company=rival, lots=[rival_lot, a.lot], email="rh@rival.fr", invited_by=world.users["fac_a"])
+    # The month the walk reads (April 2025) has a timeline: saved, transmitted, a correction asked on its row.
+    contact, april = world.users["company_a"], datetime.date(2025, 4, 1)
+    record = HoursRecord.objects.get(placement=a.placement, month=april)
+    entry = people.HoursEntry(placement=a.placement, month=april, hours=Decimal("61"), expected_version=record.version)
+    declarations.save_rows(lot=a.lot, company=world.company, month=april, entries=[entry], user=contact)
+    declarations.submit(lot=a.lot, company=world.company, month=april, user=contact)
+    declarations.request_correction(
+        declaration=Declaration.objects.get(lot=a.lot, month=april),
+        placements=[a.placement],
+        comment="Vérifiez le 30 avril.",
+        user=world.users["fac_a"],
+    )
 
     extra = [f"/entreprise/lots/{rival_lot.pk}/", f"/entreprise/lots/{rival_lot.pk}/attestation/2025.pdf"]
     bodies = _reachable(world, world.users["company_a"], extra_urls=extra)
@@ -78,6 +94,12 @@ def test_a_company_reads_its_employees_names_and_nothing_else():
     statement = bodies[f"/entreprise/lots/{a.lot.pk}/attestation/2025.pdf"]
     assert "Attestation des heures d'insertion 2025" in statement and "QUENOUILLARD" in statement
     assert len(bodies) >= 10, sorted(bodies)
+    # The company API answers (api/companies.py) are searched too: its lots, contracts and the month's timeline.
+    api = f"/api/v1/company/lots/{a.lot.pk}/"
+    assert "Quenouillard" in bodies[f"{api}placements/"]
+    month = bodies[f"{api}declarations/2025-04/"]
+    assert "Vérifiez le 30 avril." in month and "Quenouillard" in month and '"changes"' in month
+    assert a.market.reference in bodies["/api/v1/company/lots/"]
 
     never = [
         "03/04/1999",

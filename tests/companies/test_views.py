@@ -150,9 +150,9 @@ def test_the_company_home_lists_its_lots_and_people_by_name_only(owner, lot, hol
     assert "Ravignac" in body and "Hermeline" in body
     for secret in ("23/11/1987", "1987-11-23", "Glycines", "Mission locale de Beaune"):
         assert secret not in body
-    # The menu: its lots only.
-    assert ">Mes lots</a>" in body
-    for item in (">Marchés<", ">Organisations<", ">Tableau de bord<", ">Jetons d'API<", ">Participant·es<"):
+    # The menu: its lots only; the account menu: its API tokens, for the company API (api/companies.py).
+    assert ">Mes lots</a>" in body and ">Jetons d'API<" in body
+    for item in (">Marchés<", ">Organisations<", ">Tableau de bord<", ">Participant·es<"):
         assert item not in body
     assert client.get(f"/entreprise/lots/{lot.pk}/").status_code == 200
 
@@ -177,10 +177,11 @@ def test_a_company_lot_not_opened_is_a_404(owner, lot, holder, structure):
 
 
 def test_the_api_refuses_a_company_token(owner, lot, holder):
+    from api.permissions import COMPANY_REFUSED
     from api.services import create_token
 
     invitation = services.invite_contact(company=holder, lots=[lot], email="chef@dupuis.fr", invited_by=owner)
     _, secret = create_token(user=invitation.user, name="paie")
     response = Client().get("/api/v1/lots/", HTTP_AUTHORIZATION=f"Token {secret}")
     assert response.status_code == 403
-    assert response.json()["detail"] == "L'API n'est pas encore ouverte aux comptes d'entreprise."
+    assert response.json()["detail"] == COMPANY_REFUSED  # only its own operations (tests/api/test_company_api.py)
