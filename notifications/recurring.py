@@ -25,7 +25,11 @@ class RecurringJob:
     frequency: str
 
 
-JOBS = (RecurringJob("prune_task_results", "notifications.tasks.prune_task_results", DAILY),)
+JOBS = (
+    RecurringJob("prune_task_results", "notifications.tasks.prune_task_results", DAILY),
+    # Declaration reminders to companies, before and after each structure's deadline (notifications.reminders).
+    RecurringJob("company_reminders", "notifications.reminders.company_reminders", DAILY),
+)
 
 
 def period_key(frequency: str, moment: datetime) -> str:
