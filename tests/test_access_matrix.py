@@ -484,6 +484,10 @@ SPECS: dict[str, tuple] = {
         expect(404, **ANON_WEB, owner=200, owner_reader=200, superuser=200),
         expect(404, **ANON_WEB, owner=WRITE_OK, owner_reader=403, superuser=WRITE_OK),
     ),
+    # Notification settings (issue 16): each account its own page; the unsubscribe link needs no login and an invalid
+    # one is refused with a French page (400) that changes nothing.
+    "notifications:settings": (LOGGED, expect(REDIRECT, **ANON_WEB)),
+    "notifications:unsubscribe": (expect(400), expect(400)),
 }
 for resource in ("region", "department", "epci", "commune", "qpv"):  # shared reference data, read-only
     SPECS[f"api:{resource}-list"] = (API_READ, API_READ_ONLY_WRITE)
@@ -519,6 +523,8 @@ COMPANY_OPEN = {
     "password_reset_confirm": (200, 200),
     "password_reset_complete": (200, None),
     "organisations:switch": (405, REDIRECT),
+    "notifications:settings": (200, REDIRECT),
+    "notifications:unsubscribe": (400, 400),
     "api:schema": (200, 405),
     "api:docs": (200, 405),
     "api:redoc": (200, 405),
