@@ -3,7 +3,7 @@
 from django import forms
 
 from notifications.models import Frequency
-from notifications.preferences import DIGESTS, KINDS
+from notifications.preferences import DIGESTS, label_of
 
 
 class NotificationSettingsForm(forms.Form):
@@ -24,7 +24,7 @@ class NotificationSettingsForm(forms.Form):
     def rows(self):
         """(kind's label, enabled field, frequency field or None) for the template."""
         return [
-            (KINDS[kind], self[f"{kind}_enabled"], self[f"{kind}_frequency"] if kind in DIGESTS else None)
+            (label_of(kind), self[f"{kind}_enabled"], self[f"{kind}_frequency"] if kind in DIGESTS else None)
             for kind in self.kinds
         ]
 

@@ -23,7 +23,7 @@ class RecurringRun(models.Model):
 
 class Frequency(models.TextChoices):
     WEEKLY = "weekly", "Chaque semaine"
-    MONTHLY = "monthly", "Chaque mois (la première semaine du mois)"
+    MONTHLY = "monthly", "Chaque mois, la première semaine"
 
 
 class NotificationSetting(models.Model):

@@ -21,6 +21,13 @@ KINDS = {
     "at_risk_digest": "Lots devenus à risque (hebdomadaire)",
     "due_dates_digest": "Échéances à venir (hebdomadaire)",
 }
+
+
+def label_of(kind: str) -> str:
+    """A kind's name on the settings page, where a digest's frequency is a choice of its own."""
+    return KINDS.get(kind, kind).removesuffix(" (hebdomadaire)")
+
+
 # Kinds sent as a weekly digest, for which a user may choose a monthly one instead.
 DIGESTS = frozenset({"at_risk_digest", "due_dates_digest"})
 # A monthly digest goes out with the weekly run that falls in the first days of the month (a weekly job runs once
@@ -83,7 +90,7 @@ def change(*, user, kind: str, enabled: bool, frequency: str = "", via: str) -> 
         action = NotificationEvent.Action.SUBSCRIBED if enabled else NotificationEvent.Action.UNSUBSCRIBED
         events.append((action, ""))
     if kind in DIGESTS and frequency != current.frequency:
-        events.append((NotificationEvent.Action.FREQUENCY, Frequency(frequency).label))
+        events.append((NotificationEvent.Action.FREQUENCY, Frequency(frequency).label.lower()))
     if not events:
         return False
     NotificationSetting.objects.update_or_create(

@@ -38,8 +38,7 @@ def notification_settings(request):
         )
         return redirect("notifications:settings")
     events = [
-        (event, preferences.KINDS.get(event.kind, event.kind))
-        for event in NotificationEvent.objects.filter(user=request.user)[:10]
+        (event, preferences.label_of(event.kind)) for event in NotificationEvent.objects.filter(user=request.user)[:10]
     ]
     return render(request, "notifications/settings.html", {"form": form, "events": events})
 
@@ -52,7 +51,7 @@ def unsubscribe(request, token):
         user, kind = preferences.read_unsubscribe_token(token)
     except preferences.BadToken as error:
         return render(request, "notifications/unsubscribe.html", {"refusal": error.reason}, status=400)
-    context = {"email": user.email, "kind": kind, "label": preferences.KINDS[kind]}
+    context = {"email": user.email, "kind": kind, "label": preferences.label_of(kind)}
     if request.method == "POST":
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"
         via = NotificationEvent.Via.ONE_CLICK if one_click else NotificationEvent.Via.LINK

@@ -133,7 +133,7 @@ def test_a_facilitator_chooses_a_monthly_digest(owner):
     client.force_login(owner)
     assert "Mes notifications" in client.get("/compte/mot-de-passe/").content.decode()  # from the account page
     page = client.get("/compte/notifications/").content.decode()
-    assert "Lots devenus à risque (hebdomadaire)" in page and "Rappels de déclaration mensuelle" not in page
+    assert "Lots devenus à risque" in page and "Rappels de déclaration mensuelle" not in page
     client.post(
         "/compte/notifications/",
         {
@@ -151,7 +151,7 @@ def test_a_facilitator_chooses_a_monthly_digest(owner):
     assert (event.kind, event.action, event.detail) == (
         "at_risk_digest",
         "frequency",
-        "Chaque mois (la première semaine du mois)",
+        "chaque mois, la première semaine",
     )
     # A frequency that does not exist is refused on its field, nothing changed.
     response = client.post(
