@@ -486,7 +486,7 @@ SPECS: dict[str, tuple] = {
     ),
     # Notification settings (issue 16): each account its own page; the unsubscribe link needs no login and an invalid
     # one is refused with a French page (400) that changes nothing.
-    "notifications:settings": (LOGGED, expect(REDIRECT, **ANON_WEB)),
+    "notifications:settings": (LOGGED, expect(WRITE_OK, **ANON_WEB)),
     "notifications:unsubscribe": (expect(400), expect(400)),
 }
 for resource in ("region", "department", "epci", "commune", "qpv"):  # shared reference data, read-only
@@ -523,7 +523,7 @@ COMPANY_OPEN = {
     "password_reset_confirm": (200, 200),
     "password_reset_complete": (200, None),
     "organisations:switch": (405, REDIRECT),
-    "notifications:settings": (200, REDIRECT),
+    "notifications:settings": (200, WRITE_OK),
     "notifications:unsubscribe": (400, 400),
     "api:schema": (200, 405),
     "api:docs": (200, 405),
