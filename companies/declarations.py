@@ -31,6 +31,7 @@ from beneficiaries.models import HoursRecord, Placement
 from companies.choices import DeclarationAction, DeclarationStatus
 from companies.models import NEXT_STEP, CompanyAccess, Declaration, DeclarationEvent
 from config.formatting import french_month
+from config.hooks import notify
 from organisations.scoping import scope_of
 
 S = DeclarationStatus
@@ -134,7 +135,7 @@ def _move(declaration: Declaration, action: str, *, user, organisation, **event)
     from_status = declaration.status
     declaration.status = leads_to
     declaration.save(update_fields=["status", "updated_at"])
-    DeclarationEvent.objects.create(
+    step = DeclarationEvent.objects.create(
         declaration=declaration,
         action=action,
         from_status=from_status,
@@ -143,6 +144,7 @@ def _move(declaration: Declaration, action: str, *, user, organisation, **event)
         organisation=organisation,
         **event,
     )
+    notify.declaration_event(step)  # its e-mails, queued when the transaction commits (notifications.events)
     return declaration
 
 

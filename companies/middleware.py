@@ -16,6 +16,8 @@ OPEN_TO_COMPANIES = frozenset(
         "logout",
         "password_change",
         "password_change_done",
+        "notifications:settings",
+        "notifications:unsubscribe",
         "password_reset",
         "password_reset_done",
         "password_reset_confirm",

@@ -48,3 +48,5 @@ class Hook:
 summary = Hook("summary", "l'application reporting")
 # The audit trail (audit.services): access journal, hours history, organisation history.
 audit = Hook("audit", "l'application audit")
+# E-mails queued by the services of the company portal (notifications.events): a declaration's steps, invitations.
+notify = Hook("notify", "l'application notifications")

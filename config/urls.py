@@ -8,6 +8,7 @@ from organisations.urls import account_urlpatterns
 urlpatterns = [
     path("", home, name="home"),
     path("compte/", include(account_urlpatterns)),
+    path("compte/notifications/", include("notifications.urls")),
     path("organisations/", include("organisations.urls")),
     path("", include("markets.urls")),
     path("clauses/", include("clauses.urls")),

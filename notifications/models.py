@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -18,3 +19,92 @@ class RecurringRun(models.Model):
 
     def __str__(self):
         return f"{self.job} ({self.period})"
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", "Chaque semaine"
+    MONTHLY = "monthly", "Chaque mois, la première semaine"
+
+
+class NotificationSetting(models.Model):
+    """What a user chose for one kind of message (notifications.preferences.KINDS); no row means the default: on,
+    weekly for a digest."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings")
+    kind = models.CharField("messages", max_length=40)
+    enabled = models.BooleanField("recevoir ces messages", default=True)
+    frequency = models.CharField("fréquence", max_length=10, choices=Frequency.choices, blank=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "réglage de notification"
+        verbose_name_plural = "réglages de notification"
+        ordering = ["user", "kind"]
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notificationsetting_one_per_user_kind")]
+
+    def __str__(self):
+        return f"{self.user} – {self.kind} ({'oui' if self.enabled else 'non'})"
+
+
+class NotificationEvent(models.Model):
+    """The journal of notification settings: who changed what, when, and how (the settings page, the signed link
+    of an e-mail, or a mail client's one-click unsubscribe, RFC 8058)."""
+
+    class Action(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", "Désabonnement"
+        SUBSCRIBED = "subscribed", "Réabonnement"
+        FREQUENCY = "frequency", "Fréquence modifiée"
+
+    class Via(models.TextChoices):
+        SETTINGS = "settings", "Page des réglages"
+        LINK = "link", "Lien de désabonnement"
+        ONE_CLICK = "one_click", "Désabonnement en un clic (messagerie)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="utilisateur·rice",
+    )
+    email = models.EmailField("adresse e-mail")  # kept when the account is deleted
+    kind = models.CharField("messages", max_length=40)
+    action = models.CharField("action", max_length=20, choices=Action.choices)
+    via = models.CharField("par", max_length=20, choices=Via.choices)
+    detail = models.CharField("détail", max_length=100, blank=True)
+    created_at = models.DateTimeField("le", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "changement de réglage de notification"
+        verbose_name_plural = "journal des réglages de notification"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.email} – {self.kind} – {self.get_action_display()}"
+
+
+class SentNotification(models.Model):
+    """A message Clausier has queued, one row per recipient, kind, company, lot and month: its unique constraint,
+    written in the same transaction as the task that sends the message, makes a reminder go out once however often
+    (or however concurrently) its job runs."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("message", max_length=40)
+    company = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    lot = models.ForeignKey("markets.Lot", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("mois")
+    task_result_id = models.CharField("identifiant de la tâche", max_length=64, blank=True)
+    queued_at = models.DateTimeField("mis en file le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "message envoyé"
+        verbose_name_plural = "messages envoyés"
+        ordering = ["-queued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "company", "lot", "month"], name="sentnotification_once_per_lot_and_month"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} – {self.user} – {self.month:%m/%Y}"

@@ -25,8 +25,13 @@ class RecurringJob:
     frequency: str
 
 
-JOBS = (RecurringJob("prune_task_results", "notifications.tasks.prune_task_results", DAILY),)
-JOBS += (RecurringJob("prune_exports", "reporting.background.prune_exports", HOURLY),)  # exports kept a day
+JOBS = (
+    RecurringJob("prune_task_results", "notifications.tasks.prune_task_results", DAILY),
+    # Declaration reminders to companies, before and after each structure's deadline (notifications.reminders).
+    RecurringJob("company_reminders", "notifications.reminders.company_reminders", DAILY),
+    # Background exports are kept a day (reporting.background).
+    RecurringJob("prune_exports", "reporting.background.prune_exports", HOURLY),
+)
 
 
 def period_key(frequency: str, moment: datetime) -> str:

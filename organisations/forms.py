@@ -37,7 +37,7 @@ class OrganisationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "buyer_type", "insertion_type", "siret", "email", "phone"]
+        fields = ["name", "kind", "buyer_type", "insertion_type", "siret", "email", "phone", "declaration_deadline_day"]
         widgets = {
             "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 17}),
         }
@@ -47,8 +47,10 @@ class OrganisationForm(forms.ModelForm):
             "insertion_type": "Pour une structure d'insertion uniquement.",
         }
 
-    def __init__(self, *args, allowed_kinds=None, **kwargs):
+    def __init__(self, *args, allowed_kinds=None, deadline_editable=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not deadline_editable:  # a facilitation structure's setting, for its admins (organisation_update)
+            del self.fields["declaration_deadline_day"]
         if allowed_kinds is not None:
             self.fields["kind"].choices = [c for c in OrganisationKind.choices if c[0] in allowed_kinds]
 

@@ -3,6 +3,7 @@ and memberships with a role."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from stdnum.fr import siret as siret_number
@@ -112,6 +113,18 @@ class Organisation(models.Model):
     )
     email = models.EmailField("e-mail de contact", blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
+    # For a facilitation structure: the day of the month by which companies declare the previous month's hours
+    # (issue 16, point 3: reminders before it, and after it with the facilitators in copy). 28 at most, so that it
+    # exists in every month.
+    declaration_deadline_day = models.PositiveSmallIntegerField(
+        "date limite de déclaration (jour du mois)",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=(
+            "Jour du mois (de 1 à 28) avant lequel les entreprises déclarent les heures du mois précédent. "
+            "Clausier leur envoie un rappel 3 jours avant, puis un second le lendemain, avec la structure en copie."
+        ),
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
 
     objects = OrganisationQuerySet.as_manager()

@@ -6,12 +6,28 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from config.hooks import audit, summary
+from organisations.choices import OrganisationKind
 from organisations.models import Membership, Organisation, Role, User
+from organisations.scoping import scope_of
 
 KIND_UNCHANGEABLE = "La nature d'une organisation ne se change pas."
+DEADLINE_ADMINS_ONLY = (
+    "Seuls les administrateur·rices d'une structure de facilitation changent sa date limite de déclaration."
+)
 # Details an organisation's page edits (the form, the API); `kind` is given only to be refused when it changes.
 ORGANISATION_FIELDS = frozenset(
-    {"name", "kind", "buyer_type", "insertion_type", "siret", "commune", "region", "email", "phone"}
+    {
+        "name",
+        "kind",
+        "buyer_type",
+        "insertion_type",
+        "siret",
+        "commune",
+        "region",
+        "email",
+        "phone",
+        "declaration_deadline_day",  # a facilitation structure's, edited by its admins (issue 16)
+    }
 )
 
 
@@ -43,6 +59,15 @@ def update_organisation(*, organisation: Organisation, user, **changes) -> Organ
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if "kind" in changes and changes["kind"] != organisation.kind:
         raise ValidationError({"kind": ValidationError(KIND_UNCHANGEABLE, code="kind_unchangeable")})
+    deadline = changes.get("declaration_deadline_day", organisation.declaration_deadline_day)
+    if deadline != organisation.declaration_deadline_day:
+        scope = scope_of(user)
+        if organisation.kind != OrganisationKind.FACILITATION or not (
+            scope.is_superuser or organisation.pk in scope.admin_ids
+        ):
+            raise ValidationError(
+                {"declaration_deadline_day": ValidationError(DEADLINE_ADMINS_ONLY, code="deadline_admins_only")}
+            )
     before = {name: getattr(organisation, _attname(name)) for name in changes}
     for name, value in changes.items():
         setattr(organisation, name, value)

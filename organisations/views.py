@@ -18,6 +18,7 @@ from config import throttling
 from markets.models import Lot, Market
 from notifications.tasks import send_member_invitation
 from organisations import permissions, scoping, services
+from organisations.choices import OrganisationKind
 from organisations.filters import OrganisationFilter
 from organisations.forms import EmailAuthenticationForm, MemberAddForm, MemberRoleForm, OrganisationForm
 from organisations.models import Membership, Organisation
@@ -152,7 +153,16 @@ def organisation_update(request, pk):
     require(permissions.can_edit(request.user, organisation))
     # Its nature never changes (services.update_organisation): the form offers only the current one.
     # The form works on a copy: the service reads the stored values (its history's "before") and writes them.
-    form = OrganisationForm(request.POST or None, instance=copy.copy(organisation), allowed_kinds=(organisation.kind,))
+    scope = scoping.scope_of(request.user)
+    deadline_editable = organisation.kind == OrganisationKind.FACILITATION and (
+        scope.is_superuser or organisation.pk in scope.admin_ids
+    )
+    form = OrganisationForm(
+        request.POST or None,
+        instance=copy.copy(organisation),
+        allowed_kinds=(organisation.kind,),
+        deadline_editable=deadline_editable,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_organisation(organisation=organisation, user=request.user, **form.cleaned_data)

@@ -529,6 +529,10 @@ SPECS: dict[str, tuple] = {
     ),
     # The yearly statement of a company's hours (PDF): its own lot only; read-only.
     "companies:statement": (expect(404, **ANON_WEB, company=200), expect(405, **ANON_WEB)),
+    # Notification settings (issue 16): each account its own page; the unsubscribe link needs no login and an invalid
+    # one is refused with a French page (400) that changes nothing.
+    "notifications:settings": (LOGGED, expect(WRITE_OK, **ANON_WEB)),
+    "notifications:unsubscribe": (expect(400), expect(400)),
 }
 for resource in ("region", "department", "epci", "commune", "qpv"):  # shared reference data, read-only
     SPECS[f"api:{resource}-list"] = (API_READ, API_READ_ONLY_WRITE)
@@ -566,6 +570,8 @@ COMPANY_OPEN = {
     "organisations:switch": (405, REDIRECT),
     "api_tokens:tokens": (200, 400),  # a token needs a name
     "api_tokens:token_revoke": (405, REDIRECT),
+    "notifications:settings": (200, WRITE_OK),
+    "notifications:unsubscribe": (400, 400),
     "api:schema": (200, 405),
     "api:docs": (200, 405),
     "api:redoc": (200, 405),

@@ -47,6 +47,7 @@ ANONYMOUS_PAGES = {
     "password_reset_confirm",
     "password_reset_complete",
     "companies:accept",
+    "notifications:unsubscribe",  # no login; the walk's link is invalid: the refusal page
 }
 
 # Web routes that render no page of their own (POST-only actions, downloads, htmx fragments), with the reason.

@@ -27,7 +27,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "un-mot-de-passe-solide-2026"
 
 
-def test_a_facilitator_invites_a_company_which_sets_its_password_and_sees_its_lot(page, live_server, results_dir):
+def test_a_facilitator_invites_a_company_which_sets_its_password_and_sees_its_lot(
+    page, live_server, results_dir, settings
+):
     structure = FacilitationStructureFactory(name="PLIE du Beaunois")
     facilitator = UserFactory(email="facilitatrice@plie.fr")
     MembershipFactory(user=facilitator, organisation=structure, role="member")
@@ -44,6 +46,7 @@ def test_a_facilitator_invites_a_company_which_sets_its_password_and_sees_its_lo
         end_date=datetime.date(2025, 12, 31),
     )
     base = live_server.url
+    settings.SITE_URL = base  # the e-mail's links (sent by the task, notifications.events) lead to this server
     page.set_default_timeout(10_000)
 
     log_in(page, base, facilitator)

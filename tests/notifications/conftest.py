@@ -12,6 +12,9 @@ from urllib.parse import quote
 import pytest
 from aiosmtpd.controller import Controller
 
+# The company, its lot, its employee and its contact of the company portal's tests (reminders, declaration e-mails).
+from tests.companies.conftest import contact, employee, holder, lot, second_employee  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -28,10 +28,10 @@ def test_a_message_arrives_in_text_and_html_with_its_links(smtp_inbox, settings)
     text, html = parts(message)
     assert "Un compte Clausier vient d'être créé pour vous (lea@exemple.fr)." in text
     assert "Ouvrir la page : https://clausier.exemple.fr/compte/x/" in text
-    assert "Choisir les messages que vous recevez : https://clausier.exemple.fr/compte/mot-de-passe/" in text
+    assert "Choisir les messages que vous recevez : https://clausier.exemple.fr/compte/notifications/" in text
     assert "&#x27;" not in text and "&amp;" not in text  # plain text is not HTML-escaped
     assert '<a href="https://clausier.exemple.fr/compte/x/"' in html
-    assert '<a href="https://clausier.exemple.fr/compte/mot-de-passe/"' in html
+    assert '<a href="https://clausier.exemple.fr/compte/notifications/"' in html
     assert "<p>Un compte Clausier vient d'être créé pour vous (lea@exemple.fr).</p>" in html
 
 

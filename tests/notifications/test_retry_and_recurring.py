@@ -67,17 +67,19 @@ def test_period_keys():
     assert period_key(DAILY, datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == "2027-01-01"
 
 
+PRUNE = tuple(job for job in JOBS if job.name == "prune_task_results")
+
+
 def test_a_recurring_job_is_enqueued_once_per_period(database_tasks):
     now = datetime(2026, 11, 26, 10, tzinfo=UTC)
-    daily = JOBS[:1]
-    [run] = enqueue_due(now=now, jobs=daily)
+    [run] = enqueue_due(now=now, jobs=PRUNE)
     assert (run.job, run.period) == ("prune_task_results", "2026-11-26")
-    assert enqueue_due(now=now + timedelta(hours=3), jobs=daily) == []
+    assert enqueue_due(now=now + timedelta(hours=3), jobs=PRUNE) == []
     [task] = DBTaskResult.objects.all()
     assert str(task.id) == run.task_result_id
     assert task.task_path == "notifications.tasks.prune_task_results"
     assert task.args_kwargs == {"args": ["2026-11-26"], "kwargs": {}}
-    [next_day] = enqueue_due(now=now + timedelta(days=1), jobs=daily)
+    [next_day] = enqueue_due(now=now + timedelta(days=1), jobs=PRUNE)
     assert next_day.period == "2026-11-27"
     assert DBTaskResult.objects.count() == 2
 
