@@ -64,6 +64,62 @@ NO_ROW_CHOSEN = "Cochez au moins une ligne à corriger."
 REASON_MISSING = "Indiquez pourquoi vous rouvrez ce mois."
 
 
+# While a company's month is in one of these statuses its hours records change only through the workflow (the
+# facilitator asks for a correction, or reopens the month): the grid, the import and the API are refused.
+WRITE_LOCKED = frozenset({S.SUBMITTED, S.RESUBMITTED, S.VALIDATED, S.CLOSED})
+WRITE_LOCKED_WAITING = (
+    "La déclaration de {company} pour {month} est « {status} » : ses heures ne se modifient plus ici. "
+    "Demandez une correction à l'entreprise depuis la page de vérification des déclarations du lot."
+)
+WRITE_LOCKED_DONE = (
+    "La déclaration de {company} pour {month} est « {status} » : ses heures sont verrouillées. "
+    "Rouvrez le mois, avec un motif, depuis la page de vérification des déclarations du lot pour les corriger."
+)
+
+
+def lock_months(rows: Iterable[tuple[int, int, date]]) -> dict[tuple[int, int, date], str]:
+    """The write lock of the hours (called by beneficiaries.services through config.hooks.declarations).
+
+    `rows` holds the (lot id, employer id, first day of the month) of the records a write would change. Locks the
+    declarations of those months (select_for_update, before the hours services lock the records: the order of the
+    workflow's own transitions, which lock the declaration first) and returns, for each month whose declaration is
+    transmitted, validated or closed, the French refusal naming the company and the status."""
+    keys = set(rows)
+    if not keys:
+        return {}
+    lots, companies = {lot for lot, _, _ in keys}, {company for _, company, _ in keys}
+    months = Declaration.objects.filter(lot_id__in=lots, company_id__in=companies, month__in={m for _, _, m in keys})
+    # A company with access to the lot may be submitting a month whose declaration it is creating right now: its
+    # row is inserted here too (the unique constraint makes this insert wait for the other one), so that the lock
+    # below always finds it.
+    reached = set(
+        CompanyAccess.objects.filter(lot_id__in=lots, membership__organisation_id__in=companies).values_list(
+            "lot_id", "membership__organisation_id"
+        )
+    )
+    existing = set(months.values_list("lot_id", "company_id", "month"))
+    Declaration.objects.bulk_create(
+        [
+            Declaration(lot_id=lot, company_id=company, month=month)
+            for lot, company, month in sorted(keys - existing)
+            if (lot, company) in reached
+        ],
+        ignore_conflicts=True,
+    )
+    found = months.select_for_update(of=("self",)).select_related("company").order_by("pk")
+    refusals = {}
+    for declaration in found:
+        key = (declaration.lot_id, declaration.company_id, declaration.month)
+        if key in keys and declaration.status in WRITE_LOCKED:
+            text = WRITE_LOCKED_DONE if declaration.status in (S.VALIDATED, S.CLOSED) else WRITE_LOCKED_WAITING
+            refusals[key] = text.format(
+                company=declaration.company.name,
+                month=french_month(declaration.month),
+                status=DeclarationStatus(declaration.status).label.lower(),
+            )
+    return refusals
+
+
 def _refusal(action: str, status: str) -> ValidationError:
     verb = TRANSITIONS[action][2]
     return ValidationError(
@@ -258,7 +314,9 @@ def request_correction(*, declaration: Declaration, placements: Iterable, commen
     if errors:
         raise ValidationError(errors)
     records = _records(declaration, [HoursStatus.DECLARED]).filter(placement__in=ids)
-    hours_services.reject_hours(records=records, versions=hours_services.UNCHECKED, user=user, reason=comment)
+    hours_services.reject_hours(
+        records=records, versions=hours_services.UNCHECKED, user=user, reason=comment, declaration_workflow=True
+    )
     return _move(
         declaration,
         DeclarationAction.CORRECTION_REQUESTED,
@@ -279,7 +337,9 @@ def validate(*, declaration: Declaration, user) -> Declaration:
     if declaration.status not in TRANSITIONS[DeclarationAction.VALIDATED][0]:
         raise _refusal(DeclarationAction.VALIDATED, declaration.status)
     records = list(_records(declaration, [HoursStatus.DECLARED, HoursStatus.REJECTED]))
-    hours_services.validate_hours(records=records, versions=hours_services.UNCHECKED, user=user)
+    hours_services.validate_hours(
+        records=records, versions=hours_services.UNCHECKED, user=user, declaration_workflow=True
+    )
     return _move(
         declaration,
         DeclarationAction.VALIDATED,

@@ -48,3 +48,6 @@ class Hook:
 summary = Hook("summary", "l'application reporting")
 # The audit trail (audit.services): access journal, hours history, organisation history.
 audit = Hook("audit", "l'application audit")
+# The company declarations (companies.declarations): which (placement, month) records are locked by a month a company
+# transmitted, or the facilitator validated or closed, so that no write outside the workflow changes them.
+declarations = Hook("declarations", "l'application companies")
