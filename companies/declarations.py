@@ -17,11 +17,13 @@ summary follow, and the reports count a declared hour only once the facilitator 
 """
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from beneficiaries import services as hours_services
@@ -31,6 +33,8 @@ from beneficiaries.models import HoursRecord, Placement
 from companies.choices import DeclarationAction, DeclarationStatus
 from companies.models import NEXT_STEP, CompanyAccess, Declaration, DeclarationEvent
 from config.formatting import french_month
+from markets.models import Lot
+from organisations.models import Organisation
 from organisations.scoping import scope_of
 
 S = DeclarationStatus
@@ -375,3 +379,73 @@ def reopen(*, declaration: Declaration, reason: str, user) -> Declaration:
         organisation=declaration.lot.market.facilitator,
         comment=reason,
     )
+
+
+# The facilitator's work queue ----------------------------------------------------------------------------------
+
+# A company declares a month by this day of the next month (the 5th: the month's payslips are out). Another
+# structure may choose another day: `late_declarations` is the one place that reads it.
+DEFAULT_DECLARATION_DEADLINE_DAY = 5
+TO_REVIEW = (S.SUBMITTED, S.RESUBMITTED)
+
+
+def declaration_deadline(month: date, *, day: int = DEFAULT_DECLARATION_DEADLINE_DAY) -> date:
+    """The last day to declare `month`: the `day` of the next month."""
+    return add_months(first_of_month(month), 1).replace(day=day)
+
+
+def to_review(lots):
+    """The declarations of these lots waiting for the facilitator (« transmise » or « retransmise »), the oldest
+    month first."""
+    return (
+        Declaration.objects.filter(lot__in=lots, status__in=TO_REVIEW)
+        .select_related("lot__market", "company")
+        .order_by("month", "lot__market__reference", "lot__number", "company__name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class LateDeclaration:
+    lot: Lot
+    company: Organisation
+    month: date
+    deadline: date
+
+
+def late_declarations(lots, today: date) -> list[LateDeclaration]:
+    """The companies late with their declaration: a company with an active access to one of these lots, employing
+    on it a placement that ran during the previous month, whose declaration of that month is still « à déclarer »
+    (or not begun) once the deadline (DEFAULT_DECLARATION_DEADLINE_DAY of this month) is past. In a fixed few
+    queries, sorted by market, lot and company."""
+    month = add_months(first_of_month(today), -1)
+    deadline = declaration_deadline(month)
+    if today <= deadline:
+        return []
+    last_day = first_of_month(today) - timedelta(days=1)
+    company = OuterRef("membership__organisation")
+    pairs = set(
+        CompanyAccess.objects.active()
+        .filter(lot__in=lots)
+        .filter(
+            Exists(
+                Placement.objects.filter(
+                    lot=OuterRef("lot"), employer=company, start_date__lte=last_day, end_date__gte=month
+                )
+            )
+        )
+        .exclude(
+            Exists(
+                Declaration.objects.filter(lot=OuterRef("lot"), company=company, month=month).exclude(
+                    status=S.TO_DECLARE
+                )
+            )
+        )
+        .values_list("lot_id", "membership__organisation_id")
+    )
+    if not pairs:
+        return []
+    lots_by_pk = Lot.objects.select_related("market").in_bulk({lot for lot, _ in pairs})
+    companies = Organisation.objects.in_bulk({company for _, company in pairs})
+    late = [LateDeclaration(lots_by_pk[lot], companies[company], month, deadline) for lot, company in pairs]
+    late.sort(key=lambda item: (item.lot.market.reference, item.lot.number, item.company.name, item.company.pk))
+    return late
