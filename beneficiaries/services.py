@@ -1278,6 +1278,34 @@ def _locked_months(entries: Sequence[HoursEntry]) -> dict[tuple[int, date], str]
     }
 
 
+def record_warnings(records: Sequence[HoursRecord]) -> dict[int, list[str]]:
+    """What the hours rules say today of stored records, by record id: the refusals a write of the same figures would
+    get (monthly ceiling, AI cap, outside the placement's or the lot's period) and the warnings it would carry (above
+    full time, training hours the clause does not count). The same checks as a write (check_hours_entries,
+    `_warnings`), in a fixed few queries; writes nothing. For a reviewer: a record may have become faulty since it
+    was written (another placement of the same AI provision, dates changed)."""
+    records = list(records)
+    entries = [
+        HoursEntry(
+            placement=record.placement,
+            month=record.month,
+            hours=record.hours,
+            training_hours=record.training_hours,
+            invoiced_amount_excl_vat=record.invoiced_amount_excl_vat if record.is_converted else None,
+            expected_version=UNCHECKED,
+        )
+        for record in records
+    ]
+    refusals = check_hours_entries(entries)
+    found: dict[int, list[str]] = {}
+    for index, (record, entry) in enumerate(zip(records, entries, strict=True)):
+        messages = [str(message) for message in refusals.get(index, [])]
+        messages += _warnings(entry, record.hours)
+        if messages:
+            found[record.pk] = messages
+    return found
+
+
 def _declare(entries: list[HoursEntry], *, user, source: str, keep_validated: bool = False) -> list[DeclarationResult]:
     """Check then write a batch, all or nothing, in a number of queries that does not grow with its rows
     (one per BATCH_SIZE or WRITE_BATCH_SIZE rows). HoursBatchError lists the faulty rows; a row that would change
