@@ -24,6 +24,8 @@ from beneficiaries.filters import (
 from beneficiaries.models import BeneficiaryCriterion, HoursRecord, Placement
 from clauses.calculations import TargetStatus
 from companies import declarations as company_declarations
+from companies.choices import DeclarationStatus
+from companies.models import Declaration
 from markets.models import Lot, Market
 from organisations import permissions, scoping
 from reporting.queries import lots_progress
@@ -49,10 +51,15 @@ class QueueGroup:
 
 def review_queue(user) -> dict[str, list[QueueGroup]]:
     """Declared and rejected records the user sees, counted per month and lot, in one query (most recent month
-    first, then market and lot)."""
+    first, then market and lot). The records of a month in a company's declaration workflow (transmitted, sent back
+    for correction, validated) are left to « Déclarations à vérifier »: the grid cannot review them."""
+    in_workflow = Declaration.objects.filter(
+        lot=OuterRef("placement__lot"), company=OuterRef("placement__employer"), month=OuterRef("month")
+    ).exclude(status=DeclarationStatus.TO_DECLARE)
     rows = (
         HoursRecord.objects.visible_to(user)
         .filter(status__in=[HoursStatus.DECLARED, HoursStatus.REJECTED])
+        .exclude(Exists(in_workflow))
         .values("month", "placement__lot", "placement__lot__market__reference", "placement__lot__number")
         .annotate(
             declared=Count("pk", filter=Q(status=HoursStatus.DECLARED)),

@@ -102,6 +102,8 @@ def test_home_declarations_to_review_and_late_companies(
     _declare(contact, lot, holder, february, employee, second_employee)
     text = owner_client.get("/").text
     assert total(text, "declarations-to-review-total") == 1
+    # Its records are not also « relevés à valider » in the grid (which cannot review them while transmitted).
+    assert "to-validate-total" not in text and "Aucun relevé déclaré n'attend de validation." in text
     review = f"/entreprise/suivi/lot/{lot.pk}/2026-02/#declaration-{holder.pk}"
     assert f'href="{review}"' in text
     assert "Février 2026 – 2026-CHANTIER-07 lot 1</a> : Maçonnerie Dupuis" in text
