@@ -166,3 +166,19 @@ def test_the_grid_write_of_a_company_month_creates_its_declaration(owner, lot, h
     whoever writes: the lock always finds a row to wait on (see lock_months)."""
     people.declare_month(entries=[_entry(employee, "10", version=0)], user=owner)
     assert Declaration.objects.get().status == S.TO_DECLARE
+
+
+def test_only_the_workflow_passes_the_lock():
+    """`declaration_workflow=True` bypasses the lock: only companies.declarations, which holds the declaration's
+    row lock, may pass it (a new caller fails here)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    callers = {
+        str(path.relative_to(root))
+        for folder in ("api", "beneficiaries", "companies", "config", "demo", "notifications", "reporting", "audit")
+        if (root / folder).is_dir()
+        for path in (root / folder).rglob("*.py")
+        if "declaration_workflow=True" in path.read_text(encoding="utf-8")
+    }
+    assert callers == {"companies/declarations.py"}
