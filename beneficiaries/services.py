@@ -35,6 +35,7 @@ from beneficiaries.choices import (
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
 from config.formatting import french_date, french_figure, french_month
 from config.hooks import audit as audit_services
+from config.hooks import declarations as declaration_locks
 from config.hooks import summary
 from organisations.models import InsertionType, OrganisationKind
 from territories.geocoding import geocode, geocoding_enabled
@@ -1334,9 +1335,54 @@ def check_hours_entries(entries: Sequence[HoursEntry]) -> dict[int, list[str]]:
     return _batch_errors(entries, stored_versions=_stored_versions(entries))
 
 
+def _locked_months(entries: Sequence[HoursEntry]) -> dict[tuple[int, date], str]:
+    """The refusal, by entry key, of a write into a month a company transmitted or the facilitator validated or
+    closed (companies.declarations.lock_months, reached through config.hooks.declarations). Locks those
+    declarations first: call it before locking the records, as the declaration workflow does."""
+    months = {(entry.placement.lot_id, entry.placement.employer_id, entry.first_day) for entry in entries}
+    locked = declaration_locks.lock_months(months)
+    if not locked:
+        return {}
+    return {
+        entry.key: locked[key]
+        for entry in entries
+        if (key := (entry.placement.lot_id, entry.placement.employer_id, entry.first_day)) in locked
+    }
+
+
+def record_warnings(records: Sequence[HoursRecord]) -> dict[int, list[str]]:
+    """What the hours rules say today of stored records, by record id: the refusals a write of the same figures would
+    get (monthly ceiling, AI cap, outside the placement's or the lot's period) and the warnings it would carry (above
+    full time, training hours the clause does not count). The same checks as a write (check_hours_entries,
+    `_warnings`), in a fixed few queries; writes nothing. For a reviewer: a record may have become faulty since it
+    was written (another placement of the same AI provision, dates changed)."""
+    records = list(records)
+    entries = [
+        HoursEntry(
+            placement=record.placement,
+            month=record.month,
+            hours=record.hours,
+            training_hours=record.training_hours,
+            invoiced_amount_excl_vat=record.invoiced_amount_excl_vat if record.is_converted else None,
+            expected_version=UNCHECKED,
+        )
+        for record in records
+    ]
+    refusals = check_hours_entries(entries)
+    found: dict[int, list[str]] = {}
+    for index, (record, entry) in enumerate(zip(records, entries, strict=True)):
+        messages = [str(message) for message in refusals.get(index, [])]
+        messages += _warnings(entry, record.hours)
+        if messages:
+            found[record.pk] = messages
+    return found
+
+
 def _declare(entries: list[HoursEntry], *, user, source: str, keep_validated: bool = False) -> list[DeclarationResult]:
     """Check then write a batch, all or nothing, in a number of queries that does not grow with its rows
-    (one per BATCH_SIZE or WRITE_BATCH_SIZE rows). HoursBatchError lists the faulty rows."""
+    (one per BATCH_SIZE or WRITE_BATCH_SIZE rows). HoursBatchError lists the faulty rows; a row that would change
+    a record of a month locked by its company's declaration is one of them."""
+    locked_months = _locked_months(entries)
     records = _lock(entries)
     # Reports read the summary, which counts validated records only: a write sets its record back to
     # "declared", so only the placements of records validated until now change there.
@@ -1350,6 +1396,13 @@ def _declare(entries: list[HoursEntry], *, user, source: str, keep_validated: bo
         _plan(index, entry, records.get(entry.key), user=user, source=source, now=now, keep_validated=keep_validated)
         for index, entry in enumerate(entries)
     ]
+    refused = {
+        write.index: [Refusal(locked_months[entries[write.index].key], "declaration_locked")]
+        for write in writes
+        if write.changed and entries[write.index].key in locked_months
+    }
+    if refused:
+        raise HoursBatchError(refused)
     _write(writes, user=user, source=source, now=now)
     summary.refresh(
         write.record.placement_id
@@ -1418,6 +1471,7 @@ def _review(
     *,
     versions: "Mapping[int, int] | VersionCheck",
     from_statuses: Sequence[str],
+    declaration_workflow: bool = False,
     **values,
 ) -> int:
     """Change the status of the records, all or nothing, if each still has the version its reviewer saw.
@@ -1425,6 +1479,10 @@ def _review(
     `versions` maps each record's id to the version shown to the reviewer (or is UNCHECKED for a system
     write); the versions are compared on the locked rows, so a record changed, validated or rejected in between
     raises HoursConflict and nothing is written. Records not in `from_statuses` are left as they are.
+
+    Records of a month its company transmitted, or the facilitator validated or closed, are refused (ValidationError
+    code "declaration_locked") unless `declaration_workflow`: the workflow of companies.declarations, which holds
+    that declaration's lock, reviews them itself.
     """
     pks = sorted({record.pk for record in records})
     if versions is not UNCHECKED:
@@ -1433,6 +1491,13 @@ def _review(
             raise TypeError(f"No version seen given for the records {missing}.")
         for pk in pks:
             _checked_version(versions[pk])
+    if not declaration_workflow:
+        months = HoursRecord.objects.filter(pk__in=pks).values_list(
+            "placement__lot_id", "placement__employer_id", "month"
+        )
+        locked = declaration_locks.lock_months(set(months))
+        if locked:
+            raise ValidationError(" ".join(sorted(set(locked.values()))), code="declaration_locked")
     locked = dict(
         HoursRecord.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", "version")
     )
@@ -1453,13 +1518,21 @@ def _review(
 
 
 @transaction.atomic
-def validate_hours(*, records: Iterable[HoursRecord], versions: "Mapping[int, int] | VersionCheck", user) -> int:
+def validate_hours(
+    *,
+    records: Iterable[HoursRecord],
+    versions: "Mapping[int, int] | VersionCheck",
+    user,
+    declaration_workflow: bool = False,
+) -> int:
     """Validate declared (or previously rejected) records; returns how many were validated.
 
-    `versions`: the version of each record (by id) its reviewer saw, or UNCHECKED for a system write."""
+    `versions`: the version of each record (by id) its reviewer saw, or UNCHECKED for a system write.
+    `declaration_workflow`: only companies.declarations, on the month it holds locked (see `_review`)."""
     return _review(
         records,
         versions=versions,
+        declaration_workflow=declaration_workflow,
         from_statuses=[HoursStatus.DECLARED, HoursStatus.REJECTED],
         status=HoursStatus.VALIDATED,
         reviewed_by=user,
@@ -1469,15 +1542,22 @@ def validate_hours(*, records: Iterable[HoursRecord], versions: "Mapping[int, in
 
 @transaction.atomic
 def reject_hours(
-    *, records: Iterable[HoursRecord], versions: "Mapping[int, int] | VersionCheck", user, reason: str
+    *,
+    records: Iterable[HoursRecord],
+    versions: "Mapping[int, int] | VersionCheck",
+    user,
+    reason: str,
+    declaration_workflow: bool = False,
 ) -> int:
-    """Reject declared records with a reason; returns how many were rejected. `versions`: see validate_hours."""
+    """Reject declared records with a reason; returns how many were rejected. `versions`, `declaration_workflow`:
+    see validate_hours."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(REJECTION_REASON_MISSING, code="reason_missing")
     return _review(
         records,
         versions=versions,
+        declaration_workflow=declaration_workflow,
         from_statuses=[HoursStatus.DECLARED],
         status=HoursStatus.REJECTED,
         reviewed_by=user,

@@ -1,5 +1,6 @@
-"""The facilitator home: a work queue (records to validate, rejected records to correct, last month's missing
-hours, placements ending soon), running lots behind and ended lots below their target."""
+"""The facilitator home: a work queue (records to validate, rejected records to correct, company declarations to
+check, companies late with theirs, last month's missing hours, placements ending soon), running lots behind and ended
+lots below their target."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,6 +23,9 @@ from beneficiaries.filters import (
 )
 from beneficiaries.models import BeneficiaryCriterion, HoursRecord, Placement
 from clauses.calculations import TargetStatus
+from companies import declarations as company_declarations
+from companies.choices import DeclarationStatus
+from companies.models import Declaration
 from markets.models import Lot, Market
 from organisations import permissions, scoping
 from reporting.queries import lots_progress
@@ -47,10 +51,15 @@ class QueueGroup:
 
 def review_queue(user) -> dict[str, list[QueueGroup]]:
     """Declared and rejected records the user sees, counted per month and lot, in one query (most recent month
-    first, then market and lot)."""
+    first, then market and lot). The records of a month in a company's declaration workflow (transmitted, sent back
+    for correction, validated) are left to « Déclarations à vérifier »: the grid cannot review them."""
+    in_workflow = Declaration.objects.filter(
+        lot=OuterRef("placement__lot"), company=OuterRef("placement__employer"), month=OuterRef("month")
+    ).exclude(status=DeclarationStatus.TO_DECLARE)
     rows = (
         HoursRecord.objects.visible_to(user)
         .filter(status__in=[HoursStatus.DECLARED, HoursStatus.REJECTED])
+        .exclude(Exists(in_workflow))
         .values("month", "placement__lot", "placement__lot__market__reference", "placement__lot__number")
         .annotate(
             declared=Count("pk", filter=Q(status=HoursStatus.DECLARED)),
@@ -72,6 +81,24 @@ def review_queue(user) -> dict[str, list[QueueGroup]]:
                     )
                 )
     return queue
+
+
+def declarations_queue(user, today: date) -> dict:
+    """The company declarations of the lots the user's facilitation structures follow: those to check (transmitted
+    or retransmitted) and the companies late with last month's (companies.declarations.late_declarations)."""
+    scope = scoping.scope_of(user)
+    lots = Lot.objects.visible_to(user)
+    if not scope.is_superuser:
+        lots = lots.filter(market__facilitator__in=scope.facilitation_ids)
+    to_review = list(company_declarations.to_review(lots)[: HOME_LIST_SIZE + 1])
+    return {
+        "declarations_to_review": to_review[:HOME_LIST_SIZE],
+        "declarations_to_review_total": (
+            company_declarations.to_review(lots).count() if len(to_review) > HOME_LIST_SIZE else len(to_review)
+        ),
+        "late_declarations": company_declarations.late_declarations(lots, today),
+        "declaration_deadline_day": company_declarations.DEFAULT_DECLARATION_DEADLINE_DAY,
+    }
 
 
 def home(request):
@@ -141,5 +168,6 @@ def home(request):
         "memberships": scoping.user_memberships(user),
         "market_count": Market.objects.visible_to(user).count(),
         "is_facilitator": permissions.is_facilitator(user),
+        **declarations_queue(user, today),
     }
     return render(request, "home.html", context)

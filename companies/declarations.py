@@ -17,11 +17,13 @@ summary follow, and the reports count a declared hour only once the facilitator 
 """
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from beneficiaries import services as hours_services
@@ -32,6 +34,8 @@ from companies.choices import DeclarationAction, DeclarationStatus
 from companies.models import NEXT_STEP, CompanyAccess, Declaration, DeclarationEvent
 from config.formatting import french_month
 from config.hooks import notify
+from markets.models import Lot
+from organisations.models import Organisation
 from organisations.scoping import scope_of
 
 S = DeclarationStatus
@@ -63,6 +67,62 @@ MISSING_ROWS = "Indiquez les heures, ou « aucune activité », de chaque person
 COMMENT_MISSING = "Expliquez ce qui doit être corrigé."
 NO_ROW_CHOSEN = "Cochez au moins une ligne à corriger."
 REASON_MISSING = "Indiquez pourquoi vous rouvrez ce mois."
+
+
+# While a company's month is in one of these statuses its hours records change only through the workflow (the
+# facilitator asks for a correction, or reopens the month): the grid, the import and the API are refused.
+WRITE_LOCKED = frozenset({S.SUBMITTED, S.RESUBMITTED, S.VALIDATED, S.CLOSED})
+WRITE_LOCKED_WAITING = (
+    "La déclaration de {company} pour {month} est « {status} » : ses heures ne se modifient plus ici. "
+    "Demandez une correction à l'entreprise depuis la page de vérification des déclarations du lot."
+)
+WRITE_LOCKED_DONE = (
+    "La déclaration de {company} pour {month} est « {status} » : ses heures sont verrouillées. "
+    "Rouvrez le mois, avec un motif, depuis la page de vérification des déclarations du lot pour les corriger."
+)
+
+
+def lock_months(rows: Iterable[tuple[int, int, date]]) -> dict[tuple[int, int, date], str]:
+    """The write lock of the hours (called by beneficiaries.services through config.hooks.declarations).
+
+    `rows` holds the (lot id, employer id, first day of the month) of the records a write would change. Locks the
+    declarations of those months (select_for_update, before the hours services lock the records: the order of the
+    workflow's own transitions, which lock the declaration first) and returns, for each month whose declaration is
+    transmitted, validated or closed, the French refusal naming the company and the status."""
+    keys = set(rows)
+    if not keys:
+        return {}
+    lots, companies = {lot for lot, _, _ in keys}, {company for _, company, _ in keys}
+    months = Declaration.objects.filter(lot_id__in=lots, company_id__in=companies, month__in={m for _, _, m in keys})
+    # A company with access to the lot may be submitting a month whose declaration it is creating right now: its
+    # row is inserted here too (the unique constraint makes this insert wait for the other one), so that the lock
+    # below always finds it.
+    reached = set(
+        CompanyAccess.objects.filter(lot_id__in=lots, membership__organisation_id__in=companies).values_list(
+            "lot_id", "membership__organisation_id"
+        )
+    )
+    existing = set(months.values_list("lot_id", "company_id", "month"))
+    Declaration.objects.bulk_create(
+        [
+            Declaration(lot_id=lot, company_id=company, month=month)
+            for lot, company, month in sorted(keys - existing)
+            if (lot, company) in reached
+        ],
+        ignore_conflicts=True,
+    )
+    found = months.select_for_update(of=("self",)).select_related("company").order_by("pk")
+    refusals = {}
+    for declaration in found:
+        key = (declaration.lot_id, declaration.company_id, declaration.month)
+        if key in keys and declaration.status in WRITE_LOCKED:
+            text = WRITE_LOCKED_DONE if declaration.status in (S.VALIDATED, S.CLOSED) else WRITE_LOCKED_WAITING
+            refusals[key] = text.format(
+                company=declaration.company.name,
+                month=french_month(declaration.month),
+                status=DeclarationStatus(declaration.status).label.lower(),
+            )
+    return refusals
 
 
 def _refusal(action: str, status: str) -> ValidationError:
@@ -260,7 +320,9 @@ def request_correction(*, declaration: Declaration, placements: Iterable, commen
     if errors:
         raise ValidationError(errors)
     records = _records(declaration, [HoursStatus.DECLARED]).filter(placement__in=ids)
-    hours_services.reject_hours(records=records, versions=hours_services.UNCHECKED, user=user, reason=comment)
+    hours_services.reject_hours(
+        records=records, versions=hours_services.UNCHECKED, user=user, reason=comment, declaration_workflow=True
+    )
     return _move(
         declaration,
         DeclarationAction.CORRECTION_REQUESTED,
@@ -281,7 +343,9 @@ def validate(*, declaration: Declaration, user) -> Declaration:
     if declaration.status not in TRANSITIONS[DeclarationAction.VALIDATED][0]:
         raise _refusal(DeclarationAction.VALIDATED, declaration.status)
     records = list(_records(declaration, [HoursStatus.DECLARED, HoursStatus.REJECTED]))
-    hours_services.validate_hours(records=records, versions=hours_services.UNCHECKED, user=user)
+    hours_services.validate_hours(
+        records=records, versions=hours_services.UNCHECKED, user=user, declaration_workflow=True
+    )
     return _move(
         declaration,
         DeclarationAction.VALIDATED,
@@ -317,3 +381,73 @@ def reopen(*, declaration: Declaration, reason: str, user) -> Declaration:
         organisation=declaration.lot.market.facilitator,
         comment=reason,
     )
+
+
+# The facilitator's work queue ----------------------------------------------------------------------------------
+
+# A company declares a month by this day of the next month (the 5th: the month's payslips are out). Another
+# structure may choose another day: `late_declarations` is the one place that reads it.
+DEFAULT_DECLARATION_DEADLINE_DAY = 5
+TO_REVIEW = (S.SUBMITTED, S.RESUBMITTED)
+
+
+def declaration_deadline(month: date, *, day: int = DEFAULT_DECLARATION_DEADLINE_DAY) -> date:
+    """The last day to declare `month`: the `day` of the next month."""
+    return add_months(first_of_month(month), 1).replace(day=day)
+
+
+def to_review(lots):
+    """The declarations of these lots waiting for the facilitator (« transmise » or « retransmise »), the oldest
+    month first."""
+    return (
+        Declaration.objects.filter(lot__in=lots, status__in=TO_REVIEW)
+        .select_related("lot__market", "company")
+        .order_by("month", "lot__market__reference", "lot__number", "company__name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class LateDeclaration:
+    lot: Lot
+    company: Organisation
+    month: date
+    deadline: date
+
+
+def late_declarations(lots, today: date) -> list[LateDeclaration]:
+    """The companies late with their declaration: a company with an active access to one of these lots, employing
+    on it a placement that ran during the previous month, whose declaration of that month is still « à déclarer »
+    (or not begun) once the deadline (DEFAULT_DECLARATION_DEADLINE_DAY of this month) is past. In a fixed few
+    queries, sorted by market, lot and company."""
+    month = add_months(first_of_month(today), -1)
+    deadline = declaration_deadline(month)
+    if today <= deadline:
+        return []
+    last_day = first_of_month(today) - timedelta(days=1)
+    company = OuterRef("membership__organisation")
+    pairs = set(
+        CompanyAccess.objects.active()
+        .filter(lot__in=lots)
+        .filter(
+            Exists(
+                Placement.objects.filter(
+                    lot=OuterRef("lot"), employer=company, start_date__lte=last_day, end_date__gte=month
+                )
+            )
+        )
+        .exclude(
+            Exists(
+                Declaration.objects.filter(lot=OuterRef("lot"), company=company, month=month).exclude(
+                    status=S.TO_DECLARE
+                )
+            )
+        )
+        .values_list("lot_id", "membership__organisation_id")
+    )
+    if not pairs:
+        return []
+    lots_by_pk = Lot.objects.select_related("market").in_bulk({lot for lot, _ in pairs})
+    companies = Organisation.objects.in_bulk({company for _, company in pairs})
+    late = [LateDeclaration(lots_by_pk[lot], companies[company], month, deadline) for lot, company in pairs]
+    late.sort(key=lambda item: (item.lot.market.reference, item.lot.number, item.company.name, item.company.pk))
+    return late

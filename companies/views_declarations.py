@@ -3,6 +3,8 @@
 « Valider », « Clôturer », « Rouvrir »), each with the declaration's timeline. Every write is a function of
 companies.declarations; a refusal is shown on the page and changes nothing."""
 
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -17,7 +19,7 @@ from audit.services import log_views
 from beneficiaries import services as hours_services
 from beneficiaries.calculations import add_months, first_of_month
 from beneficiaries.models import HoursRecord, Placement
-from beneficiaries.views_hours import parse_month
+from beneficiaries.views_hours import GridRow, build_rows, grid_placements, parse_month
 from companies import declarations
 from companies.choices import DeclarationAction, DeclarationStatus
 from companies.forms import CorrectionForm, DeclarationRowForm, ReopenForm
@@ -200,11 +202,84 @@ def _companies_of_month(lot, month) -> list[Organisation]:
 
 
 ACTIONS = {"correction", "validate", "close", "reopen"}
+# A row whose hours moved by more than this from the previous month is shown for checking (a working week).
+CHANGE_THRESHOLD_HOURS = Decimal("35")
+
+
+@dataclass
+class ReviewRow:
+    """One person of a company's month beside the previous month: `row` is this month's grid row (None for a person
+    declared last month whose contract no longer runs), `before` the previous month's; `warnings` what the hours
+    rules say of this month's record (beneficiaries.services.record_warnings)."""
+
+    row: GridRow | None
+    before: GridRow | None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def shown(self) -> GridRow:
+        return self.row or self.before
+
+    @property
+    def name(self) -> str:
+        return self.shown.person
+
+    @property
+    def placement(self):
+        return self.shown.placement
+
+    @property
+    def record(self):
+        return self.row.record if self.row else None
+
+    @property
+    def previous_record(self):
+        return self.before.record if self.before else None
+
+    @property
+    def differences(self) -> list[str]:
+        """Why the row differs from the previous month, in French (empty when it does not)."""
+        before, record = self.previous_record, self.record
+        if self.row is None:
+            return [f"Plus de contrat ce mois-ci : {_figure(before.hours)} le mois précédent."]
+        if before is None:
+            return ["Nouvelle personne : aucun relevé le mois précédent."]
+        if record is None:
+            return []
+        change = record.hours - before.hours
+        if abs(change) > CHANGE_THRESHOLD_HOURS:
+            way = "hausse" if change > 0 else "baisse"
+            return [f"Heures en {way} de {_figure(abs(change))} par rapport au mois précédent."]
+        return []
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.differences or self.warnings)
+
+
+def review_rows(user, lot, month: date) -> dict[int, list[ReviewRow]]:
+    """The rows of each employer's declaration (by employer id) beside the previous month, with the warnings of
+    the hours rules: the placements the user sees running in the month (the grid's own rows,
+    beneficiaries.views_hours), then the people declared the previous month whose contract no longer runs."""
+    rows = build_rows(user, list(grid_placements(user, month, lot)))
+    previous = {
+        row.placement.pk: row for row in build_rows(user, list(grid_placements(user, add_months(month, -1), lot)))
+    }
+    warnings = hours_services.record_warnings([row.record for row in rows if row.record is not None])
+    by_company: dict[int, list[ReviewRow]] = defaultdict(list)
+    for row in rows:
+        found = warnings.get(row.record.pk, []) if row.record is not None else []
+        by_company[row.placement.employer_id].append(ReviewRow(row, previous.pop(row.placement.pk, None), found))
+    for before in previous.values():
+        if before.record is not None:
+            by_company[before.placement.employer_id].append(ReviewRow(None, before))
+    return by_company
 
 
 def declaration_review(request, pk, month):
     """A lot's month as the facilitator reviews it: for each employer, the declaration's status, who acts next, its
-    rows, the timeline, and the forms to ask for a correction, validate, close or reopen."""
+    rows beside the previous month's (the rows that differ and the warnings of the hours rules highlighted), the
+    timeline, and the forms to ask for a correction, validate, close or reopen."""
     user = request.user
     lot = _followed_lot(request, pk)
     month = _month_of(month)
@@ -214,27 +289,16 @@ def declaration_review(request, pk, month):
         require(can_manage, MANAGE_REFUSED)
     sections = []
     seen_people = []
+    rows_by_company = review_rows(user, lot, month)
     for company in _companies_of_month(lot, month):
         declaration = declarations.current(lot=lot, company=company, month=month)
-        placements = list(
-            Placement.objects.visible_to(user)
-            .filter(pk__in=declarations.rows_of(lot=lot, company=company, month=month))
-            .select_related("beneficiary")
-            .with_visible_name(user)
-            .order_by("visible_last_name", "visible_first_name", "pk")
-        )
-        records = _records_by_placement(placements, month)
-        names = {}
-        for placement in placements:
-            if placement.visible_last_name:
-                names[placement.pk] = f"{placement.visible_last_name.upper()} {placement.visible_first_name}"
-                seen_people.append(placement.beneficiary)
-            else:
-                names[placement.pk] = f"Contrat n° {placement.pk}"
+        rows = rows_by_company.get(company.pk, [])
+        names = {row.placement.pk: row.name for row in rows}
+        seen_people += [row.placement.beneficiary for row in rows if row.shown.identified]
         is_posted = posted_company == str(company.pk)
         correction_form = CorrectionForm(
             request.POST if is_posted and request.POST.get("action") == "correction" else None,
-            rows=[(placement.pk, names[placement.pk]) for placement in placements],
+            rows=[(row.placement.pk, row.name) for row in rows if row.row is not None],
             prefix=f"c{company.pk}",
         )
         reopen_form = ReopenForm(
@@ -244,10 +308,8 @@ def declaration_review(request, pk, month):
             {
                 "company": company,
                 "declaration": declaration,
-                "rows": [
-                    {"placement": placement, "name": names[placement.pk], "record": records.get(placement.pk)}
-                    for placement in placements
-                ],
+                "rows": rows,
+                "flagged": sum(1 for row in rows if row.flagged),
                 "timeline": _timeline(declaration, names),
                 "correction_form": correction_form,
                 "reopen_form": reopen_form,
@@ -303,6 +365,8 @@ def declaration_review(request, pk, month):
         "months": declarations.recent_months(lot, timezone.localdate()),
         "Status": DeclarationStatus,
         "Action": DeclarationAction,
+        "previous_month": add_months(month, -1),
+        "change_threshold": CHANGE_THRESHOLD_HOURS,
     }
     return render(request, "companies/review.html", context)
 

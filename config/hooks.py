@@ -50,3 +50,6 @@ summary = Hook("summary", "l'application reporting")
 audit = Hook("audit", "l'application audit")
 # E-mails queued by the services of the company portal (notifications.events): a declaration's steps, invitations.
 notify = Hook("notify", "l'application notifications")
+# The company declarations (companies.declarations): which (placement, month) records are locked by a month a company
+# transmitted, or the facilitator validated or closed, so that no write outside the workflow changes them.
+declarations = Hook("declarations", "l'application companies")

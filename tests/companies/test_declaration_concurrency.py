@@ -132,3 +132,72 @@ def _slow(function):
         return result
 
     return slow
+
+
+def _grid_write(owner, employee, hours, pause: float, times: dict):
+    """The facilitator's grid (beneficiaries.services.declare_month) writing one row, slow inside its transaction."""
+    from django.db import transaction
+
+    def call():
+        time.sleep(pause)
+        with transaction.atomic():
+            people.declare_month(entries=[_entry(employee, hours)], user=owner)
+            time.sleep(0.3)
+        times["grid_committed"] = time.monotonic()
+
+    return call
+
+
+def _submission(contact, lot, holder, pause: float):
+    def call():
+        time.sleep(pause)
+        declarations.submit(lot=lot, company=holder, month=MARCH, user=contact)
+
+    return call
+
+
+@pytest.mark.parametrize("company_saved_first", [True, False], ids=["declaration-row", "no-declaration-row-yet"])
+@pytest.mark.parametrize("grid_first", [True, False], ids=["grid-first", "submit-first"])
+def test_the_grid_writing_while_the_company_submits(
+    monkeypatch, grid_first, company_saved_first, contact, owner, lot, holder, employee
+):
+    """The grid and « Transmettre » at once: either the grid's write is committed before the submission reads the
+    month under its lock, or it is refused with the lock's message; never a record changed once its month is being
+    transmitted. Without a declaration row yet (the facilitator typed the month), the lock inserts it so that both
+    wait on the same row."""
+    if company_saved_first:
+        declarations.save_rows(lot=lot, company=holder, month=MARCH, entries=[_entry(employee, "100")], user=contact)
+    else:
+        people.declare_month(entries=[_entry(employee, "100")], user=owner)
+        Declaration.objects.all().delete()  # as before the lock existed: no row to wait on
+    times = {}
+    missing_rows = declarations._missing_rows
+
+    def reading(declaration):
+        times["submit_reads"] = time.monotonic()
+        result = missing_rows(declaration)
+        time.sleep(0.3)
+        return result
+
+    monkeypatch.setattr(declarations, "_missing_rows", reading)
+    outcomes = _race(
+        monkeypatch,
+        "reject_hours",
+        {
+            "grid": _grid_write(owner, employee, "90", 0 if grid_first else 0.15, times),
+            "submit": _submission(contact, lot, holder, 0.15 if grid_first else 0),
+        },
+    )
+    if connection.vendor == "sqlite" and any(isinstance(item, OperationalError) for item in outcomes.values()):
+        return  # the in-memory SQLite test database cannot make a writer wait (see _refused_in_order)
+    assert outcomes["submit"] == "done", outcomes
+    assert Declaration.objects.get().status == DeclarationStatus.SUBMITTED
+    record = HoursRecord.objects.get()
+    if outcomes["grid"] == "done":
+        assert record.hours == Decimal("90")
+        assert times["grid_committed"] <= times["submit_reads"], times
+    else:
+        error = outcomes["grid"]
+        assert isinstance(error, ValidationError), outcomes
+        assert "« transmise »" in error.messages[0], error.messages
+        assert record.hours == Decimal("100")
