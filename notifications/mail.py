@@ -23,9 +23,18 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def send_templated(to: str | list[str], template: str, context: dict, *, path: str, cc: list[str] | None = None) -> int:
+def send_templated(
+    to: str | list[str],
+    template: str,
+    context: dict,
+    *,
+    path: str,
+    cc: list[str] | None = None,
+    kind: str | None = None,
+) -> int:
     """Render and send one message; returns the number of messages sent (1). Errors (SMTP refused, server
-    unreachable) are raised, so that a task calling this is retried."""
+    unreachable) are raised, so that a task calling this is retried. `kind` (notifications.preferences.KINDS):
+    accepted here, acted upon by helper "remind"'s version (unsubscribe link, preferences)."""
     recipients = [to] if isinstance(to, str) else list(to)
     context = {
         **context,

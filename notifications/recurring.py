@@ -25,7 +25,11 @@ class RecurringJob:
     frequency: str
 
 
-JOBS = (RecurringJob("prune_task_results", "notifications.tasks.prune_task_results", DAILY),)
+JOBS = (
+    RecurringJob("prune_task_results", "notifications.tasks.prune_task_results", DAILY),
+    RecurringJob("at_risk_digest", "notifications.tasks.send_at_risk_digests", WEEKLY),
+    RecurringJob("due_dates_digest", "notifications.tasks.send_due_dates_digests", WEEKLY),
+)
 
 
 def period_key(frequency: str, moment: datetime) -> str:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from notifications.models import RecurringRun
-from notifications.recurring import DAILY, MONTHLY, WEEKLY, RecurringJob, enqueue_due, period_key
+from notifications.recurring import DAILY, JOBS, MONTHLY, WEEKLY, RecurringJob, enqueue_due, period_key
 from notifications.retry import retry_delay
 from notifications.tasks import prune_task_results
 from tests.notifications.worker_tasks import always_fails, fails_once
@@ -68,14 +68,15 @@ def test_period_keys():
 
 def test_a_recurring_job_is_enqueued_once_per_period(database_tasks):
     now = datetime(2026, 11, 26, 10, tzinfo=UTC)
-    [run] = enqueue_due(now=now)
+    daily = tuple(job for job in JOBS if job.name == "prune_task_results")
+    [run] = enqueue_due(now=now, jobs=daily)
     assert (run.job, run.period) == ("prune_task_results", "2026-11-26")
-    assert enqueue_due(now=now + timedelta(hours=3)) == []
+    assert enqueue_due(now=now + timedelta(hours=3), jobs=daily) == []
     [task] = DBTaskResult.objects.all()
     assert str(task.id) == run.task_result_id
     assert task.task_path == "notifications.tasks.prune_task_results"
     assert task.args_kwargs == {"args": ["2026-11-26"], "kwargs": {}}
-    [next_day] = enqueue_due(now=now + timedelta(days=1))
+    [next_day] = enqueue_due(now=now + timedelta(days=1), jobs=daily)
     assert next_day.period == "2026-11-27"
     assert DBTaskResult.objects.count() == 2
 
@@ -91,8 +92,8 @@ def test_the_command_enqueues_then_does_nothing(database_tasks, capsys):
     call_command("enqueue_recurring")
     assert "Mise en file : prune_task_results" in capsys.readouterr().out
     call_command("enqueue_recurring")
-    assert "0 tâche(s) mise(s) en file sur 1" in capsys.readouterr().out
-    assert DBTaskResult.objects.count() == 1
+    assert f"0 tâche(s) mise(s) en file sur {len(JOBS)}" in capsys.readouterr().out
+    assert DBTaskResult.objects.count() == len(JOBS)
 
 
 def test_pruning_keeps_recent_and_failed_tasks(database_tasks):

@@ -1,0 +1,195 @@
+"""The weekly digests of issue 16: lots that became at risk (point 4) and due dates of facilitators (point 5).
+
+Each digest is computed for a period ("2026-W48", the key of notifications.recurring) in a fixed number of
+queries per recipient, then sent by notifications.tasks through notifications.mail.send_templated with its
+`kind`, once per recipient and period (DigestDelivery).
+
+At-risk digest. Every week the "risque" flag of every lot carrying a clause (clauses.calculations.RISK_RULE, the
+figure of the dashboards, through reporting.queries.lots_progress) is compared with the flag kept in
+LotRiskState: a lot flagged now and not at the previous digest "became at risk" in this period; a lot no longer
+flagged is recorded as such (so that it is listed again if it becomes at risk again). Each buyer contact gets
+the lots of their buyer organisations, each facilitator the lots of the markets their structure follows
+(organisations.scoping: Lot.objects.visible_to and the user's Scope), with the figures.
+
+Due-dates digest. Each member of a facilitation structure gets what falls due among the people their structure
+follows, from the queries of the home work queue (beneficiaries.due_dates) and of the anonymisation
+(beneficiaries.anonymisation): criteria expiring within 30 days, outcomes due (at the end and six months
+later), placements ending within 30 days, people reaching the retention limit within 30 days. People are
+named by their number only: an e-mail leaves Clausier, names and criteria stay behind the login.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import reverse
+
+from beneficiaries.anonymisation import RETENTION_WARNING_DAYS, RetentionDue, reaching_retention_limit
+from beneficiaries.choices import OutcomeStage
+from beneficiaries.due_dates import (
+    CRITERIA_EXPIRING_DAYS,
+    ENDING_SOON_DAYS,
+    ExpiringCriterion,
+    criteria_expiring,
+    ending_within,
+    outcome_due,
+)
+from beneficiaries.models import Beneficiary, BeneficiaryCriterion, Placement
+from markets.models import Lot
+from notifications.models import LotRiskState
+from notifications.preferences import allowed
+from organisations.choices import OrganisationKind
+from organisations.models import Organisation
+from organisations.scoping import scope_of
+from reporting.queries import LotProgress, lots_progress
+
+AT_RISK = "at_risk_digest"
+DUE_DATES = "due_dates_digest"
+DIGEST_LIST_SIZE = 50  # items listed per section of a message; the page linked holds the rest
+
+
+# --- Lots that became at risk ----------------------------------------------------------------------------------
+
+
+def update_risk_states(progress: Iterable[LotProgress], *, today: date, period: str) -> set[int]:
+    """Record the flag of each lot in LotRiskState; return the ids of the lots that became at risk in `period`
+    (flagged now and not at the previous digest, or already recorded as becoming at risk in this same period:
+    a digest run again for its period lists them again). Three queries whatever the number of lots."""
+    flagged = {item.lot.pk for item in progress if item.at_risk}
+    known = {
+        lot: (at_risk, became)
+        for lot, at_risk, became in LotRiskState.objects.values_list("lot", "at_risk", "became_at_risk_in")
+    }
+    became = {lot for lot in flagged if lot in known and known[lot][0] and known[lot][1] == period}
+    changed = []
+    for lot in flagged:
+        if lot not in known or not known[lot][0]:
+            became.add(lot)
+            changed.append(LotRiskState(lot_id=lot, at_risk=True, since=today, became_at_risk_in=period))
+    for lot, (at_risk, became_in) in known.items():
+        if at_risk and lot not in flagged:
+            changed.append(LotRiskState(lot_id=lot, at_risk=False, since=today, became_at_risk_in=became_in))
+    LotRiskState.objects.bulk_create(
+        changed,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["lot"],
+        update_fields=["at_risk", "since", "became_at_risk_in", "updated_at"],
+    )
+    return became
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One message to one user: its sections, each a list (lots, or due dates)."""
+
+    user: object
+    kind: str
+    sections: dict = field(default_factory=dict)
+
+    @property
+    def items(self) -> int:
+        return sum(len(value) for value in self.sections.values())
+
+
+def _recipients(organisation_ids: Iterable[int], kind: str) -> list:
+    """Active users with an e-mail address and a membership of one of these organisations, who still want the
+    messages of `kind` (notifications.preferences)."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__organisation__in=list(organisation_ids))
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+    return [user for user in users if allowed(user, kind)]
+
+
+def at_risk_digests(*, today: date, period: str) -> Iterator[Digest]:
+    """Update the risk states of every lot, then yield one digest per buyer contact and facilitator who sees a
+    lot that became at risk in `period` (lots of their buyer organisations, or of the markets their structure
+    follows)."""
+    progress = {item.lot.pk: item for item in lots_progress(Lot.objects.all(), today=today)}
+    became = update_risk_states(progress.values(), today=today, period=period)
+    if not became:
+        return
+    lots = Lot.objects.filter(pk__in=became)
+    organisations = set(lots.values_list("market__buyer", flat=True))
+    organisations |= set(lots.values_list("market__facilitator", flat=True))
+    for user in _recipients(organisations, AT_RISK):
+        scope = scope_of(user)
+        followed = Q(market__buyer__in=scope.buyer_ids) | Q(market__facilitator__in=scope.facilitation_ids)
+        seen = Lot.objects.visible_to(user).filter(followed, pk__in=became).values_list("pk", flat=True)
+        items = sorted((progress[pk] for pk in seen), key=_risk_order)
+        if items:
+            yield Digest(user=user, kind=AT_RISK, sections={"lots": items})
+
+
+def _risk_order(item: LotProgress):
+    """The largest gap between the need per month and the best month first."""
+    gap = item.forecast.needed_per_month - item.forecast.best_month
+    return (-gap, item.lot.market.reference, item.lot.number)
+
+
+# --- Due dates of facilitators ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueDates:
+    criteria: list[ExpiringCriterion]
+    outcomes_at_end: list[Placement]
+    outcomes_six_months: list[Placement]
+    ending: list[Placement]
+    retention: list[RetentionDue]
+
+
+def due_dates_of(user, *, today: date) -> DueDates:
+    """What falls due for a facilitator among the people their structure follows (the home queue's queries)."""
+    placements = Placement.objects.visible_to(user).filter(beneficiary__structure__in=scope_of(user).facilitation_ids)
+    return DueDates(
+        criteria=criteria_expiring(BeneficiaryCriterion.objects.visible_to(user), today),
+        outcomes_at_end=list(outcome_due(placements, OutcomeStage.AT_END, today).order_by("end_date", "pk")),
+        outcomes_six_months=list(
+            outcome_due(placements, OutcomeStage.AFTER_6_MONTHS, today).order_by("end_date", "pk")
+        ),
+        ending=list(ending_within(placements, today).order_by("end_date", "pk")),
+        retention=reaching_retention_limit(Beneficiary.objects.visible_to(user), today),
+    )
+
+
+def due_dates_digests(*, today: date) -> Iterator[Digest]:
+    """One digest per member of a facilitation structure with something due."""
+    structures = Organisation.objects.filter(kind=OrganisationKind.FACILITATION).values_list("pk", flat=True)
+    for user in _recipients(structures, DUE_DATES):
+        if not scope_of(user).facilitation_ids:
+            continue
+        due = due_dates_of(user, today=today)
+        sections = {
+            "criteria": due.criteria,
+            "outcomes_at_end": due.outcomes_at_end,
+            "outcomes_six_months": due.outcomes_six_months,
+            "ending": due.ending,
+            "retention": due.retention,
+        }
+        digest = Digest(user=user, kind=DUE_DATES, sections=sections)
+        if digest.items:
+            yield digest
+
+
+WINDOWS = {
+    "criteria_days": CRITERIA_EXPIRING_DAYS,
+    "ending_days": ENDING_SOON_DAYS,
+    "retention_days": RETENTION_WARNING_DAYS,
+    "list_size": DIGEST_LIST_SIZE,
+}
+
+
+def path_of(kind: str) -> str:
+    """The page a digest links to: the dashboard's lots, at risk first; the facilitator home."""
+    if kind == AT_RISK:
+        return f"{reverse('reporting:dashboard')}?sort=-risque#table-lots"
+    return reverse("home")
