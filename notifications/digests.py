@@ -147,9 +147,18 @@ class DueDates:
     retention: list[RetentionDue]
 
 
-def due_dates_of(user, *, today: date) -> DueDates:
-    """What falls due for a facilitator among the people their structure follows (the home queue's queries)."""
-    placements = Placement.objects.visible_to(user).filter(beneficiary__structure__in=scope_of(user).facilitation_ids)
+def due_dates_of(user, *, today: date, retention_by_structure: dict | None = None) -> DueDates:
+    """What falls due for a facilitator among the people their structure follows (the home queue's queries).
+    `retention_by_structure` (structure id → RetentionDue list), when given, saves the retention query."""
+    scope = scope_of(user)
+    placements = Placement.objects.visible_to(user).filter(beneficiary__structure__in=scope.facilitation_ids)
+    if retention_by_structure is None:
+        retention = reaching_retention_limit(Beneficiary.objects.visible_to(user), today)
+    else:
+        retention = sorted(
+            (item for structure in scope.facilitation_ids for item in retention_by_structure.get(structure, [])),
+            key=lambda item: (item.limit_on, item.beneficiary.pk),
+        )
     return DueDates(
         criteria=criteria_expiring(BeneficiaryCriterion.objects.visible_to(user), today),
         outcomes_at_end=list(outcome_due(placements, OutcomeStage.AT_END, today).order_by("end_date", "pk")),
@@ -157,17 +166,27 @@ def due_dates_of(user, *, today: date) -> DueDates:
             outcome_due(placements, OutcomeStage.AFTER_6_MONTHS, today).order_by("end_date", "pk")
         ),
         ending=list(ending_within(placements, today).order_by("end_date", "pk")),
-        retention=reaching_retention_limit(Beneficiary.objects.visible_to(user), today),
+        retention=retention,
     )
 
 
 def due_dates_digests(*, today: date) -> Iterator[Digest]:
-    """One digest per member of a facilitation structure with something due."""
+    """One digest per member of a facilitation structure with something due. The people reaching the retention
+    limit are read once for every structure; members who see the same people (same structures, same rights
+    over sensitive criteria) share one computation."""
+    retention_by_structure: dict[int, list[RetentionDue]] = {}
+    for item in reaching_retention_limit(Beneficiary.objects.all(), today):
+        retention_by_structure.setdefault(item.beneficiary.structure_id, []).append(item)
     structures = Organisation.objects.filter(kind=OrganisationKind.FACILITATION).values_list("pk", flat=True)
+    computed: dict[tuple, DueDates] = {}
     for user in _recipients(structures, DUE_DATES):
-        if not scope_of(user).facilitation_ids:
+        scope = scope_of(user)
+        if not scope.facilitation_ids:
             continue
-        due = due_dates_of(user, today=today)
+        key = (scope.is_superuser, scope.facilitation_ids, scope.facilitation_editor_ids)
+        if key not in computed:
+            computed[key] = due_dates_of(user, today=today, retention_by_structure=retention_by_structure)
+        due = computed[key]
         sections = {
             "criteria": due.criteria,
             "outcomes_at_end": due.outcomes_at_end,

@@ -84,3 +84,9 @@ def send_due_dates_digests(period: str) -> int:
     """Weekly: to each facilitator, the due dates of the people their structure follows (notifications.digests).
     Idempotent: run again for its period, it sends nothing more."""
     return send_digests(digests.due_dates_digests(today=timezone.localdate()), period=period)
+
+
+@task()
+def ping(number: int) -> int:
+    """Does nothing: bench/digests.py measures the worker's own throughput with it."""
+    return number

@@ -416,13 +416,13 @@ LOT_COLUMNS = (
     # at-risk digest.
     Column(
         "projection_recente",
-        "Projection au rythme des 3 derniers mois (h)",
+        "Projection (3 derniers mois) (h)",
         lambda item: item.forecast.projected_recent if item.forecast else None,
         HOURS,
     ),
     Column(
         "besoin_mensuel",
-        "Besoin par mois d'ici la fin (h)",
+        "Besoin par mois (h)",
         lambda item: item.forecast.needed_per_month if item.forecast else None,
         HOURS,
     ),

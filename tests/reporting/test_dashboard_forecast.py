@@ -70,8 +70,8 @@ def test_every_dashboard_shows_the_flag_and_its_rule(client, world, risky, role)
     assert '<span class="status status--at_risk">Risque</span>' in body
     assert 'id="lots-a-risque">1 sur ' in body
     assert RISK_RULE.replace("'", "&#x27;") in body  # the legend states the rule of the code
-    assert "Besoin par mois d&#x27;ici la fin (h)" in body
-    assert 'data-label="Besoin par mois d&#x27;ici la fin (h)">192,9</td>' in body  # 192.85 h rounded once
+    assert "Besoin par mois (h)" in body
+    assert 'data-label="Besoin par mois (h)">192,9</td>' in body  # 192.85 h rounded once
 
 
 def test_the_export_holds_the_same_figures_as_the_page(client, world, risky):
@@ -87,7 +87,7 @@ def test_the_export_holds_the_same_figures_as_the_page(client, world, risky):
     assert other["risque"] == ""
     csv = client.get(reverse("reporting:dashboard_export", args=["csv"]), {"year": 2026})
     text = b"".join(csv.streaming_content).decode("utf-8-sig")
-    assert "Besoin par mois d'ici la fin (h)" in text and "192,85" in text
+    assert "Besoin par mois (h)" in text and "192,85" in text
 
 
 def test_the_lots_table_sorts_by_need_per_month(client, world, risky):
