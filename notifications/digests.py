@@ -9,7 +9,7 @@ figure of the dashboards, through reporting.queries.lots_progress) is compared w
 LotRiskState: a lot flagged now and not at the previous digest "became at risk" in this period; a lot no longer
 flagged is recorded as such (so that it is listed again if it becomes at risk again). Each buyer contact gets
 the lots of their buyer organisations, each facilitator the lots of the markets their structure follows
-(organisations.scoping: Lot.objects.visible_to and the user's Scope), with the figures.
+(their organisations.scoping.Scope: buyer_ids and facilitation_ids), with the figures.
 
 Due-dates digest. Each member of a facilitation structure gets what falls due among the people their structure
 follows, from the queries of the home work queue (beneficiaries.due_dates) and of the anonymisation
@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.urls import reverse
 
 from beneficiaries.anonymisation import RETENTION_WARNING_DAYS, RetentionDue, reaching_retention_limit
@@ -33,7 +32,6 @@ from beneficiaries.choices import OutcomeStage
 from beneficiaries.due_dates import (
     CRITERIA_EXPIRING_DAYS,
     ENDING_SOON_DAYS,
-    ExpiringCriterion,
     criteria_expiring,
     ending_within,
     outcome_due,
@@ -93,6 +91,7 @@ class Digest:
 
     @property
     def items(self) -> int:
+        """How many items the message reports (a section may list only its first DIGEST_LIST_SIZE)."""
         return sum(len(value) for value in self.sections.values())
 
 
@@ -117,14 +116,26 @@ def at_risk_digests(*, today: date, period: str) -> Iterator[Digest]:
     became = update_risk_states(progress.values(), today=today, period=period)
     if not became:
         return
-    lots = Lot.objects.filter(pk__in=became)
-    organisations = set(lots.values_list("market__buyer", flat=True))
-    organisations |= set(lots.values_list("market__facilitator", flat=True))
+    # Who follows each of these lots: its market's buyer and facilitation structure (one query).
+    followers = {
+        pk: (buyer, facilitator)
+        for pk, buyer, facilitator in Lot.objects.filter(pk__in=became).values_list(
+            "pk", "market__buyer", "market__facilitator"
+        )
+    }
+    organisations = {organisation for pair in followers.values() for organisation in pair}
     for user in _recipients(organisations, AT_RISK):
+        # The lots of the user's buyer organisations and of the markets their structures follow (their Scope: the
+        # same perimeter as Lot.objects.visible_to, narrowed to what they follow).
         scope = scope_of(user)
-        followed = Q(market__buyer__in=scope.buyer_ids) | Q(market__facilitator__in=scope.facilitation_ids)
-        seen = Lot.objects.visible_to(user).filter(followed, pk__in=became).values_list("pk", flat=True)
-        items = sorted((progress[pk] for pk in seen), key=_risk_order)
+        items = sorted(
+            (
+                progress[pk]
+                for pk, (buyer, facilitator) in followers.items()
+                if buyer in scope.buyer_ids or facilitator in scope.facilitation_ids
+            ),
+            key=_risk_order,
+        )
         if items:
             yield Digest(user=user, kind=AT_RISK, sections={"lots": items})
 
@@ -139,19 +150,44 @@ def _risk_order(item: LotProgress):
 
 
 @dataclass(frozen=True)
+class Section:
+    """The first DIGEST_LIST_SIZE items of a list of due dates, and how many there are in all."""
+
+    items: list
+    total: int
+
+    def __len__(self) -> int:
+        return self.total
+
+    @classmethod
+    def of(cls, rows) -> Section:
+        """From a queryset (a count and one page) or a list."""
+        if isinstance(rows, list):
+            return cls(rows[:DIGEST_LIST_SIZE], len(rows))
+        items = list(rows[: DIGEST_LIST_SIZE + 1])
+        total = len(items) if len(items) <= DIGEST_LIST_SIZE else rows.count()
+        return cls(items[:DIGEST_LIST_SIZE], total)
+
+
+@dataclass(frozen=True)
 class DueDates:
-    criteria: list[ExpiringCriterion]
-    outcomes_at_end: list[Placement]
-    outcomes_six_months: list[Placement]
-    ending: list[Placement]
-    retention: list[RetentionDue]
+    criteria: Section  # of ExpiringCriterion
+    outcomes_at_end: Section  # of Placement
+    outcomes_six_months: Section  # of Placement
+    ending: Section  # of Placement
+    retention: Section  # of RetentionDue
 
 
 def due_dates_of(user, *, today: date, retention_by_structure: dict | None = None) -> DueDates:
-    """What falls due for a facilitator among the people their structure follows (the home queue's queries).
-    `retention_by_structure` (structure id → RetentionDue list), when given, saves the retention query."""
+    """What falls due for a facilitator among the people their structure follows (the home queue's queries), each
+    list cut to its first DIGEST_LIST_SIZE items with its total. `retention_by_structure` (structure id →
+    RetentionDue list), when given, saves the retention query."""
     scope = scope_of(user)
-    placements = Placement.objects.visible_to(user).filter(beneficiary__structure__in=scope.facilitation_ids)
+    placements = (
+        Placement.objects.visible_to(user)
+        .filter(beneficiary__structure__in=scope.facilitation_ids)
+        .only("pk", "beneficiary_id", "end_date")
+    )
     if retention_by_structure is None:
         retention = reaching_retention_limit(Beneficiary.objects.visible_to(user), today)
     else:
@@ -160,13 +196,13 @@ def due_dates_of(user, *, today: date, retention_by_structure: dict | None = Non
             key=lambda item: (item.limit_on, item.beneficiary.pk),
         )
     return DueDates(
-        criteria=criteria_expiring(BeneficiaryCriterion.objects.visible_to(user), today),
-        outcomes_at_end=list(outcome_due(placements, OutcomeStage.AT_END, today).order_by("end_date", "pk")),
-        outcomes_six_months=list(
-            outcome_due(placements, OutcomeStage.AFTER_6_MONTHS, today).order_by("end_date", "pk")
+        criteria=Section.of(criteria_expiring(BeneficiaryCriterion.objects.visible_to(user), today)),
+        outcomes_at_end=Section.of(outcome_due(placements, OutcomeStage.AT_END, today).order_by("-end_date", "pk")),
+        outcomes_six_months=Section.of(
+            outcome_due(placements, OutcomeStage.AFTER_6_MONTHS, today).order_by("-end_date", "pk")
         ),
-        ending=list(ending_within(placements, today).order_by("end_date", "pk")),
-        retention=retention,
+        ending=Section.of(ending_within(placements, today).order_by("end_date", "pk")),
+        retention=Section.of(retention),
     )
 
 
