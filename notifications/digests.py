@@ -183,10 +183,10 @@ def due_dates_of(user, *, today: date, retention_by_structure: dict | None = Non
     list cut to its first DIGEST_LIST_SIZE items with its total. `retention_by_structure` (structure id →
     RetentionDue list), when given, saves the retention query."""
     scope = scope_of(user)
-    placements = (
-        Placement.objects.visible_to(user)
-        .filter(beneficiary__structure__in=scope.facilitation_ids)
-        .only("pk", "beneficiary_id", "end_date")
+    # The placements of the people of the user's structures (the home's Placement.visible_to also holds other
+    # structures' people on the markets they follow: not theirs to chase).
+    placements = Placement.objects.filter(beneficiary__structure__in=scope.facilitation_ids).only(
+        "pk", "beneficiary_id", "end_date"
     )
     if retention_by_structure is None:
         retention = reaching_retention_limit(Beneficiary.objects.visible_to(user), today)
