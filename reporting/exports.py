@@ -410,6 +410,8 @@ LOT_COLUMNS = (
     Column("attendu", "Attendu à ce jour (h)", lambda item: item.expected_hours, HOURS),
     Column("taux", "Taux de réalisation", lambda item: item.rate, PERCENT),
     Column("statut", "Statut", lambda item: item.status_label),
+    # The "risque" flag beside the status, so that it shows without scrolling the table sideways.
+    Column("risque", "Risque", lambda item: "Risque" if item.at_risk else ""),
     Column("manque", "Manque à l'objectif (h)", lambda item: item.shortfall, HOURS),
     Column("projection", "Projection à la fin (h)", lambda item: item.projected_hours, HOURS),
     # The forecast (clauses.calculations.lot_forecast): the same figures on the page, in every export and in the
@@ -429,7 +431,6 @@ LOT_COLUMNS = (
     Column(
         "meilleur_mois", "Meilleur mois (h)", lambda item: item.forecast.best_month if item.forecast else None, HOURS
     ),
-    Column("risque", "Risque", lambda item: "Risque" if item.at_risk else ""),
     Column("fin", "Fin d'exécution", lambda item: item.lot.end_date, DATE),
 )
 
