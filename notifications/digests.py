@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from beneficiaries.anonymisation import RETENTION_WARNING_DAYS, RetentionDue, reaching_retention_limit
@@ -206,29 +208,65 @@ def due_dates_of(user, *, today: date, retention_by_structure: dict | None = Non
     )
 
 
+def first_per_structure(placements, *, newest_first: bool) -> dict[int, Section]:
+    """The placements of a queryset grouped by the structure of their person: the first DIGEST_LIST_SIZE of each
+    structure (by end date) and their total, in one query (window functions), for every structure at once."""
+    structure = F("beneficiary__structure")
+    order = [F("end_date").desc() if newest_first else F("end_date").asc(), F("pk").asc()]
+    rows = (
+        placements.annotate(
+            structure=structure,
+            rank=Window(RowNumber(), partition_by=[structure], order_by=order),
+            total=Window(Count("pk"), partition_by=[structure]),
+        )
+        .filter(rank__lte=DIGEST_LIST_SIZE)
+        .only("pk", "beneficiary_id", "end_date")
+        .order_by("structure", "rank")
+    )
+    grouped: dict[int, tuple[list, int]] = {}
+    for placement in rows:
+        grouped.setdefault(placement.structure, ([], placement.total))[0].append(placement)
+    return {key: Section(items, total) for key, (items, total) in grouped.items()}
+
+
+def _merged(sections: dict[int, Section], structures, *, newest_first: bool) -> Section:
+    """The section of a user following one or more structures."""
+    parts = [sections[structure] for structure in structures if structure in sections]
+    if len(parts) == 1:
+        return parts[0]
+    items = sorted(
+        (item for part in parts for item in part.items),
+        key=lambda item: ((-item.end_date.toordinal()) if newest_first else item.end_date.toordinal(), item.pk),
+    )
+    return Section(items[:DIGEST_LIST_SIZE], sum(part.total for part in parts))
+
+
 def due_dates_digests(*, today: date) -> Iterator[Digest]:
-    """One digest per member of a facilitation structure with something due. The people reaching the retention
-    limit are read once for every structure; members who see the same people (same structures, same rights
-    over sensitive criteria) share one computation."""
+    """One digest per member of a facilitation structure with something due: the same lists as due_dates_of,
+    read for every structure at once (one query per list: retention limit, outcomes at the end and after six
+    months, placements ending), the criteria per recipient (their rights over sensitive criteria differ)."""
     retention_by_structure: dict[int, list[RetentionDue]] = {}
     for item in reaching_retention_limit(Beneficiary.objects.all(), today):
         retention_by_structure.setdefault(item.beneficiary.structure_id, []).append(item)
+    placements = Placement.objects.all()
+    at_end = first_per_structure(outcome_due(placements, OutcomeStage.AT_END, today), newest_first=True)
+    six_months = first_per_structure(outcome_due(placements, OutcomeStage.AFTER_6_MONTHS, today), newest_first=True)
+    ending = first_per_structure(ending_within(placements, today), newest_first=False)
     structures = Organisation.objects.filter(kind=OrganisationKind.FACILITATION).values_list("pk", flat=True)
-    computed: dict[tuple, DueDates] = {}
     for user in _recipients(structures, DUE_DATES):
-        scope = scope_of(user)
-        if not scope.facilitation_ids:
+        ids = scope_of(user).facilitation_ids
+        if not ids:
             continue
-        key = (scope.is_superuser, scope.facilitation_ids, scope.facilitation_editor_ids)
-        if key not in computed:
-            computed[key] = due_dates_of(user, today=today, retention_by_structure=retention_by_structure)
-        due = computed[key]
+        retention = sorted(
+            (item for structure in ids for item in retention_by_structure.get(structure, [])),
+            key=lambda item: (item.limit_on, item.beneficiary.pk),
+        )
         sections = {
-            "criteria": due.criteria,
-            "outcomes_at_end": due.outcomes_at_end,
-            "outcomes_six_months": due.outcomes_six_months,
-            "ending": due.ending,
-            "retention": due.retention,
+            "criteria": Section.of(criteria_expiring(BeneficiaryCriterion.objects.visible_to(user), today)),
+            "outcomes_at_end": _merged(at_end, ids, newest_first=True),
+            "outcomes_six_months": _merged(six_months, ids, newest_first=True),
+            "ending": _merged(ending, ids, newest_first=False),
+            "retention": Section.of(retention),
         }
         digest = Digest(user=user, kind=DUE_DATES, sections=sections)
         if digest.items:

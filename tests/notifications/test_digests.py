@@ -241,3 +241,17 @@ def test_the_worker_delivers_the_at_risk_digest(smtp_inbox, run_worker):
     assert LotRiskState.objects.get(lot__market__reference="WORKER-01").at_risk
     run_worker()
     assert len(smtp_inbox) == len(messages)
+
+
+def test_the_digest_reads_every_structure_at_once_and_finds_the_same_lists(world, due):
+    """due_dates_digests reads each list for every structure in one query: the same items and totals as the
+    per-user due_dates_of, in the same order."""
+    member = world["facilitator_member"]
+    digest = next(item for item in digests.due_dates_digests(today=TODAY) if item.user == member)
+    alone = digests.due_dates_of(member, today=TODAY)
+    for name in ("outcomes_at_end", "outcomes_six_months", "ending", "criteria", "retention"):
+        section, expected = digest.sections[name], getattr(alone, name)
+        assert section.total == expected.total > 0, name
+        assert [getattr(item, "pk", item) for item in section.items] == [
+            getattr(item, "pk", item) for item in expected.items
+        ], name
