@@ -49,7 +49,7 @@ from reporting.queries import LotProgress, lots_progress
 
 AT_RISK = "at_risk_digest"
 DUE_DATES = "due_dates_digest"
-DIGEST_LIST_SIZE = 50  # items listed per section of a message; the page linked holds the rest
+DIGEST_LIST_SIZE = 20  # items listed per section of a message; the pages linked hold the rest
 
 
 # --- Lots that became at risk ----------------------------------------------------------------------------------
