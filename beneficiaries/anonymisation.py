@@ -30,7 +30,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from audit.choices import AccessAction, Channel
-from beneficiaries.calculations import first_of_month, months_before
+from beneficiaries.calculations import add_months, first_of_month, months_before
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
 from config.hooks import audit
 
@@ -65,6 +65,32 @@ def inactive_since(cutoff: date):
         Q(last_hours__isnull=True) | Q(last_hours__lt=first_of_month(cutoff)),
         Q(last_end__isnull=True) | Q(last_end__lt=cutoff),
     )
+
+
+RETENTION_WARNING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class RetentionDue:
+    beneficiary: Beneficiary
+    limit_on: date  # the day the person will have had no activity for CLAUSIER_RETENTION_MONTHS
+
+
+def reaching_retention_limit(people, today: date, days: int = RETENTION_WARNING_DAYS) -> list[RetentionDue]:
+    """People of `people` (a Beneficiary queryset, e.g. visible_to a facilitator) whom `anonymise_inactive` will
+    anonymise within `days` from `today` (or at its next run, when the limit has passed): inactive_since the
+    cut-off of that day. Soonest first, in one query."""
+    found = []
+    cutoff = cutoff_date(today + timedelta(days=days))
+    for person in inactive_since(cutoff).filter(pk__in=people.values("pk")).order_by("pk"):
+        activities = [timezone.localtime(person.updated_at).date()]
+        if person.last_hours:
+            activities.append(add_months(person.last_hours, 1) - timedelta(days=1))  # the month's last day
+        if person.last_end:
+            activities.append(person.last_end)
+        # The same day CLAUSIER_RETENTION_MONTHS later (months_before with a negative count counts forward).
+        found.append(RetentionDue(person, months_before(max(activities), -settings.CLAUSIER_RETENTION_MONTHS)))
+    return sorted(found, key=lambda item: (item.limit_on, item.beneficiary.pk))
 
 
 @transaction.atomic

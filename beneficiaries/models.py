@@ -79,7 +79,7 @@ class BeneficiaryCriterionQuerySet(models.QuerySet):
 
     def expiry_candidates(self, start, end, *, validity_months: int):
         """Criteria that may stop holding between `start` and `end` (calculations.criterion_expires_on), widened
-        by a few days for the month-end arithmetic: `beneficiaries.filters.criteria_expiring` keeps the exact
+        by a few days for the month-end arithmetic: `beneficiaries.due_dates.criteria_expiring` keeps the exact
         ones."""
         from beneficiaries.calculations import YOUTH_AGE_LIMIT, months_before
 

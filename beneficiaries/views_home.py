@@ -14,7 +14,7 @@ from django.utils import timezone
 from audit.services import log_views
 from beneficiaries.calculations import add_months, first_of_month
 from beneficiaries.choices import HoursStatus, OutcomeStage
-from beneficiaries.filters import (
+from beneficiaries.due_dates import (
     CRITERIA_EXPIRING_DAYS,
     ENDING_SOON_DAYS,
     criteria_expiring,

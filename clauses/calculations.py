@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from beneficiaries.calculations import add_months, first_of_month
+
 CLEANING_HOURLY_COST = Decimal("25")
 CLEANING_MINIMUM_HOURS = 150
 
@@ -165,3 +167,83 @@ def target_status(
         return TargetStatus.ENDED_BELOW
     expected = expected_hours(target_hours=target_hours, start=start, end=end, today=today)
     return TargetStatus.ON_TRACK if achieved >= expected * (1 - tolerance) else TargetStatus.BEHIND
+
+
+# --- Forecast of a lot and the "risque" flag (issue 16 point 4) ------------------------------------------------
+
+DAYS_PER_MONTH = Decimal("30.4375")  # an average month, as projected_hours counts them
+RECENT_MONTHS = 3  # the recent pace is the average of the last 3 complete months of execution
+RISK_RULE = (
+    "À risque : lot en cours dont le premier mois d'exécution est terminé, encore sous son objectif, et dont les "
+    "heures à réaliser chaque mois d'ici la fin dépassent son meilleur mois jamais réalisé."
+)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Where a lot is heading (figures exact to the hundredth, rounded once for display)."""
+
+    projected_current: Decimal  # at the end date, at the pace since the start (projected_hours)
+    recent_pace: Decimal | None  # hours per month over the last 3 complete months of execution
+    projected_recent: Decimal | None  # at the end date, at that recent pace
+    needed_per_month: Decimal | None  # hours per month from today to the end date to reach the target
+    best_month: Decimal  # the most hours the lot ever achieved in one calendar month (0 without hours)
+    at_risk: bool  # RISK_RULE
+
+
+def recent_months(*, start, end, today, count: int = RECENT_MONTHS) -> list:
+    """First days of the last `count` complete calendar months (before today's month) within the execution
+    period (the months of the start and end dates included); fewer, or none, for a lot that started lately."""
+    current = first_of_month(today)
+    months = [add_months(current, -shift) for shift in range(count, 0, -1)]
+    return [month for month in months if first_of_month(start) <= month <= first_of_month(end)]
+
+
+def lot_forecast(*, target_hours: int, achieved_hours: Decimal, monthly_hours, start, end, today) -> Forecast:
+    """Forecast of a lot on `today` from its validated hours month by month (`monthly_hours`: first day of a
+    month → hours of that month; months without hours may be absent).
+
+    - recent pace: the hours of the last 3 complete months of execution (recent_months) ÷ their number; None
+      before a first complete month;
+    - projection at that pace: validated hours + recent pace × months left until the end date (the validated
+      hours once the lot has ended);
+    - need per month: hours still missing ÷ months from today (or the start date, later) to the end date
+      included; 0 once the target is reached; None without a target or once the lot has ended;
+    - best month: the largest monthly total ever validated;
+    - at risk (RISK_RULE): running (start ≤ today ≤ end), its first month of execution over, under its target,
+      and a need per month above its best month.
+    """
+    achieved = Decimal(achieved_hours)
+    target = Decimal(target_hours or 0)
+    best = max((Decimal(hours) for hours in monthly_hours.values()), default=Decimal("0"))
+    months = recent_months(start=start, end=end, today=today)
+    recent = None
+    if months:
+        recent = (sum((Decimal(monthly_hours.get(month, 0)) for month in months), Decimal("0")) / len(months)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+    ended = today > end
+    projected_recent = None
+    if ended:
+        projected_recent = achieved
+    elif recent is not None:
+        months_left = Decimal((end - today).days) / DAYS_PER_MONTH
+        projected_recent = (achieved + recent * months_left).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    needed = None
+    if target and not ended:
+        if achieved >= target:
+            needed = Decimal("0.00")
+        else:
+            months_left = Decimal((end - max(today, start)).days + 1) / DAYS_PER_MONTH
+            needed = ((target - achieved) / months_left).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    first_month_over = first_of_month(today) > first_of_month(start)
+    running = start <= today <= end and first_month_over
+    at_risk = bool(running and target and achieved < target and needed is not None and needed > best)
+    return Forecast(
+        projected_current=projected_hours(achieved_hours=achieved, start=start, end=end, today=today),
+        recent_pace=recent,
+        projected_recent=projected_recent,
+        needed_per_month=needed,
+        best_month=best,
+        at_risk=at_risk,
+    )

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
 from django.tasks import TaskResultStatus, task
 from django.urls import reverse
 from django.utils import timezone
@@ -11,8 +12,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tasks_db.models import DBTaskResult
 
+from clauses.calculations import RISK_RULE
+from notifications import digests
 from notifications.mail import send_templated
-from notifications.models import RecurringRun
+from notifications.models import DigestDelivery, RecurringRun
 from notifications.retry import retried_task
 
 # Finished tasks are kept to be read in the admin: succeeded ones 14 days, failed ones 90 days.
@@ -48,3 +51,42 @@ def prune_task_results(period: str) -> int:
     deleted, _ = finished.delete()
     RecurringRun.objects.filter(enqueued_at__lt=now - KEEP_FAILED).delete()
     return deleted
+
+
+def send_digests(batch, *, period: str) -> int:
+    """Send each digest once per recipient and period: the delivery is recorded in the transaction that sends it
+    (an SMTP error rolls it back, so the retry sends it), and a recipient already served is skipped."""
+    sent = 0
+    for digest in batch:
+        if DigestDelivery.objects.filter(kind=digest.kind, period=period, user=digest.user).exists():
+            continue
+        with transaction.atomic():
+            DigestDelivery.objects.create(kind=digest.kind, period=period, user=digest.user, items=digest.items)
+            sent += send_templated(
+                digest.user,
+                digest.kind,
+                {**digest.sections, **digests.WINDOWS, "period": period, "rule": RISK_RULE},
+                path=digests.path_of(digest.kind),
+                kind=digest.kind,
+            )
+    return sent
+
+
+@retried_task(attempts=5)
+def send_at_risk_digests(period: str) -> int:
+    """Weekly: to each buyer contact and facilitator, the lots they follow that became at risk since the previous
+    digest (notifications.digests). Idempotent: run again for its period, it sends nothing more."""
+    return send_digests(digests.at_risk_digests(today=timezone.localdate(), period=period), period=period)
+
+
+@retried_task(attempts=5)
+def send_due_dates_digests(period: str) -> int:
+    """Weekly: to each facilitator, the due dates of the people their structure follows (notifications.digests).
+    Idempotent: run again for its period, it sends nothing more."""
+    return send_digests(digests.due_dates_digests(today=timezone.localdate()), period=period)
+
+
+@task()
+def ping(number: int) -> int:
+    """Does nothing: bench/digests.py measures the worker's own throughput with it."""
+    return number

@@ -69,6 +69,11 @@ class Dashboard:
         return sum(1 for item in self.progress if item.status in (TargetStatus.BEHIND, TargetStatus.ON_TRACK))
 
     @property
+    def lots_at_risk(self) -> int:
+        """Running lots flagged "risque" (clauses.calculations.RISK_RULE)."""
+        return sum(1 for item in self.progress if item.at_risk)
+
+    @property
     def lots_ended_below(self) -> int:
         return sum(1 for item in self.progress if item.status == TargetStatus.ENDED_BELOW)
 

@@ -410,8 +410,27 @@ LOT_COLUMNS = (
     Column("attendu", "Attendu à ce jour (h)", lambda item: item.expected_hours, HOURS),
     Column("taux", "Taux de réalisation", lambda item: item.rate, PERCENT),
     Column("statut", "Statut", lambda item: item.status_label),
+    # The "risque" flag beside the status, so that it shows without scrolling the table sideways.
+    Column("risque", "Risque", lambda item: "Risque" if item.at_risk else ""),
     Column("manque", "Manque à l'objectif (h)", lambda item: item.shortfall, HOURS),
     Column("projection", "Projection à la fin (h)", lambda item: item.projected_hours, HOURS),
+    # The forecast (clauses.calculations.lot_forecast): the same figures on the page, in every export and in the
+    # at-risk digest.
+    Column(
+        "projection_recente",
+        "Projection (3 derniers mois) (h)",
+        lambda item: item.forecast.projected_recent if item.forecast else None,
+        HOURS,
+    ),
+    Column(
+        "besoin_mensuel",
+        "Besoin par mois (h)",
+        lambda item: item.forecast.needed_per_month if item.forecast else None,
+        HOURS,
+    ),
+    Column(
+        "meilleur_mois", "Meilleur mois (h)", lambda item: item.forecast.best_month if item.forecast else None, HOURS
+    ),
     Column("fin", "Fin d'exécution", lambda item: item.lot.end_date, DATE),
 )
 
@@ -884,7 +903,7 @@ def _svg_chart(items: list, previous: list, chart_data: dict, *, title: str) -> 
 # The lots a dashboard PDF lists: running lots behind and ended lots below target.
 ATTENTION_STATUSES = TargetStatus.NEEDS_ATTENTION
 PDF_LOTS_LIMIT = 100
-PDF_LOTS_LEFT_OUT = ("objet", "projection")  # in the XLSX and on screen
+PDF_LOTS_LEFT_OUT = ("objet", "projection", "projection_recente", "meilleur_mois")  # in the XLSX and on screen
 
 
 def attention_lots_only(tables: list[Table], *, limit: int = PDF_LOTS_LIMIT) -> list[Table]:

@@ -425,6 +425,13 @@ class LotProgress:
     projected_hours: Decimal
     expected_hours: Decimal = ZERO  # by today, at a linear pace from start to end
     shortfall: Decimal | None = None  # target − achieved, for a lot that ended below its target
+    # Recent pace, need per month, best month and the "risque" flag (clauses.calculations.lot_forecast); None
+    # when the lot's hours month by month were not read (progress_of without `monthly`).
+    forecast: clause_calculations.Forecast | None = None
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.forecast and self.forecast.at_risk)
 
     @property
     def status_label(self) -> str:
@@ -513,20 +520,14 @@ LOT_FIELDS = (
 
 
 def lots_progress(lots: QuerySet[Lot], *, today: date) -> list[LotProgress]:
-    """Target, validated hours to date, rate, status and projection of each lot carrying a clause.
+    """Target, validated hours to date, rate, status, projection and forecast of each lot carrying a clause.
 
-    Two queries: the lots' fields as plain values, and the validated hours of those lots grouped by lot (a
-    region holds thousands of lots: model instances and a subquery per lot cost several times more). Lots at
-    risk come first, then by rate.
+    Two queries: the lots' fields as plain values, and the validated hours of those lots grouped by lot and year,
+    month by month (a region holds thousands of lots: model instances and a subquery per lot cost several times
+    more). Lots at risk come first, then by rate.
     """
     lots = lots.filter(clause__isnull=False)
-    achieved = dict(
-        PlacementYear.objects.filter(lot__in=lots.values("pk"))
-        .order_by()
-        .values("lot")
-        .annotate(total=Sum(COUNTED_HOURS, output_field=HOURS_FIELD))
-        .values_list("lot", "total")
-    )
+    achieved, monthly = lots_monthly_hours(lots)
     markets: dict[int, MarketRef] = {}
     companies: dict[int, Named] = {}
     items = []
@@ -541,12 +542,39 @@ def lots_progress(lots: QuerySet[Lot], *, today: date) -> list[LotProgress]:
         if contractor_id is not None:
             contractor = companies.setdefault(contractor_id, Named(contractor_id, contractor_name))
         lot = LotRef(pk, number, title, start, end, market, contractor, ClauseRef(target), achieved.get(pk) or ZERO)
-        items.append(progress_of(lot, today=today))
+        items.append(progress_of(lot, today=today, monthly=monthly.get(pk, {})))
     return sort_at_risk_first(items)
 
 
-def progress_of(lot: Lot | LotRef, *, today: date) -> LotProgress:
-    """Progress of a lot annotated with `achieved` (see achieved_hours_subquery), or of a LotRef."""
+def lots_monthly_hours(lots: QuerySet[Lot]) -> tuple[dict[int, Decimal], dict[int, dict[date, Decimal]]]:
+    """Validated counted hours of each lot, all years, and month by month (first day of a month → hours; months
+    without hours absent), in one query grouped by lot and year."""
+    months = {
+        f"m{month:02d}": Sum(counted(hours_column(month), training_column(month)), output_field=HOURS_FIELD)
+        for month in MONTHS
+    }
+    rows = (
+        PlacementYear.objects.filter(lot__in=lots.values("pk"))
+        .order_by()
+        .values("lot", "year")
+        .annotate(total=Sum(COUNTED_HOURS, output_field=HOURS_FIELD), **months)
+    )
+    achieved: dict[int, Decimal] = {}
+    monthly: dict[int, dict[date, Decimal]] = {}
+    for row in rows:
+        lot = row["lot"]
+        achieved[lot] = achieved.get(lot, ZERO) + exact_hours(row["total"])
+        by_month = monthly.setdefault(lot, {})
+        for month in MONTHS:
+            hours = row[f"m{month:02d}"]
+            if hours:
+                by_month[date(row["year"], month, 1)] = exact_hours(hours)
+    return achieved, monthly
+
+
+def progress_of(lot: Lot | LotRef, *, today: date, monthly: dict[date, Decimal] | None = None) -> LotProgress:
+    """Progress of a lot annotated with `achieved` (see achieved_hours_subquery), or of a LotRef; with its hours
+    month by month (`monthly`, see lots_monthly_hours), its forecast too."""
     target = lot.clause.target_hours or 0
     achieved = exact_hours(lot.achieved)
     status = clause_calculations.target_status(
@@ -567,6 +595,18 @@ def progress_of(lot: Lot | LotRef, *, today: date) -> LotProgress:
         shortfall=(
             clause_calculations.shortfall_hours(achieved_hours=achieved, target_hours=target)
             if status == clause_calculations.TargetStatus.ENDED_BELOW
+            else None
+        ),
+        forecast=(
+            clause_calculations.lot_forecast(
+                target_hours=target,
+                achieved_hours=achieved,
+                monthly_hours=monthly,
+                start=lot.start_date,
+                end=lot.end_date,
+                today=today,
+            )
+            if monthly is not None
             else None
         ),
     )
@@ -601,6 +641,11 @@ def sort_at_risk_first(progress: Iterable[LotProgress]) -> list[LotProgress]:
     return sorted(progress, key=lambda item: (STATUS_ORDER[item.status], item.rate or ZERO, item.lot.pk))
 
 
+def _forecast_key(item: LotProgress, name: str) -> Decimal:
+    value = getattr(item.forecast, name) if item.forecast else None
+    return value if value is not None else Decimal("-1")
+
+
 # Sort keys of the lots table, by column key of reporting.exports.LOT_COLUMNS.
 LOT_SORT_KEYS = {
     "marche": lambda item: item.lot.market.reference.lower(),
@@ -615,6 +660,10 @@ LOT_SORT_KEYS = {
     "statut": lambda item: STATUS_ORDER[item.status],
     "manque": lambda item: item.shortfall if item.shortfall is not None else Decimal("-1"),
     "projection": lambda item: item.projected_hours,
+    "projection_recente": lambda item: _forecast_key(item, "projected_recent"),
+    "besoin_mensuel": lambda item: _forecast_key(item, "needed_per_month"),
+    "meilleur_mois": lambda item: _forecast_key(item, "best_month"),
+    "risque": lambda item: item.at_risk,
     "fin": lambda item: item.lot.end_date,
 }
 

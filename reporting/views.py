@@ -135,6 +135,7 @@ def dashboard(request):
         "page_obj": page_obj,
         "sort_headers": _sort_headers(form, indexes),
         "status_index": [exports.LOT_COLUMNS[i].key for i in indexes].index("statut"),
+        "risk_index": [exports.LOT_COLUMNS[i].key for i in indexes].index("risque"),
         "period": form.period(),
         # The coordinator's view of the region (trend, both years, map): reporting/_overview.html.
         "overview": trends.overview(
