@@ -385,14 +385,15 @@ def reopen(*, declaration: Declaration, reason: str, user) -> Declaration:
 
 # The facilitator's work queue ----------------------------------------------------------------------------------
 
-# A company declares a month by this day of the next month (the 5th: the month's payslips are out). Another
-# structure may choose another day: `late_declarations` is the one place that reads it.
-DEFAULT_DECLARATION_DEADLINE_DAY = 5
+# A company declares a month by a day of the next month chosen by the facilitation structure following the lot's
+# market (Organisation.declaration_deadline_day, the 5th by default: the month's payslips are out). The late list
+# of the work queue and the reminders (notifications.reminders) both read it through `declaration_deadline`.
+DEFAULT_DECLARATION_DEADLINE_DAY = Organisation._meta.get_field("declaration_deadline_day").default
 TO_REVIEW = (S.SUBMITTED, S.RESUBMITTED)
 
 
 def declaration_deadline(month: date, *, day: int = DEFAULT_DECLARATION_DEADLINE_DAY) -> date:
-    """The last day to declare `month`: the `day` of the next month."""
+    """The last day to declare `month`: the `day` of the next month (a structure's declaration_deadline_day)."""
     return add_months(first_of_month(month), 1).replace(day=day)
 
 
@@ -417,17 +418,17 @@ class LateDeclaration:
 def late_declarations(lots, today: date) -> list[LateDeclaration]:
     """The companies late with their declaration: a company with an active access to one of these lots, employing
     on it a placement that ran during the previous month, whose declaration of that month is still « à déclarer »
-    (or not begun) once the deadline (DEFAULT_DECLARATION_DEADLINE_DAY of this month) is past. In a fixed few
-    queries, sorted by market, lot and company."""
+    (or not begun) once the deadline of the structure following the lot's market (its declaration_deadline_day of
+    this month) is past. In a fixed few queries, sorted by market, lot and company."""
     month = add_months(first_of_month(today), -1)
-    deadline = declaration_deadline(month)
-    if today <= deadline:
+    # The earliest deadline day a structure may choose is the 1st: before it, nobody can be late.
+    if today <= declaration_deadline(month, day=1):
         return []
     last_day = first_of_month(today) - timedelta(days=1)
     company = OuterRef("membership__organisation")
     pairs = set(
         CompanyAccess.objects.active()
-        .filter(lot__in=lots)
+        .filter(lot__in=lots, lot__market__facilitator__declaration_deadline_day__lt=today.day)
         .filter(
             Exists(
                 Placement.objects.filter(
@@ -446,8 +447,16 @@ def late_declarations(lots, today: date) -> list[LateDeclaration]:
     )
     if not pairs:
         return []
-    lots_by_pk = Lot.objects.select_related("market").in_bulk({lot for lot, _ in pairs})
+    lots_by_pk = Lot.objects.select_related("market__facilitator").in_bulk({lot for lot, _ in pairs})
     companies = Organisation.objects.in_bulk({company for _, company in pairs})
-    late = [LateDeclaration(lots_by_pk[lot], companies[company], month, deadline) for lot, company in pairs]
+    late = [
+        LateDeclaration(
+            lots_by_pk[lot],
+            companies[company],
+            month,
+            declaration_deadline(month, day=lots_by_pk[lot].market.facilitator.declaration_deadline_day),
+        )
+        for lot, company in pairs
+    ]
     late.sort(key=lambda item: (item.lot.market.reference, item.lot.number, item.company.name, item.company.pk))
     return late

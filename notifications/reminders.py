@@ -33,7 +33,7 @@ from beneficiaries.calculations import add_months, first_of_month
 from beneficiaries.choices import HoursStatus
 from beneficiaries.models import HoursRecord
 from companies.choices import DeclarationStatus
-from companies.declarations import rows_of
+from companies.declarations import declaration_deadline, rows_of
 from companies.models import CompanyAccess, Declaration
 from config.formatting import french_date, french_month
 from notifications import preferences
@@ -55,8 +55,8 @@ def declared_month(today: date) -> date:
 
 
 def deadline(structure, month: date) -> date:
-    """The day by which `month` is declared to `structure`."""
-    return add_months(month, 1).replace(day=structure.declaration_deadline_day)
+    """The day by which `month` is declared to `structure` (the rule of the work queue's late list too)."""
+    return declaration_deadline(month, day=structure.declaration_deadline_day)
 
 
 def step_on(today: date, due: date) -> str | None:

@@ -38,6 +38,20 @@ def test_the_deadline_is_the_fifth_of_the_next_month(contact, lot, holder, emplo
     assert item.deadline == APRIL_5
 
 
+def test_the_deadline_is_the_one_the_structure_chose(contact, lot, holder, employee):
+    """The late list and the reminders read the same day: the structure's declaration_deadline_day."""
+    structure = lot.market.facilitator
+    structure.declaration_deadline_day = 10
+    structure.save(update_fields=["declaration_deadline_day"])
+    assert _late(APRIL_6) == []
+    assert _late(datetime.date(2026, 4, 10)) == []
+    (item,) = declarations.late_declarations(Lot.objects.all(), datetime.date(2026, 4, 11))
+    assert item.deadline == datetime.date(2026, 4, 10)
+    from notifications.reminders import deadline
+
+    assert deadline(structure, MARCH) == item.deadline
+
+
 def test_a_month_saved_but_not_transmitted_is_late_a_transmitted_or_corrected_one_is_not(
     contact, owner, lot, holder, employee
 ):
