@@ -24,6 +24,9 @@ OPEN_TO_COMPANIES = frozenset(
         "companies:home",
         "companies:lot",
         "companies:declaration",
+        "companies:upload",
+        "companies:upload_confirm",
+        "companies:upload_template",
         "companies:accept",
         # The API's public description (the same for an anonymous visitor).
         "api:schema",

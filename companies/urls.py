@@ -1,6 +1,6 @@
 from django.urls import path
 
-from companies import views, views_declarations
+from companies import views, views_declarations, views_uploads
 
 app_name = "companies"
 
@@ -9,6 +9,17 @@ urlpatterns = [
     path("", views.company_home, name="home"),
     path("lots/<int:pk>/", views.company_lot, name="lot"),
     path("lots/<int:pk>/declaration/<str:month>/", views_declarations.company_declaration, name="declaration"),
+    path("lots/<int:pk>/declaration/<str:month>/fichier/", views_uploads.company_upload, name="upload"),
+    path(
+        "lots/<int:pk>/declaration/<str:month>/fichier/confirmer/",
+        views_uploads.company_upload_confirm,
+        name="upload_confirm",
+    ),
+    path(
+        "lots/<int:pk>/declaration/<str:month>/modele.<str:extension>",
+        views_uploads.company_upload_template,
+        name="upload_template",
+    ),
     path("invitation/<uidb64>/<token>/", views.accept_invitation, name="accept"),
     # The facilitator's pages: who reaches a lot, invite, revoke.
     path("acces/lot/<int:pk>/", views.lot_access, name="lot_access"),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from audit.services import log_views
 from beneficiaries import services as hours_services
 from beneficiaries.calculations import add_months, first_of_month
+from beneficiaries.import_views import UploadForm
 from beneficiaries.models import HoursRecord, Placement
 from beneficiaries.views_hours import parse_month
 from companies import declarations
@@ -172,6 +173,7 @@ def company_declaration(request, pk, month):
         "errors": errors,
         "timeline": timeline,
         "correction": declaration.status == DeclarationStatus.CORRECTION_REQUESTED,
+        "upload_form": UploadForm(),
         "last_request": next(
             (
                 step

@@ -191,6 +191,9 @@ OBJECT_OF = {
     "companies:revoke": "access",
     "companies:declaration": "lot",
     "companies:review": "lot",
+    "companies:upload": "lot",
+    "companies:upload_confirm": "lot",
+    "companies:upload_template": "lot",
 }
 TENANT_ARGUMENTS = {"pk", "criterion_pk", "membership_pk"}
 
@@ -484,6 +487,13 @@ SPECS: dict[str, tuple] = {
         expect(404, **ANON_WEB, owner=200, owner_reader=200, superuser=200),
         expect(404, **ANON_WEB, owner=WRITE_OK, owner_reader=403, superuser=WRITE_OK),
     ),
+    # The company's own spreadsheet for the month (its own lot only): upload and preview, confirm, its template.
+    "companies:upload": (expect(404, **ANON_WEB, company=200), expect(404, **ANON_WEB, company=WRITE_OK)),
+    "companies:upload_confirm": (
+        expect(404, **ANON_WEB, company=405),
+        expect(404, **ANON_WEB, company=WRITE_OK),  # nothing pending: back to the grid
+    ),
+    "companies:upload_template": (expect(404, **ANON_WEB, company=200), expect(404, **ANON_WEB, company=405)),
 }
 for resource in ("region", "department", "epci", "commune", "qpv"):  # shared reference data, read-only
     SPECS[f"api:{resource}-list"] = (API_READ, API_READ_ONLY_WRITE)
