@@ -27,6 +27,7 @@ OPEN_TO_COMPANIES = frozenset(
         "companies:upload",
         "companies:upload_confirm",
         "companies:upload_template",
+        "companies:propose",
         "companies:accept",
         # The API's public description (the same for an anonymous visitor).
         "api:schema",

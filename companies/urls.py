@@ -1,6 +1,6 @@
 from django.urls import path
 
-from companies import views, views_declarations, views_uploads
+from companies import views, views_declarations, views_proposals, views_uploads
 
 app_name = "companies"
 
@@ -20,10 +20,13 @@ urlpatterns = [
         views_uploads.company_upload_template,
         name="upload_template",
     ),
+    path("lots/<int:pk>/proposer/", views_proposals.company_propose, name="propose"),
     path("invitation/<uidb64>/<token>/", views.accept_invitation, name="accept"),
     # The facilitator's pages: who reaches a lot, invite, revoke.
     path("acces/lot/<int:pk>/", views.lot_access, name="lot_access"),
     path("acces/<int:pk>/retirer/", views.revoke_access, name="revoke"),
     # The facilitator's review of a lot's monthly declarations.
     path("suivi/lot/<int:pk>/<str:month>/", views_declarations.declaration_review, name="review"),
+    # The facilitator examines a new person a company proposes.
+    path("suivi/proposition/<int:pk>/", views_proposals.proposal_detail, name="proposal"),
 ]

@@ -86,6 +86,9 @@ def company_lot(request, pk):
     accesses = CompanyAccess.objects.of_user(request.user).filter(lot=lot).select_related("membership__organisation")
     people = _with_modality_labels(_people(placements_of(request.user).filter(lot=lot)))
     context = {"lot": lot, "accesses": accesses, "people": people, "months": _declaration_months(request.user, lot)}
+    from companies.views_proposals import company_proposals_of  # the new-person proposals (views_proposals)
+
+    context["proposals"] = company_proposals_of(request.user, lot)
     return render(request, "companies/lot.html", context)
 
 

@@ -318,8 +318,12 @@ def lot_declarations(user, lot) -> dict:
         Declaration.objects.filter(lot=lot).select_related("company").order_by("-month", "company__name")[:12]
     )
     months = declarations.recent_months(lot, timezone.localdate())
+    from companies.views_proposals import pending_proposals  # the new-person proposals (views_proposals)
+
     return {
         "declarations": latest,
+        # Names and birth dates: only for the structure following the market.
+        "pending_proposals": list(pending_proposals(lot)) if reviews else [],
         "can_review_declarations": reviews,
         # The month to review first: the most recent one transmitted, else the last month of the lot so far.
         "declaration_month": next(
