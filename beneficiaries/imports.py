@@ -160,7 +160,9 @@ class ParsedRow:
     @property
     def person_label(self) -> str:
         if self.beneficiary_id is not None:
-            return f"n° {self.beneficiary_id}"
+            # The name, when a resolver filled it in from the person found (companies.uploads), else the number.
+            name = f"{self.last_name.upper()} {self.first_name} " if self.last_name else ""
+            return f"{name}n° {self.beneficiary_id}" if not name else f"{name}(n° {self.beneficiary_id})"
         birth = f", né·e le {format_date(date.fromisoformat(self.birth_date))}" if self.birth_date else ""
         return f"{self.last_name.upper()} {self.first_name}{birth}".strip()
 

@@ -91,6 +91,8 @@ class CompanyResolver:
             found = self.by_name.get(imports._person_key(row.last_name, row.first_name, row.birth_date), [])
         if not found or len({placement.beneficiary_id for placement in found}) > 1:
             return None, [NOT_EMPLOYED.format(person=row.person_label, month=french_month(self.month))]
+        if row.beneficiary_id is not None:  # the preview names the person the company employs
+            row.last_name, row.first_name = found[0].beneficiary.last_name, found[0].beneficiary.first_name
         return found[0], []
 
 
