@@ -21,7 +21,7 @@ from beneficiaries.choices import Modality
 from beneficiaries.models import Beneficiary
 from companies.choices import ProposalStatus
 from companies.declarations import _check_company, _check_facilitator
-from companies.models import PersonProposal
+from companies.models import CompanyAccess, PersonProposal
 
 MAX_WEEKLY_HOURS = Decimal(48)
 DECIDED = "Cette proposition a déjà été examinée ({status}) : on ne peut plus l'accepter ni la refuser."
@@ -241,3 +241,14 @@ def refuse(*, proposal: PersonProposal, user, reason: str) -> PersonProposal:
     proposal.refusal_reason = reason
     proposal.save(update_fields=["status", "decided_by", "decided_at", "refusal_reason"])
     return proposal
+
+
+def company_proposals_of(user, lot):
+    """The proposals of the contact's companies on the lot, most recent first."""
+    companies = CompanyAccess.objects.of_user(user).filter(lot=lot).values("membership__organisation")
+    return PersonProposal.objects.filter(lot=lot, company__in=companies).order_by("-proposed_at", "-pk")
+
+
+def pending_proposals(lot):
+    """For the lot's « Déclarations des entreprises » section (structure following the market only)."""
+    return PersonProposal.objects.filter(lot=lot, status=ProposalStatus.PROPOSED).select_related("company")

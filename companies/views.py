@@ -14,6 +14,7 @@ from companies import emails, services
 from companies.declarations import recent_months
 from companies.forms import InviteContactForm
 from companies.models import CompanyAccess, Declaration, lots_of, placements_of
+from companies.proposals import company_proposals_of
 from companies.tokens import decode_uid, invitation_tokens
 from markets.models import Lot
 from organisations.models import User
@@ -86,8 +87,6 @@ def company_lot(request, pk):
     accesses = CompanyAccess.objects.of_user(request.user).filter(lot=lot).select_related("membership__organisation")
     people = _with_modality_labels(_people(placements_of(request.user).filter(lot=lot)))
     context = {"lot": lot, "accesses": accesses, "people": people, "months": _declaration_months(request.user, lot)}
-    from companies.views_proposals import company_proposals_of  # the new-person proposals (views_proposals)
-
     context["proposals"] = company_proposals_of(request.user, lot)
     return render(request, "companies/lot.html", context)
 

@@ -23,6 +23,7 @@ from companies import declarations
 from companies.choices import DeclarationAction, DeclarationStatus
 from companies.forms import CorrectionForm, DeclarationRowForm, ReopenForm
 from companies.models import CompanyAccess, Declaration, lots_of
+from companies.proposals import pending_proposals
 from companies.views import _can_manage, _followed_lot, _require_company
 from config.formatting import french_figure, french_month
 from organisations.models import Organisation
@@ -318,8 +319,6 @@ def lot_declarations(user, lot) -> dict:
         Declaration.objects.filter(lot=lot).select_related("company").order_by("-month", "company__name")[:12]
     )
     months = declarations.recent_months(lot, timezone.localdate())
-    from companies.views_proposals import pending_proposals  # the new-person proposals (views_proposals)
-
     return {
         "declarations": latest,
         # Names and birth dates: only for the structure following the market.

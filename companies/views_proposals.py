@@ -3,29 +3,59 @@ status; the facilitator of the lot reads a proposal, checks eligibility (the per
 with the same name and birth date, their criteria, the clause's publics) and accepts or refuses it. Every write is a
 function of companies.proposals; a refusal is shown on its field and changes nothing."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from audit.services import log_views
+from beneficiaries.choices import Criterion, EvidenceType, Modality, PrescriberType, Sex
+from beneficiaries.forms import french_date_field
 from companies import proposals
 from companies.choices import ProposalStatus
-from companies.models import CompanyAccess, PersonProposal, lots_of
-from companies.proposal_forms import AcceptForm, ProposalForm, RefuseForm
+from companies.models import PersonProposal, lots_of
 from companies.views import _can_manage, _followed_lot, _require_company
 from companies.views_declarations import _company_of
 from organisations.web import add_errors, require
 
+
+class ProposalForm(forms.Form):
+    """What a company gives about a person it proposes for a lot."""
+
+    last_name = forms.CharField(label="Nom", max_length=100)
+    first_name = forms.CharField(label="Prénom", max_length=100)
+    birth_date = french_date_field("Date de naissance")
+    modality = forms.ChoiceField(label="Type de contrat", choices=[("", "—"), *Modality.choices])
+    start_date = french_date_field("Début du contrat")
+    end_date = french_date_field("Fin du contrat", required=False, help_text="JJ/MM/AAAA, si elle est connue.")
+    weekly_hours = forms.DecimalField(
+        label="Heures par semaine", required=False, min_value=0, max_digits=4, decimal_places=1, localize=True
+    )
+
+
+class AcceptForm(forms.Form):
+    """The facilitator's acceptance: what the structure must know of a new person, and an eligibility criterion."""
+
+    end_date = french_date_field("Fin du contrat", required=False)
+    sex = forms.ChoiceField(label="Sexe", choices=[("", "—"), *Sex.choices], required=False)
+    prescriber_type = forms.ChoiceField(
+        label="Prescripteur", choices=[("", "—"), *PrescriberType.choices], required=False
+    )
+    criterion = forms.ChoiceField(
+        label="Critère d'éligibilité vérifié", choices=[("", "—"), *Criterion.choices], required=False
+    )
+    validated_on = french_date_field("Critère validé le", required=False)
+    evidence_type = forms.ChoiceField(label="Justificatif", choices=[("", "—"), *EvidenceType.choices], required=False)
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(label="Motif du refus (lu par l'entreprise)", widget=forms.Textarea(attrs={"rows": 3}))
+
+
 MANAGE_REFUSED = (
     "Seuls les administrateur·rices et membres de la structure qui suit le marché examinent une proposition."
 )
-
-
-def company_proposals_of(user, lot):
-    """The proposals of the contact's companies on the lot, most recent first."""
-    companies = CompanyAccess.objects.of_user(user).filter(lot=lot).values("membership__organisation")
-    return PersonProposal.objects.filter(lot=lot, company__in=companies).order_by("-proposed_at", "-pk")
 
 
 def company_propose(request, pk):
@@ -48,14 +78,9 @@ def company_propose(request, pk):
     return render(
         request,
         "companies/propose.html",
-        {"lot": lot, "company": company, "form": form, "proposals": company_proposals_of(request.user, lot)},
+        {"lot": lot, "company": company, "form": form, "proposals": proposals.company_proposals_of(request.user, lot)},
         status=400 if form.errors else 200,
     )
-
-
-def pending_proposals(lot):
-    """For the lot's « Déclarations des entreprises » section (structure following the market only)."""
-    return PersonProposal.objects.filter(lot=lot, status=ProposalStatus.PROPOSED).select_related("company")
 
 
 def proposal_detail(request, pk):
