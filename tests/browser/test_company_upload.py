@@ -129,3 +129,22 @@ def test_the_company_uploads_its_spreadsheet_sees_the_preview_and_confirms(page,
     expect(page.locator("#proposals")).to_contain_text("VASQUEREL Ombeline")
     expect(page.locator("#proposals")).to_contain_text("À la facilitatrice de vérifier")
     assert PersonProposal.objects.get().company == holder
+
+    # The facilitator sees it on the lot page, opens it and accepts: the company then declares the person's hours.
+    facilitation = page.context.browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    checker = facilitation.new_page()
+    checker.set_default_timeout(10_000)
+    log_in(checker, base, facilitator)
+    checker.goto(f"{base}/lots/{lot.pk}/")
+    checker.locator("#pending-proposals").get_by_role("link", name="VASQUEREL Ombeline").click()
+    expect(checker.locator("#new-person")).to_be_visible()
+    _screens(checker, results_dir, "proposal-review", "La proposition vue par la facilitatrice")
+    checker.locator("#id_end_date").fill("30/09/2026")
+    checker.locator("#id_sex").select_option("F")
+    checker.locator("#id_prescriber_type").select_option("plie")
+    checker.get_by_role("button", name="Accepter et créer le contrat").click()
+    expect(checker.locator("body")).to_contain_text("Proposition acceptée")
+    expect(checker.locator("#proposal-status")).to_contain_text("Acceptée")
+    page.goto(f"{base}/entreprise/lots/{lot.pk}/declaration/2026-04/")
+    expect(page.get_by_label("Heures d'insertion de VASQUEREL Ombeline")).to_be_visible()
+    facilitation.close()
