@@ -91,12 +91,14 @@ def test_upload_shows_the_preview_then_confirming_writes_through_the_declaration
     assert sorted(saved.placements) == sorted([employee.pk, second_employee.pk])
     assert saved.user == contact
     # The person's journal says the company declared it.
-    assert (
-        AccessLog.objects.filter(beneficiary=employee.beneficiary, detail__contains="déclaré par l'entreprise").exists()
-        or AccessLog.objects.filter(
-            beneficiary=employee.beneficiary, detail__contains="modifié par l'entreprise"
-        ).exists()
-    )
+    assert AccessLog.objects.filter(
+        beneficiary=employee.beneficiary,
+        detail=f"Relevé d'heures de 03/2026 modifié par l'entreprise (contrat n° {employee.pk})",
+    ).exists()
+    assert AccessLog.objects.filter(
+        beneficiary=second_employee.beneficiary,
+        detail=f"Relevé d'heures de 03/2026 déclaré par l'entreprise (contrat n° {second_employee.pk})",
+    ).exists()
     # A second confirmation finds nothing pending.
     response = company.post(CONFIRM.format(lot=lot.pk), follow=True)
     assert "Aucun dépôt en attente pour ce mois" in response.content.decode()
