@@ -134,12 +134,13 @@ def _channel_of(record) -> str:
 
 def _hours_detail(record, before: HoursState | None) -> str:
     month = french_month(record.month)
+    by = " par l'entreprise" if record.source == HoursSource.COMPANY and record.status == HoursStatus.DECLARED else ""
     if before is None:
-        return f"Relevé d'heures de {month} déclaré (contrat n° {record.placement_id})"
+        return f"Relevé d'heures de {month} déclaré{by} (contrat n° {record.placement_id})"
     if before.status != record.status and record.status != HoursStatus.DECLARED:
         verb = "validé" if record.status == HoursStatus.VALIDATED else "rejeté"
         return f"Relevé d'heures de {month} {verb} (contrat n° {record.placement_id})"
-    return f"Relevé d'heures de {month} modifié (contrat n° {record.placement_id})"
+    return f"Relevé d'heures de {month} modifié{by} (contrat n° {record.placement_id})"
 
 
 def _people_of(records) -> dict[int, tuple[int, int]]:

@@ -108,6 +108,7 @@ class HoursSource(models.TextChoices):
     API = "api", "API"
     ADMIN = "admin", "Administration"
     DEMO = "demo", "Données de démonstration"
+    COMPANY = "company", "Déclaration entreprise"
 
 
 class OutcomeStage(models.TextChoices):

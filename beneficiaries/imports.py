@@ -160,7 +160,9 @@ class ParsedRow:
     @property
     def person_label(self) -> str:
         if self.beneficiary_id is not None:
-            return f"n° {self.beneficiary_id}"
+            # The name, when a resolver filled it in from the person found (companies.uploads), else the number.
+            name = f"{self.last_name.upper()} {self.first_name} " if self.last_name else ""
+            return f"{name}n° {self.beneficiary_id}" if not name else f"{name}(n° {self.beneficiary_id})"
         birth = f", né·e le {format_date(date.fromisoformat(self.birth_date))}" if self.birth_date else ""
         return f"{self.last_name.upper()} {self.first_name}{birth}".strip()
 
@@ -661,6 +663,8 @@ def process(
     expected_versions: Sequence[int | None] | VersionCheck,
     validated: str = REPLACE_VALIDATED,
     progress: Callable[[int], None] | None = None,
+    resolver=None,
+    declare: Callable[..., list] | None = None,
 ) -> ImportReport:
     """Check every row with the grid's service; write only when `commit` and no row is refused.
 
@@ -671,6 +675,10 @@ def process(
     of the preview: 0 for a row "à créer"): a record created or changed since then makes the row a conflict and
     nothing is written. UNCHECKED only where nobody was shown a preview (the preview itself, the command line).
     `user` None (the command without --user) means every market, with nobody recorded as declarer.
+
+    A caller with its own scope (a company declaring one lot and month, companies.uploads) passes `resolver` (an
+    object with `resolve(row) -> (placement | None, [French refusals])`) and `declare(entries, keep_validated)`,
+    which must write all or nothing like declare_month (and may raise HoursBatchError).
     """
     rows = list(rows)
     if expected_versions is not UNCHECKED and len(expected_versions) != len(rows):
@@ -678,7 +686,12 @@ def process(
     if validated not in VALIDATED_CHOICES:
         raise ValueError(f"Unknown choice for the validated records: {validated!r}.")
     results = [RowResult(row=row, errors=list(row.errors)) for row in rows]
-    resolver = _Resolver(rows, user)
+    resolver = resolver if resolver is not None else _Resolver(rows, user)
+    if declare is None:
+
+        def declare(entries, keep_validated):
+            return declare_month(entries=entries, user=user, source=HoursSource.IMPORT, keep_validated=keep_validated)
+
     entries: list[HoursEntry] = []
     entry_rows: list[RowResult] = []
     seen: dict[tuple[int, date], int] = {}
@@ -713,12 +726,7 @@ def process(
     keep = commit and not any_refused
     try:
         with transaction.atomic():
-            outcomes = declare_month(
-                entries=entries,
-                user=user,
-                source=HoursSource.IMPORT,
-                keep_validated=validated == KEEP_VALIDATED,
-            )
+            outcomes = declare(entries, validated == KEEP_VALIDATED)
             if not keep:
                 transaction.set_rollback(True)
     except HoursBatchError as error:
@@ -756,31 +764,34 @@ def import_file(data: bytes, *, user, filename: str = "", commit: bool) -> Impor
 # --- Template files --------------------------------------------------------------------------------------------
 
 
-def template_csv() -> bytes:
+def template_csv(columns: Sequence[str] = tuple(COLUMNS), rows: Sequence[dict] | None = None) -> bytes:
+    """The template: the given columns, and the given rows (pre-filled) or one example row."""
     output = io.StringIO()
     writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerow(TEMPLATE_EXAMPLE[name] for name in COLUMNS)
+    writer.writerow(columns)
+    for row in rows if rows is not None else [TEMPLATE_EXAMPLE]:
+        writer.writerow(row.get(name, "") for name in columns)
     return ("\ufeff" + output.getvalue()).encode("utf-8")
 
 
-def template_xlsx() -> bytes:
+def template_xlsx(columns: Sequence[str] = tuple(COLUMNS), rows: Sequence[dict] | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Relevé d'heures"
-    sheet.append(list(COLUMNS))
+    sheet.append(list(columns))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    sheet.append([TEMPLATE_EXAMPLE[name] for name in COLUMNS])
+    for row in rows if rows is not None else [TEMPLATE_EXAMPLE]:
+        sheet.append([row.get(name, "") for name in columns])
     for column in sheet.columns:
         sheet.column_dimensions[column[0].column_letter].width = max(14, len(str(column[0].value)) + 2)
     notes = workbook.create_sheet("Colonnes")
     notes.append(["colonne", "contenu"])
-    for name, label in COLUMNS.items():
-        notes.append([name, label])
+    for name in columns:
+        notes.append([name, COLUMNS[name]])
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

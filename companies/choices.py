@@ -31,3 +31,11 @@ class DeclarationAction(models.TextChoices):
     VALIDATED = "validated", "Déclaration validée"
     CLOSED = "closed", "Déclaration clôturée"
     REOPENED = "reopened", "Déclaration rouverte"
+
+
+class ProposalStatus(models.TextChoices):
+    """A new person a company proposes for a lot, as the facilitator decides (issue 15, point 2)."""
+
+    PROPOSED = "proposed", "Proposée"
+    ACCEPTED = "accepted", "Acceptée"
+    REFUSED = "refused", "Refusée"

@@ -218,10 +218,20 @@ def _figures(records: Iterable[HoursRecord]) -> dict[int, tuple[str, str]]:
 
 
 @transaction.atomic
-def save_rows(*, lot, company, month: date, entries: Sequence["hours_services.HoursEntry"], user):
+def save_rows(
+    *,
+    lot,
+    company,
+    month: date,
+    entries: Sequence["hours_services.HoursEntry"],
+    user,
+    keep_validated: bool = False,
+):
     """The company records its hours of the month (all or nothing, through beneficiaries.services.declare_month: the
-    records stay « déclarées »). Refused once the month is transmitted, validated or closed. Returns the results of
-    declare_month; the timeline gets one « Heures enregistrées » step listing the hours before and after."""
+    records stay « déclarées », their source « Déclaration entreprise »). Refused once the month is transmitted,
+    validated or closed. `keep_validated` leaves a validated record (a reopened month) as it is, as the import does.
+    Returns the results of declare_month; the timeline gets one « Heures enregistrées » step listing the hours before
+    and after."""
     month = first_of_month(month)
     _check_company(user, lot, company)
     _check_month(month)
@@ -235,7 +245,9 @@ def save_rows(*, lot, company, month: date, entries: Sequence["hours_services.Ho
         raise ValidationError(NOT_A_ROW, code="not_a_row")
     ids = [entry.placement.pk for entry in entries]
     before = _figures(HoursRecord.objects.filter(placement__in=ids, month=month))
-    results = hours_services.declare_month(entries=entries, user=user, source=HoursSource.GRID)
+    results = hours_services.declare_month(
+        entries=entries, user=user, source=HoursSource.COMPANY, keep_validated=keep_validated
+    )
     changes = [
         {
             "placement": result.record.placement_id,
@@ -245,7 +257,7 @@ def save_rows(*, lot, company, month: date, entries: Sequence["hours_services.Ho
             "training_after": _text(result.record.training_hours),
         }
         for result in results
-        if result.changed
+        if result.changed and not result.kept_validated
     ]
     if changes:
         DeclarationEvent.objects.create(

@@ -27,6 +27,10 @@ OPEN_TO_COMPANIES = frozenset(
         "companies:lot",
         "companies:declaration",
         "companies:statement",
+        "companies:upload",
+        "companies:upload_confirm",
+        "companies:upload_template",
+        "companies:propose",
         "companies:accept",
         # The API's public description (the same for an anonymous visitor).
         "api:schema",

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from companies.choices import Capacity, DeclarationAction, DeclarationStatus
+from companies.choices import Capacity, DeclarationAction, DeclarationStatus, ProposalStatus
 
 
 class CompanyAccessQuerySet(models.QuerySet):
@@ -194,3 +194,64 @@ class DeclarationEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} ({self.created_at:%d/%m/%Y %H:%M})"
+
+
+class PersonProposal(models.Model):
+    """A new person a company proposes to employ on a lot (issue 15, point 2). The company gives what it knows as
+    employer; the facilitator of the lot checks eligibility and accepts (companies.proposals.accept: the person is
+    created, or found by name and birth date in the structure, and the placement created by beneficiaries.services,
+    employer = the company) or refuses with a reason. The company never validates anything."""
+
+    lot = models.ForeignKey(
+        "markets.Lot", on_delete=models.PROTECT, related_name="person_proposals", verbose_name="lot"
+    )
+    company = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="person_proposals",
+        verbose_name="entreprise",
+    )
+    last_name = models.CharField("nom", max_length=100)
+    first_name = models.CharField("prénom", max_length=100)
+    birth_date = models.DateField("date de naissance")
+    modality = models.CharField("type de contrat", max_length=30)  # beneficiaries.choices.Modality
+    start_date = models.DateField("début du contrat")
+    end_date = models.DateField("fin du contrat", null=True, blank=True)
+    weekly_hours = models.DecimalField("heures par semaine", max_digits=4, decimal_places=1, null=True, blank=True)
+    status = models.CharField("état", max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="proposée par"
+    )
+    proposed_at = models.DateTimeField("proposée le", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="examinée par",
+    )
+    decided_at = models.DateTimeField("examinée le", null=True, blank=True)
+    refusal_reason = models.TextField("motif du refus", blank=True)
+    placement = models.ForeignKey(
+        "beneficiaries.Placement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="contrat créé",
+    )
+
+    class Meta:
+        verbose_name = "proposition de personne"
+        verbose_name_plural = "propositions de personnes"
+        ordering = ["lot", "-proposed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.last_name.upper()} {self.first_name} – {self.lot} ({self.get_status_display()})"
+
+    @property
+    def modality_label(self) -> str:
+        from beneficiaries.choices import Modality
+
+        return Modality(self.modality).label if self.modality in Modality.values else self.modality

@@ -16,6 +16,7 @@ from companies import emails, services
 from companies.declarations import recent_months
 from companies.forms import InviteContactForm
 from companies.models import CompanyAccess, Declaration, lots_of, placements_of
+from companies.proposals import company_proposals_of
 from companies.tokens import decode_uid, invitation_tokens
 from markets.models import Lot
 from organisations.models import User
@@ -83,6 +84,7 @@ def company_lot(request, pk):
     context["statement_years"] = statement_years(lot, timezone.localdate())
     shown = placements_of(request.user).filter(lot=lot)
     log_people_read(user=request.user, placements=shown, detail=f"Entreprise : lot n° {lot.pk}")
+    context["proposals"] = company_proposals_of(request.user, lot)
     return render(request, "companies/lot.html", context)
 
 

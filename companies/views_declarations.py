@@ -18,12 +18,14 @@ from django.utils import timezone
 from audit.services import log_views
 from beneficiaries import services as hours_services
 from beneficiaries.calculations import add_months, first_of_month
+from beneficiaries.import_views import UploadForm
 from beneficiaries.models import HoursRecord, Placement
 from beneficiaries.views_hours import GridRow, build_rows, grid_placements, parse_month
 from companies import declarations
 from companies.choices import DeclarationAction, DeclarationStatus
 from companies.forms import CorrectionForm, DeclarationRowForm, ReopenForm
 from companies.models import CompanyAccess, Declaration, lots_of
+from companies.proposals import pending_proposals
 from companies.views import _can_manage, _followed_lot, _require_company
 from config.formatting import french_figure, french_month
 from organisations.models import Organisation
@@ -174,6 +176,7 @@ def company_declaration(request, pk, month):
         "errors": errors,
         "timeline": timeline,
         "correction": declaration.status == DeclarationStatus.CORRECTION_REQUESTED,
+        "upload_form": UploadForm(),
         "last_request": next(
             (
                 step
@@ -382,6 +385,8 @@ def lot_declarations(user, lot) -> dict:
     months = declarations.recent_months(lot, timezone.localdate())
     return {
         "declarations": latest,
+        # Names and birth dates: only for the structure following the market.
+        "pending_proposals": list(pending_proposals(lot)) if reviews else [],
         "can_review_declarations": reviews,
         # The month to review first: the most recent one transmitted, else the last month of the lot so far.
         "declaration_month": next(

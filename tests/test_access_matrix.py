@@ -198,6 +198,11 @@ OBJECT_OF = {
     "api:company-declaration-rows": "lot",
     "api:company-declaration-submit": "lot",
     "api:company-declaration-resubmit": "lot",
+    "companies:upload": "lot",
+    "companies:upload_confirm": "lot",
+    "companies:upload_template": "lot",
+    "companies:propose": "lot",
+    "companies:proposal": "proposal",
 }
 TENANT_ARGUMENTS = {"pk", "criterion_pk", "membership_pk"}
 
@@ -533,6 +538,19 @@ SPECS: dict[str, tuple] = {
     # one is refused with a French page (400) that changes nothing.
     "notifications:settings": (LOGGED, expect(WRITE_OK, **ANON_WEB)),
     "notifications:unsubscribe": (expect(400), expect(400)),
+    # The company's own spreadsheet for the month (its own lot only): upload and preview, confirm, its template.
+    "companies:upload": (expect(404, **ANON_WEB, company=200), expect(404, **ANON_WEB, company=WRITE_OK)),
+    "companies:upload_confirm": (
+        expect(404, **ANON_WEB, company=405),
+        expect(404, **ANON_WEB, company=WRITE_OK),  # nothing pending: back to the grid
+    ),
+    "companies:upload_template": (expect(404, **ANON_WEB, company=200), expect(404, **ANON_WEB, company=405)),
+    # New-person proposals: the company proposes on its own lot; the structure following the market examines them.
+    "companies:propose": (expect(404, **ANON_WEB, company=200), expect(404, **ANON_WEB, company=WRITE_OK)),
+    "companies:proposal": (
+        expect(404, **ANON_WEB, owner=200, owner_reader=200, superuser=200),
+        expect(404, **ANON_WEB, owner=WRITE_OK, owner_reader=403, superuser=WRITE_OK),
+    ),
 }
 for resource in ("region", "department", "epci", "commune", "qpv"):  # shared reference data, read-only
     SPECS[f"api:{resource}-list"] = (API_READ, API_READ_ONLY_WRITE)

@@ -138,6 +138,21 @@ def _tenant(key, *, structure, buyer, company, commune, qpv, validator):
     )
 
 
+def _proposal(lot, company, contact):
+    from companies.proposals import propose
+
+    return propose(
+        lot=lot,
+        company=company,
+        user=contact,
+        last_name="Vasquerel",
+        first_name="Ombeline",
+        birth_date=datetime.date(1991, 7, 14),
+        modality=Modality.HIRE_CDD,
+        start_date=lot.start_date,
+    )
+
+
 def build_world() -> SimpleNamespace:
     region = RegionFactory()  # 27, Bourgogne-Franche-Comté
     dijon = CommuneFactory()
@@ -178,6 +193,8 @@ def build_world() -> SimpleNamespace:
     a.access = _company_contact(company, a.lot, users["fac_a"], "contact-a@btp-commun.fr")
     users["company_a"] = User.objects.get(pk=a.access.membership.user_id)  # with the password it chose
     b.access = _company_contact(company, b.lot, users["fac_b"], "contact-b@btp-commun.fr")
+    for tenant, contact in ((a, users["company_a"]), (b, User.objects.get(pk=b.access.membership.user_id))):
+        tenant.proposal = _proposal(tenant.lot, company, contact)  # a new person the company proposes
     tokens = {name: create_token(user=user, name=f"jeton de {name}") for name, user in users.items()}
     return SimpleNamespace(
         region=region,

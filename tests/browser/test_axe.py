@@ -76,6 +76,8 @@ NOT_PAGES = {
     "companies:revoke": "POST only, redirects to the lot's company accounts",
     "companies:statement": "PDF download (the company's yearly statement)",
     "placements:choices": "htmx fragment (<option> list of a searchable select), not a page",
+    "companies:upload_confirm": "POST only (confirmed from the company's preview, back to its declaration)",
+    "companies:upload_template": "spreadsheet download",
 }
 # Forms submitted empty (text fields cleared, browser validation off) by the structure admin: their error state.
 INVALID_FORMS = (
@@ -278,6 +280,8 @@ def test_no_serious_or_critical_violation_on_any_page_for_any_role(browser, live
                 run.menu_open(f"{role} accueil")
             if role == "structure_admin":
                 extra_states(run, world, tenant)
+            if role == "company":
+                company_states(run, world)
             if role == "anonymous":
                 # A wrong password, then an expired form (the CSRF token altered), then the standalone pages.
                 page.goto(base + reverse("login"))
@@ -314,6 +318,28 @@ def test_no_serious_or_critical_violation_on_any_page_for_any_role(browser, live
     assert not stale, f"NOT_PAGES cite des routes qui n'existent plus : {stale}"
     assert not missing, f"gabarits jamais rendus pendant la visite : {missing}"
     assert not failures, summary + "\n".join(failures)
+
+
+def company_states(run: Walk, world):
+    """The company's spreadsheet: a row refused (another month), then its preview; its proposal form in error."""
+    page, base = run.page, run.base
+    upload = reverse("companies:upload", kwargs={"pk": world.a.lot.pk, "month": "2025-04"})
+    for month in ("05/2025", "04/2025"):
+        page.goto(base + upload)
+        page.locator("input[type=file]").set_input_files(
+            files=[
+                {
+                    "name": "heures.csv",
+                    "mimeType": "text/csv",
+                    "buffer": statement(world, "10").replace(b"05/2025", month.encode()),
+                }
+            ]
+        )
+        with page.expect_navigation():
+            page.locator("#upload-form").evaluate("form => form.requestSubmit()")
+        run.both_widths(f"company aperçu du tableur ({month})")
+    page.goto(base + reverse("companies:propose", kwargs={"pk": world.a.lot.pk}))
+    run.submit_blank("company proposition")
 
 
 def extra_states(run: Walk, world, tenant: str):

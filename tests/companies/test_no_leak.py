@@ -100,11 +100,18 @@ def test_a_company_reads_its_employees_names_and_nothing_else():
     month = bodies[f"{api}declarations/2025-04/"]
     assert "Vérifiez le 30 avril." in month and "Quenouillard" in month and '"changes"' in month
     assert a.market.reference in bodies["/api/v1/company/lots/"]
+    # Its new-person proposal, by name, on its lot page and the proposal page (never its birth date, below).
+    assert "VASQUEREL Ombeline" in bodies[f"/entreprise/lots/{a.lot.pk}/"]
+    assert "VASQUEREL Ombeline" in bodies[f"/entreprise/lots/{a.lot.pk}/proposer/"]
+    # Its spreadsheet template: its employee, never a birth date (checked below with every other page).
+    assert "QUENOUILLARD" in bodies[f"/entreprise/lots/{a.lot.pk}/declaration/2025-04/modele.csv"]
 
     never = [
         "03/04/1999",
         "1999-04-03",
         "avril 1999",
+        "14/07/1991",  # the birth date the company gave for its proposal: never shown back
+        "1991-07-14",
         "12 rue des Secrets",
         "Agence Confidentielle",
         "Observation privée",
