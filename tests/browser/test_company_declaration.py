@@ -1,24 +1,24 @@
-"""The monthly declaration in a real browser (issue 15, first « done when », as far as points 2 and 3 go): the company
-declares March and transmits; the facilitator asks for a correction on one row; the company corrects and
-retransmits; the facilitator validates. The lot's validated hours move only then; the timeline shows each step with
-its actor; the buyer sees the status without names. Screenshots at 390 and 1,366 px of the company's declaration
-page and of the facilitator's review page."""
+"""The company loop in a real browser (issue 15, first « done when »): a facilitator invites a company; the company
+sets its password from the e-mail, declares March and transmits; the facilitator asks for a correction on one row;
+the company corrects and retransmits; the facilitator validates. The lot's progress, the buyer's dashboard and the
+yearly report move only then; the timeline shows each step with its actor; the buyer sees the status without names.
+Screenshots at 390 and 1,366 px of the company's declaration page and of the facilitator's review page."""
 
 import datetime
+import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from beneficiaries import services as people
 from beneficiaries.choices import Modality
-from companies.services import accept_invitation, invite_contact
 from tests.beneficiaries.factories import BeneficiaryFactory
 from tests.browser.conftest import log_in
 from tests.browser.test_buyer_dashboard import no_sideways_overflow
 from tests.clauses.factories import ClauseFactory
 from tests.markets.factories import LotFactory, MarketFactory
 from tests.organisations.factories import (
-    TEST_PASSWORD,
     BuyerFactory,
     CompanyFactory,
     FacilitationStructureFactory,
@@ -38,7 +38,10 @@ def _screens(page, results_dir, name, label):
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_declare_correct_resubmit_validate(page, live_server, results_dir):
+PASSWORD = "un-mot-de-passe-solide-2026"
+
+
+def test_invite_declare_correct_resubmit_validate(page, live_server, results_dir, settings):
     structure = FacilitationStructureFactory(name="PLIE du Beaunois")
     facilitator = UserFactory(email="facilitatrice@plie.fr", first_name="Maëlle", last_name="Fontaine")
     MembershipFactory(user=facilitator, organisation=structure, role="member")
@@ -66,26 +69,47 @@ def test_declare_correct_resubmit_validate(page, live_server, results_dir):
             start_date=datetime.date(2026, 1, 5),
             end_date=datetime.date(2026, 6, 30),
         )
-    invitation = invite_contact(
-        company=holder,
-        lots=[lot],
-        email="chef@dupuis.fr",
-        invited_by=facilitator,
-        first_name="Alix",
-        last_name="Dupuis",
-    )
-    accept_invitation(user=invitation.user, password=TEST_PASSWORD)
     base = live_server.url
+    settings.SITE_URL = base  # the invitation's link (sent by the task) leads to this server
     page.set_default_timeout(10_000)
+
+    # The buyer's dashboard and the yearly report before anything is declared.
+    buyer_context = page.context.browser.new_context(locale="fr-FR")
+    buyer_page = buyer_context.new_page()
+    buyer_page.set_default_timeout(10_000)
+    log_in(buyer_page, base, buyer_user)
+    buyer_page.goto(f"{base}/tableau-de-bord/?year=2026")
+    dashboard_before = buyer_page.locator("#heures-total").inner_text()
     log_in(page, base, facilitator)
+    page.goto(f"{base}/bilan-annuel/?year=2026")
+    expect(page.locator("main")).to_contain_text("2026")
+    assert "127,5" not in page.locator("main").inner_text()  # the structure has no validated hour yet
     page.goto(f"{base}/lots/{lot.pk}/")
     achieved_before = page.locator("#kpi-achieved").inner_text()
 
-    # The company declares March and transmits.
+    # The facilitator invites the company's contact; the contact sets its password from the e-mail.
+    page.get_by_role("link", name="Comptes des entreprises").click()
+    page.get_by_label("Adresse e-mail du contact").fill("chef@dupuis.fr")
+    page.get_by_label("Prénom").fill("Alix")
+    page.get_by_label("Nom", exact=True).fill("Dupuis")
+    page.get_by_role("button", name="Inviter").click()
+    expect(page.locator("body")).to_contain_text("Invitation envoyée à chef@dupuis.fr")
+    (message,) = mail.outbox
+    link = re.search(r"https?://\S+/entreprise/invitation/\S+/", message.body).group(0)
     context = page.context.browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
     company = context.new_page()
     company.set_default_timeout(10_000)
-    log_in(company, base, invitation.user)
+    company.goto(link)
+    company.locator("#id_new_password1").fill(PASSWORD)
+    company.locator("#id_new_password2").fill(PASSWORD)
+    company.get_by_role("button", name="Enregistrer le mot de passe").click()
+    expect(company.locator("body")).to_contain_text("Votre mot de passe est enregistré")
+    company.get_by_label("Adresse e-mail").fill("chef@dupuis.fr")
+    company.get_by_label("Mot de passe").fill(PASSWORD)
+    company.get_by_role("button", name="Se connecter").click()
+    expect(company.get_by_role("heading", name="Mes lots", exact=True)).to_be_visible()
+
+    # The company declares March and transmits.
     company.goto(f"{base}/entreprise/lots/{lot.pk}/")
     company.get_by_role("link", name="mars 2026").click()
     expect(company.get_by_role("heading", name="Déclaration de mars 2026")).to_be_visible()
@@ -116,9 +140,15 @@ def test_declare_correct_resubmit_validate(page, live_server, results_dir):
     expect(company.locator("body")).to_contain_text("Déclaration corrigée retransmise")
     _screens(company, results_dir, "company-declaration", "La déclaration de l'entreprise")
 
-    # Not validated yet: the lot's validated hours have not moved.
+    # Not validated yet: the lot's validated hours, the buyer's dashboard and the yearly report have not moved.
     page.goto(f"{base}/lots/{lot.pk}/")
     expect(page.locator("#kpi-achieved")).to_have_text(achieved_before)
+    buyer_page.goto(f"{base}/tableau-de-bord/?year=2026")
+    expect(buyer_page.locator("#heures-total")).to_have_text(dashboard_before)
+    page.goto(f"{base}/bilan-annuel/?year=2026")
+    expect(page.locator("main")).to_contain_text("2026")
+    assert "127,5" not in page.locator("main").inner_text()
+    page.goto(f"{base}/lots/{lot.pk}/")
     page.get_by_role("link", name="Vérifier les déclarations de mars 2026").click()
     expect(page.locator(f"#declaration-{holder.pk}")).to_contain_text("Retransmise")
     _screens(page, results_dir, "declaration-review", "La vérification des déclarations")
@@ -144,18 +174,18 @@ def test_declare_correct_resubmit_validate(page, live_server, results_dir):
         assert text.startswith(step) and f"par {actor}" in text, text
     assert "RAVIGNAC Hermeline : 120 h → 127,5 h" in texts[3]
 
-    # Validated: the lot's validated hours move; the company's month is locked.
+    # Validated: the lot's validated hours, the buyer's dashboard and the yearly report move; the month is locked.
     page.goto(f"{base}/lots/{lot.pk}/")
     expect(page.locator("#kpi-achieved")).not_to_have_text(achieved_before)
     expect(page.locator("#kpi-achieved")).to_contain_text("127,5")
+    buyer_page.goto(f"{base}/tableau-de-bord/?year=2026")
+    expect(buyer_page.locator("#heures-total")).to_contain_text("127,5")
+    page.goto(f"{base}/bilan-annuel/?year=2026")
+    expect(page.locator("#heures-annee")).to_contain_text("127,5")
     company.reload()
     expect(company.locator("body")).to_contain_text("Ce mois est validé : ses heures sont verrouillées.")
 
     # The buyer: the status, without any name.
-    buyer_context = page.context.browser.new_context(locale="fr-FR")
-    buyer_page = buyer_context.new_page()
-    buyer_page.set_default_timeout(10_000)
-    log_in(buyer_page, base, buyer_user)
     buyer_page.goto(f"{base}/lots/{lot.pk}/")
     expect(buyer_page.locator("#lot-declarations")).to_contain_text("Validée")
     body = buyer_page.locator("body").inner_text()

@@ -84,7 +84,7 @@ def test_a_facilitator_invites_a_company_which_sets_its_password_and_sees_its_lo
     for width in (1366, 390):
         contact.set_viewport_size({"width": width, "height": 900})
         contact.reload(wait_until="networkidle")
-        contact.screenshot(path=str(results_dir / f"company-home-{width}.png"), full_page=True)
+        contact.screenshot(path=str(results_dir / f"company-first-visit-{width}.png"), full_page=True)
         assert no_sideways_overflow(contact), f"« Mes lots » déborde à {width} px."
 
     # The link has served: opening it again says so.
