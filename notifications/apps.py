@@ -7,6 +7,6 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from config import hooks
-        from notifications import events
+        from notifications import checks, events  # noqa: F401 (checks registers the deployment check of SITE_URL)
 
         hooks.notify.register(events)  # companies' services queue their e-mails through it

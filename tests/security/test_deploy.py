@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "oSc4BjnH0TmGHwTuIab818rPkc3t_sL4LEialrUfH0cVpq7ITH9CgFVk4AvnNsxK",
     "ALLOWED_HOSTS": "clausier.example.fr",
+    "SITE_URL": "https://clausier.example.fr",
 }
 CHECK = (
     "import django; django.setup()\n"
@@ -61,6 +62,14 @@ def test_check_deploy_fails_on_a_weak_secret_key():
     result = run(CHECK, SECRET_KEY="trop-courte")
     assert result.returncode != 0
     assert "security.W009" in result.stderr
+
+
+def test_check_deploy_fails_on_a_local_site_url():
+    # The links of every e-mail are built on SITE_URL by the worker, outside any request.
+    for url in ("http://127.0.0.1:8000", "http://clausier.example.fr", "https://localhost"):
+        result = run(CHECK, SITE_URL=url)
+        assert result.returncode != 0, url
+        assert "notifications.W001" in result.stderr and "SITE_URL" in result.stderr
 
 
 def test_production_defaults():
