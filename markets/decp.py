@@ -189,37 +189,74 @@ class _TrackedReader:
         return self.lines_before + 1
 
 
+def _shape(stream) -> list[str] | None:
+    """The record paths of a seekable stream, from its first events: a bare list, `{"marches": [...]}` or the
+    nested `{"marches": {"marche": [...], "contrat-concession": [...]}}`. None when the start does not tell."""
+    try:
+        if not stream.seekable():
+            return None
+        start = stream.tell()
+        events = ijson.parse(stream, use_float=False, buf_size=4096)
+        shape = None
+        for prefix, event, value in events:
+            if prefix == "" and event == "start_array":
+                shape = ["item"]
+            elif prefix == "" and event in ("start_map", "map_key") and value in (None, "marches"):
+                continue
+            elif prefix == "marches" and event == "start_array":
+                shape = ["marches.item"]
+            elif prefix == "marches" and event == "start_map":
+                shape = ["marches.marche.item", "marches.contrat-concession.item"]
+            break
+        stream.seek(start)
+        return shape
+    except (ijson.JSONError, UnicodeDecodeError, OSError, AttributeError, ValueError):
+        stream.seek(0)
+        return None
+
+
+def _built_records(events) -> Iterator[tuple[str | None, object]]:
+    """Records of any shape built from the event stream (the slower pure-Python path, for unseekable streams)."""
+    for prefix, event, value in events:
+        if prefix not in RECORD_PREFIXES:
+            continue
+        kind = RECORD_PREFIXES[prefix]
+        if event in ("start_map", "start_array"):
+            builder = ObjectBuilder()
+            builder.event(event, value)
+            depth = 1
+            for _prefix, event, value in events:
+                builder.event(event, value)
+                if event in ("start_map", "start_array"):
+                    depth += 1
+                elif event in ("end_map", "end_array"):
+                    depth -= 1
+                    if depth == 0:
+                        break
+            yield kind, builder.value
+        elif event not in ("end_map", "end_array", "map_key"):
+            yield kind, value
+
+
 def iter_records(stream) -> Iterator[tuple[str | None, object]]:
-    """(kind, record) for each record of a DECP file, in order; raises DecpFileError on bad JSON."""
+    """(kind, record) for each record of a DECP file; raises DecpFileError on bad JSON (nothing yielded after).
+
+    A seekable file is read by ijson's C builder, one pass per list of records (the markets, then the
+    concessions of the nested shape, in a second pass); an unseekable stream by the generic event loop."""
     reader = _TrackedReader(stream)
     number = 0
     last_id = ""
     try:
-        events = ijson.parse(reader, use_float=False)
-        for prefix, event, value in events:
-            if prefix not in RECORD_PREFIXES:
-                continue
-            kind = RECORD_PREFIXES[prefix]
-            if event in ("start_map", "start_array"):
-                builder = ObjectBuilder()
-                builder.event(event, value)
-                depth = 1
-                for _prefix, event, value in events:
-                    builder.event(event, value)
-                    if event in ("start_map", "start_array"):
-                        depth += 1
-                    elif event in ("end_map", "end_array"):
-                        depth -= 1
-                        if depth == 0:
-                            break
-                record = builder.value
-            elif event in ("end_map", "end_array", "map_key"):
-                continue
-            else:
-                record = value
-            number += 1
-            last_id = str(record.get("id", ""))[:50] if isinstance(record, dict) else ""
-            yield kind, record
+        shape = _shape(stream)
+        if shape is None:
+            passes = [_built_records(ijson.parse(reader, use_float=False))]
+        else:
+            passes = [_items_pass(reader, stream, prefix, first=index == 0) for index, prefix in enumerate(shape)]
+        for records in passes:
+            for kind, record in records:
+                number += 1
+                last_id = str(record.get("id", ""))[:50] if isinstance(record, dict) else ""
+                yield kind, record
     except (ijson.JSONError, UnicodeDecodeError) as error:
         message = str(error)
         line = reader.line_of(message)
@@ -230,6 +267,15 @@ def iter_records(stream) -> Iterator[tuple[str | None, object]]:
         ) from error
     if number == 0:
         raise DecpFileError([NO_RECORD])
+
+
+def _items_pass(reader: _TrackedReader, stream, prefix: str, *, first: bool) -> Iterator[tuple[str | None, object]]:
+    if not first:
+        stream.seek(0)
+        reader.lines_before, reader.chunk = 0, b""
+    kind = RECORD_PREFIXES[prefix]
+    for record in ijson.items(reader, prefix, use_float=False):
+        yield kind, record
 
 
 # Checking one record ---------------------------------------------------------------------------------------
@@ -482,11 +528,13 @@ class _Importer:
                 )
             else:
                 kept.append((buyer_id, item))
+        # By id only (the unique index leads with it; a second IN on the buyer makes SQLite pick the buyer's
+        # index and scan), then matched on the whole key here.
+        keys = {(buyer_id, item.record.decp_id) for buyer_id, item in kept}
         existing = {
             (row.buyer_id, row.decp_id): row
-            for row in DecpMarket.objects.filter(
-                buyer_id__in={buyer_id for buyer_id, _ in kept}, decp_id__in={i.record.decp_id for _, i in kept}
-            )
+            for row in DecpMarket.objects.filter(decp_id__in={decp_id for _, decp_id in keys})
+            if (row.buyer_id, row.decp_id) in keys
         }
         holders_of: dict[int, set[int]] = {}
         through = DecpMarket.holders.through

@@ -355,7 +355,7 @@ class DecpMarket(models.Model):
         verbose_name_plural = "marchés publiés (DECP)"
         ordering = ["-notified_on", "decp_id"]
         constraints = [
-            models.UniqueConstraint(fields=["buyer", "decp_id"], name="decp_market_unique_id_per_buyer"),
+            models.UniqueConstraint(fields=["decp_id", "buyer"], name="decp_market_unique_id_per_buyer"),
         ]
 
     def __str__(self):
