@@ -649,3 +649,14 @@ def follow(*, decp_market: DecpMarket, market) -> DecpMarket:
     row.market = market
     row.save(update_fields=["market", "updated_at"])
     return row
+
+
+@transaction.atomic
+def take_over(*, decp_market: DecpMarket, **market_fields):
+    """A facilitation structure follows a published market: the market is created (markets.services, its rules
+    and refusals) and linked to the published one, or neither (a structure that took it over in between wins)."""
+    from markets.services import create_market
+
+    market = create_market(**market_fields)
+    follow(decp_market=decp_market, market=market)
+    return market
