@@ -1,8 +1,8 @@
 """The DECP pages: upload, preview and confirm; "Marchés à suivre" and the take-over of a published market."""
 
 import io
-import re
 import json
+import re
 from datetime import date
 
 import pytest
