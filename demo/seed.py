@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -1479,6 +1480,19 @@ def create_demo_accounts(shared: Shared):
     )
 
 
+DEMO_DECP = Path(__file__).resolve().parent / "data" / "decp_demo.json"
+
+
+def load_demo_decp(*, today: date, log: Callable[[str], None] = print):
+    """The made-up published markets of the region (DECP 2.0), so that "Marchés à suivre" has content."""
+    from markets.decp import import_decp
+
+    with DEMO_DECP.open("rb") as stream:
+        report = import_decp(stream, today=today)
+    log(f"Marchés publiés (DECP) de démonstration : {report.summary()}")
+    return report
+
+
 def seed_demo(
     *, scale: int = 1, today: date | None = None, size: float = 1.0, log: Callable[[str], None] = print
 ) -> SeedSummary:
@@ -1502,6 +1516,7 @@ def seed_demo(
             seeder.run()
             if repetition == 0:
                 create_demo_accounts(shared)
+                load_demo_decp(today=today, log=log)
             for year, hours in seeder.validated_by_year.items():
                 validated[year] += hours
             for key, value in seeder.counts.items():

@@ -17,9 +17,7 @@ from tests.territories.factories import CommuneFactory
 
 pytestmark = pytest.mark.django_db
 
-OFFICIAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "decp"
-if not OFFICIAL.exists():  # a worktree sits one level deeper than the main checkout
-    OFFICIAL = Path(__file__).resolve().parents[4] / "shared" / "data" / "decp"
+OFFICIAL = Path(__file__).resolve().parent / "data" / "decp"
 TODAY = date(2026, 11, 26)
 BUYER = make_siret(21000)
 HOLDER = make_siret(31000)
