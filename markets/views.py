@@ -9,11 +9,11 @@ from clauses.models import CalibrationMethod
 from clauses.services import save_clause
 from clauses.views import calibration_context, parse_amount
 from markets import services
-from markets.decp_views import can_list as can_list_published
-from markets.decp_views import holder_initial
 from markets.filters import MarketFilter, OperationFilter
 from markets.forms import LotForm, MarketForm, OperationForm
 from markets.models import Lot, Market, Operation
+from markets.views_decp import can_list as can_list_published
+from markets.views_decp import holder_initial
 from organisations import permissions
 from organisations.web import add_errors, paginate, render_list, require
 
@@ -196,7 +196,7 @@ def _lot_and_clause(request, *, market, lot=None, initial=None):
 def lot_create(request, pk):
     market = get_object_or_404(Market.objects.visible_to(request.user), pk=pk)
     require(permissions.can_edit(request.user, market))
-    # After taking a published market over (markets.decp_views), its holder is proposed for the first lot.
+    # After taking a published market over (markets.views_decp), its holder is proposed for the first lot.
     return _lot_and_clause(request, market=market, initial=holder_initial(request))
 
 
