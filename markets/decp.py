@@ -15,6 +15,7 @@ Shapes read: the schema's `{"marches": {"marche": [...], "contrat-concession": [
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -42,6 +43,7 @@ RECORD_PREFIXES = {
     "item": None,
 }
 BATCH_SIZE = 2000
+BOM = b"\xef\xbb\xbf"
 MAX_REFUSALS_KEPT = 500  # the first refusals are listed; beyond, only counted (bounded memory)
 MAX_AMOUNT = Decimal("999999999999.99")
 MAX_DURATION_MONTHS = 1200
@@ -163,12 +165,16 @@ class _TrackedReader:
         self.raw = raw
         self.lines_before = 0
         self.chunk = b""
+        self.strip_bom = False
 
     def read(self, size=-1):
         self.lines_before += self.chunk.count(b"\n")
         chunk = self.raw.read(size)
         if isinstance(chunk, str):
             chunk = chunk.encode()
+        if self.strip_bom and chunk:  # ijson first reads 0 bytes to tell text from bytes
+            self.strip_bom = False
+            chunk = chunk.removeprefix(BOM)
         self.chunk = chunk
         return chunk
 
@@ -189,13 +195,18 @@ class _TrackedReader:
         return self.lines_before + 1
 
 
+def _seekable(stream) -> bool:
+    seekable = getattr(stream, "seekable", None)
+    return bool(seekable and seekable())
+
+
 def _shape(stream) -> list[str] | None:
     """The record paths of a seekable stream, from its first events: a bare list, `{"marches": [...]}` or the
     nested `{"marches": {"marche": [...], "contrat-concession": [...]}}`. None when the start does not tell."""
+    if not _seekable(stream):
+        return None
+    start = stream.tell()
     try:
-        if not stream.seekable():
-            return None
-        start = stream.tell()
         events = ijson.parse(stream, use_float=False, buf_size=4096)
         shape = None
         for prefix, event, value in events:
@@ -210,8 +221,8 @@ def _shape(stream) -> list[str] | None:
             break
         stream.seek(start)
         return shape
-    except (ijson.JSONError, UnicodeDecodeError, OSError, AttributeError, ValueError):
-        stream.seek(0)
+    except (ijson.JSONError, UnicodeDecodeError, OSError, ValueError):
+        stream.seek(start)
         return None
 
 
@@ -246,12 +257,16 @@ def iter_records(stream) -> Iterator[tuple[str | None, object]]:
     reader = _TrackedReader(stream)
     number = 0
     last_id = ""
+    start = _skip_bom(stream, reader)
     try:
         shape = _shape(stream)
         if shape is None:
             passes = [_built_records(ijson.parse(reader, use_float=False))]
         else:
-            passes = [_items_pass(reader, stream, prefix, first=index == 0) for index, prefix in enumerate(shape)]
+            passes = [
+                _items_pass(reader, stream, prefix, start=start if index else None)
+                for index, prefix in enumerate(shape)
+            ]
         for records in passes:
             for kind, record in records:
                 number += 1
@@ -259,8 +274,12 @@ def iter_records(stream) -> Iterator[tuple[str | None, object]]:
                 yield kind, record
     except (ijson.JSONError, UnicodeDecodeError) as error:
         message = str(error)
+        if message.startswith(("b'", 'b"')):  # yajl reports invalid UTF-8 as the repr of bytes
+            message = ast.literal_eval(message).decode("utf-8", errors="replace")
         line = reader.line_of(message)
         reason = message.split("\n", 1)[0].replace("parse error: ", "")
+        if "invalid bytes in UTF8" in reason or isinstance(error, UnicodeDecodeError):
+            reason = "le fichier n'est pas encodé en UTF-8"
         where = f"après l'enregistrement n° {number} (« {last_id} »)" if number else "avant le premier enregistrement"
         raise DecpFileError(
             [f"JSON invalide ligne {line}, {where} : {reason}. Le fichier est refusé en entier."]
@@ -269,9 +288,21 @@ def iter_records(stream) -> Iterator[tuple[str | None, object]]:
         raise DecpFileError([NO_RECORD])
 
 
-def _items_pass(reader: _TrackedReader, stream, prefix: str, *, first: bool) -> Iterator[tuple[str | None, object]]:
-    if not first:
-        stream.seek(0)
+def _skip_bom(stream, reader: _TrackedReader) -> int:
+    """Step over a UTF-8 byte order mark (some publishers write one); the offset where the JSON starts."""
+    if not _seekable(stream):
+        reader.strip_bom = True
+        return 0
+    start = 3 if stream.read(3) == BOM else 0
+    stream.seek(start)
+    return start
+
+
+def _items_pass(
+    reader: _TrackedReader, stream, prefix: str, *, start: int | None
+) -> Iterator[tuple[str | None, object]]:
+    if start is not None:  # a second pass over the file
+        stream.seek(start)
         reader.lines_before, reader.chunk = 0, b""
     kind = RECORD_PREFIXES[prefix]
     for record in ijson.items(reader, prefix, use_float=False):

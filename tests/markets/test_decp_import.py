@@ -180,6 +180,20 @@ def test_a_malformed_file_is_refused_whole_with_its_line_and_record(dijon):
     assert not DecpMarket.objects.exists() and not Organisation.objects.exists()  # the first batch rolled back
 
 
+def test_a_byte_order_mark_is_accepted(dijon):
+    report = import_decp(io.BytesIO(b"\xef\xbb\xbf" + stream([record()]).getvalue()), today=TODAY)
+    assert report.ok and report.created == 1
+
+
+def test_a_file_not_in_utf8_is_refused_whole_with_a_french_reason(dijon):
+    body = json.dumps({"marches": [record()]}, ensure_ascii=False).encode("latin-1")
+    report = import_decp(io.BytesIO(body), today=TODAY)
+    assert report.file_errors == [
+        "JSON invalide ligne 1, avant le premier enregistrement : le fichier n'est pas encodé en UTF-8. "
+        "Le fichier est refusé en entier."
+    ]
+
+
 @pytest.mark.parametrize("body", [b"", b"{", b'{"autre": 1}', b"[1, 2", b'{"marches": {"marche": [}}'])
 def test_files_that_are_not_decp_are_refused_whole(body):
     report = import_decp(io.BytesIO(body), today=TODAY)
@@ -266,3 +280,22 @@ def test_the_command_fails_on_a_malformed_file(tmp_path):
     path.write_text('{"marches": {"marche": [{"id": "1",}]}}')
     with pytest.raises(CommandError, match="JSON invalide ligne 1"):
         call_command("import_decp", str(path))
+
+
+class Unseekable:
+    """A stream that can only be read forward (a pipe): the generic event loop reads it."""
+
+    def __init__(self, data: bytes):
+        self._stream = io.BytesIO(data)
+
+    def read(self, size=-1):
+        return self._stream.read(size)
+
+
+def test_an_unseekable_stream_reads_every_shape(dijon):
+    body = {"marches": {"contrat-concession": [{"id": "C1", "nature": "Concession de service"}], "marche": [record()]}}
+    data = b"\xef\xbb\xbf" + json.dumps(body).encode()
+    report = import_decp(Unseekable(data), today=TODAY)
+    assert (report.created, report.ignored_reasons[CONCESSION_IGNORED]) == (1, 1)
+    broken = import_decp(Unseekable(b'{"marches": [\n{"id": "A"},\n{"id": }]}'), today=TODAY)
+    assert "JSON invalide ligne 3, après l'enregistrement n° 1 (« A »)" in broken.file_errors[0]
