@@ -61,6 +61,7 @@ def test_upload_shows_a_preview_then_confirm_imports_the_markets_of_the_region(o
     assert "Enregistrement n° 3 (« C ») : montant absent ou « NC »" in content
     assert "hors du périmètre choisi" in content
     assert response.context["report"].created == 1
+    assert "2 acheteurs ou titulaires inconnus seront créés d'après leur SIRET" in content
     assert not DecpMarket.objects.exists()  # the preview writes nothing
 
     response = owner_client.post(reverse("markets:decp_import_confirm"))
