@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -1482,6 +1483,40 @@ def create_demo_accounts(shared: Shared):
     )
 
 
+DEMO_DECP = Path(__file__).resolve().parent / "data" / "decp_demo.json"
+
+
+# The buyers of the demo DECP file are demo buyers: their SIRET in the file is replaced by the one the seed drew.
+DEMO_DECP_BUYERS = {
+    "21210231300013": "Ville de Dijon",
+    "21250056500016": "Ville de Besançon",
+    "21710076700011": "Ville de Chalon-sur-Saône",
+    "22890001500014": "Département de l'Yonne",
+}
+
+
+def load_demo_decp(*, today: date, log: Callable[[str], None] = print):
+    """The made-up published markets of the region (DECP 2.0), so that "Marchés à suivre" has content."""
+    import io
+    import json
+
+    from markets.decp import import_decp
+
+    data = json.loads(DEMO_DECP.read_text(encoding="utf-8"))
+    sirets = dict(
+        Organisation.objects.filter(kind=OrganisationKind.BUYER, name__in=DEMO_DECP_BUYERS.values())
+        .exclude(siret="")
+        .values_list("name", "siret")
+    )
+    for record in data["marches"]["marche"]:
+        name = DEMO_DECP_BUYERS.get(record["acheteur"]["id"])
+        if name in sirets:
+            record["acheteur"]["id"] = sirets[name]
+    report = import_decp(io.BytesIO(json.dumps(data).encode()), today=today)
+    log(f"Marchés publiés (DECP) de démonstration : {report.summary()}")
+    return report
+
+
 def seed_demo(
     *, scale: int = 1, today: date | None = None, size: float = 1.0, log: Callable[[str], None] = print
 ) -> SeedSummary:
@@ -1505,6 +1540,7 @@ def seed_demo(
             seeder.run()
             if repetition == 0:
                 create_demo_accounts(shared)
+                load_demo_decp(today=today, log=log)
             for year, hours in seeder.validated_by_year.items():
                 validated[year] += hours
             for key, value in seeder.counts.items():

@@ -283,3 +283,85 @@ class Lot(models.Model):
     def owning_structure_ids(self) -> set[int]:
         """Facilitation structures that own this object (organisations.permissions)."""
         return {self.market.facilitator_id}
+
+
+class DecpMarketQuerySet(models.QuerySet):
+    def to_follow(self):
+        """Published markets carrying a social clause that no facilitation structure follows yet."""
+        return self.filter(social_clause=True, market__isnull=True)
+
+    def visible_to(self, user):
+        """Published data (DECP) of the user's territory: the region of their facilitation structures or of their
+        coordination body, by the département of the execution place. Buyers and companies see none here."""
+        from organisations.models import Organisation
+        from organisations.scoping import scope_of
+
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        regions = set(scope.region_codes) | set(
+            Organisation.objects.filter(pk__in=scope.facilitation_ids, region__isnull=False).values_list(
+                "region", flat=True
+            )
+        )
+        if not regions:
+            return self.none()
+        return self.filter(department__region__in=regions)
+
+
+class DecpMarket(models.Model):
+    """A market as published in the national open data (DECP 2.0), imported by markets.decp. Its key is the buyer
+    (by SIRET) and the DECP id; a facilitation structure that takes it over creates a followed Market from it."""
+
+    decp_id = models.CharField("identifiant DECP", max_length=50)
+    buyer = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="decp_markets", verbose_name="acheteur"
+    )
+    holders = models.ManyToManyField(
+        "organisations.Organisation", related_name="decp_held_markets", blank=True, verbose_name="titulaires"
+    )
+    title = models.CharField("objet", max_length=1000)
+    nature = models.CharField("nature", max_length=60)
+    market_type = models.CharField("type de marché", max_length=20, choices=MarketType.choices)
+    cpv_code = models.CharField("code CPV", max_length=12)
+    procedure = models.CharField("procédure", max_length=120, blank=True)
+    amount_excl_vat = models.DecimalField("montant HT (€)", max_digits=14, decimal_places=2)
+    notified_on = models.DateField("notifié le")
+    duration_months = models.PositiveIntegerField("durée (mois)")
+    place_code = models.CharField("code du lieu d'exécution", max_length=10)
+    place_kind = models.CharField("type de code du lieu", max_length=30)
+    department = models.ForeignKey(
+        "territories.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="département d'exécution",
+    )
+    social_clause = models.BooleanField("clause sociale", default=False, db_index=True)
+    social_criterion = models.BooleanField("critère social", default=False)
+    reserved = models.BooleanField("marché réservé", default=False)
+    published_on = models.DateField("publié le", null=True, blank=True)
+    market = models.OneToOneField(
+        Market, on_delete=models.SET_NULL, null=True, blank=True, related_name="decp", verbose_name="marché suivi"
+    )
+    imported_at = models.DateTimeField("importé le", auto_now_add=True)
+    updated_at = models.DateTimeField("mis à jour le", auto_now=True)
+
+    objects = DecpMarketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "marché publié (DECP)"
+        verbose_name_plural = "marchés publiés (DECP)"
+        ordering = ["-notified_on", "decp_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["decp_id", "buyer"], name="decp_market_unique_id_per_buyer"),
+        ]
+
+    def __str__(self):
+        return f"{self.decp_id} – {self.title}"
+
+    @property
+    def social_considerations(self) -> list[str]:
+        flags = [(self.social_clause, "Clause sociale"), (self.social_criterion, "Critère social")]
+        return [label for on, label in [*flags, (self.reserved, "Marché réservé")] if on]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from markets import views
+from markets import views, views_decp
 
 app_name = "markets"
 
@@ -15,4 +15,8 @@ urlpatterns = [
     path("marches/<int:pk>/modifier/", views.market_update, name="market_update"),
     path("marches/<int:pk>/lots/nouveau/", views.lot_create, name="lot_create"),
     path("lots/<int:pk>/modifier/", views.lot_update, name="lot_update"),
+    path("marches/a-suivre/", views_decp.decp_to_follow, name="decp_to_follow"),
+    path("marches/a-suivre/suivre/", views_decp.decp_follow, name="decp_follow"),
+    path("marches/donnees-publiees/import/", views_decp.decp_import, name="decp_import"),
+    path("marches/donnees-publiees/import/confirmer/", views_decp.decp_import_confirm, name="decp_import_confirm"),
 ]

@@ -12,6 +12,8 @@ from markets import services
 from markets.filters import MarketFilter, OperationFilter
 from markets.forms import LotForm, MarketForm, OperationForm
 from markets.models import Lot, Market, Operation
+from markets.views_decp import can_list as can_list_published
+from markets.views_decp import holder_initial
 from organisations import permissions
 from organisations.web import add_errors, paginate, render_list, require
 
@@ -89,6 +91,7 @@ def market_list(request):
         "filter": filterset,
         "page_obj": paginate(request, filterset.qs),
         "can_create": permissions.is_facilitator(request.user),
+        "can_list_published": can_list_published(request.user),
     }
     return render_list(request, "markets/market_list.html", context)
 
@@ -142,10 +145,10 @@ def market_update(request, pk):
 # Lot and its clause, on one page -------------------------------------------------------------------------
 
 
-def _lot_and_clause(request, *, market, lot=None):
+def _lot_and_clause(request, *, market, lot=None, initial=None):
     clause = getattr(lot, "clause", None) if lot is not None else None
     data = request.POST if request.method == "POST" else None
-    lot_form = LotForm(data, instance=lot, user=request.user, market=market, prefix="lot")
+    lot_form = LotForm(data, instance=lot, user=request.user, market=market, prefix="lot", initial=initial)
     clause_form = ClauseForm(data, instance=clause, prefix="clause")
     has_clause = clause is not None or (data.get("has_clause") == "on" if data is not None else True)
 
@@ -193,7 +196,8 @@ def _lot_and_clause(request, *, market, lot=None):
 def lot_create(request, pk):
     market = get_object_or_404(Market.objects.visible_to(request.user), pk=pk)
     require(permissions.can_edit(request.user, market))
-    return _lot_and_clause(request, market=market)
+    # After taking a published market over (markets.views_decp), its holder is proposed for the first lot.
+    return _lot_and_clause(request, market=market, initial=holder_initial(request))
 
 
 def lot_update(request, pk):

@@ -464,6 +464,21 @@ SPECS: dict[str, tuple] = {
     "markets:market_update": (MARKET_EDIT, MARKET_WRITE),
     "markets:lot_create": (MARKET_EDIT, MARKET_WRITE),
     "markets:lot_update": (MARKET_EDIT, MARKET_WRITE),
+    # Published markets (DECP, issue 17): the import by editors of a structure and coordinators; the list of markets
+    # to follow by any facilitator and coordinators; the take-over by editors (without `?marche=`: 404).
+    "markets:decp_import": (
+        expect(403, **ANON_WEB, owner=200, coords=200, superuser=200),
+        expect(403, **ANON_WEB, owner=WRITE_OK, coords=WRITE_OK, superuser=WRITE_OK),
+    ),
+    "markets:decp_import_confirm": (
+        NOT_ALLOWED,
+        expect(403, **ANON_WEB, owner=WRITE_OK, coords=WRITE_OK, superuser=WRITE_OK),
+    ),
+    "markets:decp_to_follow": (expect(403, **ANON_WEB, owner=200, owner_reader=200, coords=200, superuser=200), None),
+    "markets:decp_follow": (
+        expect(403, **ANON_WEB, owner=404, superuser=404),
+        expect(403, **ANON_WEB, owner=404, superuser=404),
+    ),
     "lot_detail": (MARKET_READ, None),
     "clauses:calibration": (LOGGED, None),  # a calculator: reads and writes nothing
     "reporting:dashboard": (LOGGED, NOT_ALLOWED),

@@ -21,7 +21,7 @@ from tests.beneficiaries.factories import (
     PlacementFactory,
 )
 from tests.clauses.factories import ClauseFactory
-from tests.markets.factories import LotFactory, MarketFactory, TradeFactory
+from tests.markets.factories import DecpMarketFactory, LotFactory, MarketFactory, TradeFactory
 from tests.organisations.factories import (
     BuyerFactory,
     CompanyFactory,
@@ -60,6 +60,10 @@ def clause():
     return ClauseFactory()
 
 
+def followed_decp_market():
+    return DecpMarketFactory(market=MarketFactory())
+
+
 def summary_row():
     # Validated, on a lot with a clause (hours count only there): the factory refreshes the summary.
     record = HoursRecordFactory(placement__lot=ClauseFactory().lot)
@@ -84,6 +88,8 @@ VIOLATIONS = [
     ("market_end_after_start", MarketFactory, lambda o: update(o, end_date=o.start_date - timedelta(days=1))),
     ("market_amount_non_negative", MarketFactory, lambda o: update(o, amount_excl_vat=Decimal("-0.01"))),
     ("lot_unique_number_per_market", LotFactory, lambda o: duplicate(o, title="Autre lot")),
+    ("decp_market_unique_id_per_buyer", DecpMarketFactory, lambda o: duplicate(o, title="Autre objet")),
+    ("markets.DecpMarket.market", followed_decp_market, lambda o: duplicate(o, decp_id="2")),
     ("lot_end_after_start", LotFactory, lambda o: update(o, end_date=o.start_date - timedelta(days=1))),
     ("lot_amount_non_negative", LotFactory, lambda o: update(o, amount_excl_vat=Decimal("-0.01"))),
     ("lot_number_positive", LotFactory, lambda o: update(o, number=0)),

@@ -63,6 +63,7 @@ NOT_PAGES = {
     "clauses:calibration": "htmx fragment of the lot form (checked inside the lot form)",
     "placements:outcome": "POST only (its form is submitted invalid from the contract's page)",
     "imports:confirm": "POST only (confirmed from the preview, gives the done page)",
+    "markets:decp_import_confirm": "POST only (confirmed from the DECP preview, redirects to the markets to follow)",
     "imports:template": "spreadsheet download",
     "reporting:dashboard_export": "CSV/XLSX download",
     "reporting:market_bilan_pdf": "PDF download",
@@ -383,6 +384,22 @@ def extra_states(run: Walk, world, tenant: str):
     with page.expect_navigation():
         page.locator(f"form[action='{reverse('imports:confirm')}']").first.evaluate("form => form.requestSubmit()")
     run.both_widths("structure_admin import terminé")
+    # Published markets (DECP): the demo file's preview, its confirmation, then the take-over form of one.
+    from demo.seed import DEMO_DECP
+
+    page.goto(base + reverse("markets:decp_import"))
+    page.locator("input[type=file]").set_input_files(str(DEMO_DECP))
+    with page.expect_navigation():
+        page.locator("main form").first.evaluate("form => form.requestSubmit()")
+    run.both_widths("structure_admin aperçu import DECP")
+    with page.expect_navigation():
+        page.locator(f"form[action='{reverse('markets:decp_import_confirm')}']").first.evaluate(
+            "form => form.requestSubmit()"
+        )
+    run.both_widths("structure_admin marchés à suivre")
+    page.locator("a", has_text="Suivre ce marché").first.click()
+    page.wait_for_load_state("load")
+    run.both_widths("structure_admin suivre un marché publié")
     # API tokens: one created (the page showing the new token once).
     page.goto(base + reverse("api_tokens:tokens"))
     run.submit_blank("structure_admin jetons")

@@ -98,6 +98,13 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
         for name in ("invite_contact", "revoke_access", "accept_invitation")
     },
     "command:export_report": "lit la synthèse, n'écrit qu'un fichier",
+    # Published markets (DECP, issue 17): their rows and the buyers and holders "à compléter" are never copied; the
+    # take-over creates a market through markets.services.create_market, new and without hours: nothing to copy.
+    "command:import_decp": "marchés publiés (DECP) et organisations à compléter, jamais copiés",
+    "html:markets:decp_import": "aperçu de l'import DECP : n'écrit rien",
+    "html:markets:decp_import_confirm": "marchés publiés (DECP) et organisations à compléter, jamais copiés",
+    "html:markets:decp_follow": "crée un marché neuf, sans lot ni heures (markets.services.create_market)",
+    "service:organisations.services.incomplete_organisations": "acheteurs et titulaires neufs, que rien ne référence",
     "command:changepassword": "comptes",
     "command:seed_demo": "jeu de démonstration : reconstruit toute la synthèse (tests/demo)",
     "command:bootstrap_demo": "jeu de démonstration : reconstruit toute la synthèse (tests/demo)",

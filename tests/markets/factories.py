@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import factory
 
-from markets.models import Lot, Market, MarketType, Operation, Trade
+from markets.models import DecpMarket, Lot, Market, MarketType, Operation, Trade
 
 
 class TradeFactory(factory.django.DjangoModelFactory):
@@ -51,3 +51,23 @@ class LotFactory(factory.django.DjangoModelFactory):
     amount_excl_vat = Decimal("1000000")
     start_date = factory.SelfAttribute("market.start_date")
     end_date = factory.SelfAttribute("market.end_date")
+
+
+class DecpMarketFactory(factory.django.DjangoModelFactory):
+    """A published market (DECP), as markets.decp imports it."""
+
+    class Meta:
+        model = DecpMarket
+
+    decp_id = factory.Sequence(lambda n: f"DECP-{n:04d}")
+    buyer = factory.SubFactory("tests.organisations.factories.BuyerFactory")
+    title = "Réhabilitation de 40 logements"
+    nature = "Marché"
+    market_type = MarketType.WORKS
+    cpv_code = "45000000-7"
+    amount_excl_vat = Decimal("450000")
+    notified_on = datetime.date(2025, 3, 1)
+    duration_months = 24
+    place_code = "21231"
+    place_kind = "Code commune"
+    social_clause = True
