@@ -63,8 +63,11 @@ def test_five_full_years_at_the_requested_volume(national):
             .distinct()
             .count()
         )
-        # 2,600 participants per million hours in the demo region: 60,000 for 25 million hours nationally.
-        assert 0.85 * 2.6 * HOURS_PER_YEAR / 1000 <= people <= 1.15 * 2.6 * HOURS_PER_YEAR / 1000, year
+        # 2,600 participants per million hours in the demo region: 60,000 for 25 million hours nationally. Measured
+        # against the year's own hours (checked to ±10 % above): since every region has its official QPV, the lots
+        # reserved to their residents draw on a smaller pool, and a year a little short of hours has fewer people.
+        per_thousand_hours = people / (float(total) / 1000)
+        assert 0.85 * 2.6 <= per_thousand_hours <= 1.15 * 2.6, (year, people, total)
     assert summary.hours_records == HoursRecord.objects.count()
 
 
