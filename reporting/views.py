@@ -85,10 +85,20 @@ def _dashboard(request):
     return form, board, form.lots(board.progress)
 
 
+# Columns of the lots table left to the exports (XLSX, CSV, JSON), so that the table fits a 1,366 px screen: the
+# projection at the recent pace is explained in the legend, and the page keeps the risk, the need per month and the
+# best month that decide it.
+EXPORT_ONLY_LOT_COLUMNS = {"projection_recente"}
+
+
 def _screen_lot_columns(board) -> list[int]:
     """Indexes of the LOT_COLUMNS shown on screen: the buyer's column only when the perimeter has several."""
     several_buyers = len({item.lot.market.buyer_id for item in board.progress}) > 1
-    return [i for i, column in enumerate(exports.LOT_COLUMNS) if several_buyers or column.key != "acheteur"]
+    return [
+        i
+        for i, column in enumerate(exports.LOT_COLUMNS)
+        if (several_buyers or column.key != "acheteur") and column.key not in EXPORT_ONLY_LOT_COLUMNS
+    ]
 
 
 def _sort_headers(form, indexes: list[int]) -> list[dict]:
