@@ -565,25 +565,32 @@ COMPANY_HEADER = (
 )
 
 
-def company_upload(w, hours="35"):
-    """The company of lot A uploads its spreadsheet for May 2025 (issue 15): the preview, which writes nothing."""
+def company_upload(w, month=MAY, hours="35"):
+    """The company of lot A uploads its spreadsheet for a month (issue 15): the preview, which writes nothing."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    line = f"{w.a.market.reference};{w.a.lot.number};{w.company.siret};{w.a.person.pk};;;05/2025;{hours};0"
+    before = list(HoursRecord.objects.filter(placement=w.a.placement).values("month", "hours", "status"))
+    line = f"{w.a.market.reference};{w.a.lot.number};{w.company.siret};{w.a.person.pk};;;{month:%m/%Y};{hours};0"
     file = SimpleUploadedFile("heures.csv", f"{COMPANY_HEADER}\n{line}\n".encode(), content_type="text/csv")
     client = logged(w.users["company_a"])
-    response = client.post(f"/entreprise/lots/{w.a.lot.pk}/declaration/2025-05/fichier/", {"file": file})
+    response = client.post(f"/entreprise/lots/{w.a.lot.pk}/declaration/{month:%Y-%m}/fichier/", {"file": file})
     assert response.status_code == 200 and "Confirmer" in text_of(response), text_of(response)[:2000]
-    assert not HoursRecord.objects.filter(placement=w.a.placement, month=MAY).exists()
+    assert list(HoursRecord.objects.filter(placement=w.a.placement).values("month", "hours", "status")) == before
     return client, response
 
 
 def company_upload_confirm(w):
-    """The company confirms its spreadsheet: May's record is written « déclarée » through save_rows (not copied)."""
-    client, _preview = company_upload(w)
-    response = client.post(f"/entreprise/lots/{w.a.lot.pk}/declaration/2025-05/fichier/confirmer/")
-    record = HoursRecord.objects.get(placement=w.a.placement, month=MAY)
-    assert (record.hours, record.status) == (Decimal("35"), HoursStatus.DECLARED)
+    """The company's spreadsheet changes March 2025, validated and copied: confirmed with « remplacer », the record
+    is written back « déclarée » through save_rows, and the summary must drop it."""
+    from beneficiaries.imports import REPLACE_VALIDATED
+
+    assert HoursRecord.objects.get(pk=w.a.record.pk).status == HoursStatus.VALIDATED
+    client, _preview = company_upload(w, month=MARCH, hours="45")
+    response = client.post(
+        f"/entreprise/lots/{w.a.lot.pk}/declaration/2025-03/fichier/confirmer/", {"validated": REPLACE_VALIDATED}
+    )
+    record = HoursRecord.objects.get(pk=w.a.record.pk)
+    assert (record.hours, record.status) == (Decimal("45"), HoursStatus.DECLARED), text_of(response)[:2000]
     return response
 
 
