@@ -65,6 +65,9 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
             "django_tasks_database.dbtaskresult": "tâches de fond, en lecture seule (django-tasks-db)",
             "notifications.recurringrun": "journal du planificateur, en lecture seule",
             "companies.declaration": "lecture seule ; ses heures passent par beneficiaries.services",
+            "notifications.notificationsetting": "réglages des avis par courriel, en lecture seule ; jamais copiés",
+            "notifications.notificationevent": "journal des avis à envoyer, en lecture seule ; jamais copié",
+            "notifications.sentnotification": "journal des courriels envoyés, en lecture seule ; jamais copié",
         }.items()
     },
     "api:operation:create": "l'opération n'est pas copiée",
@@ -93,6 +96,14 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
     "html:companies:accept": "compte (mot de passe d'un contact d'entreprise)",
     "html:companies:lot_access": "accès des entreprises, jamais copiés",
     "html:companies:revoke": "accès des entreprises, jamais copiés",
+    "html:companies:statement": "lecture : l'attestation annuelle de l'entreprise en PDF (GET seulement)",
+    "html:companies:upload_template": "lecture : le modèle de tableur pré-rempli à télécharger (GET seulement)",
+    "html:companies:propose": "proposition d'une personne par l'entreprise, jamais copiée (le contrat naît à "
+    "l'acceptation, html:companies:proposal)",
+    "html:notifications:settings": "réglages des avis par courriel, jamais copiés",
+    "html:notifications:unsubscribe": "désabonnement des avis par courriel (réglages et journal), jamais copiés",
+    "html:reporting:yearly_report_background": "demande d'export en arrière-plan : lit la synthèse, jamais copiée",
+    "html:reporting:export_retry": "relance d'une demande d'export : lit la synthèse, jamais copiée",
     **{
         f"service:companies.services.{name}": "comptes et accès des entreprises, jamais copiés"
         for name in ("invite_contact", "revoke_access", "accept_invitation")
@@ -111,6 +122,7 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
     "service:beneficiaries.services.check_hours_entry": "vérifie sans écrire",
     "service:beneficiaries.services.check_hours_entries": "vérifie sans écrire",
     "service:beneficiaries.services.check_person_change": "vérifie sans écrire",
+    "service:beneficiaries.services.record_warnings": "lit seulement : ce que les règles disent des relevés",
     "service:beneficiaries.services.record_outcome": "les sorties ne sont pas copiées",
     "service:organisations.services.add_member": "adhésions",
     "service:organisations.services.change_role": "adhésions",
@@ -548,6 +560,59 @@ def facilitator_validates_declaration(w):
     return response
 
 
+COMPANY_HEADER = (
+    "reference_marche;numero_lot;siret_titulaire;identifiant_participant;nom;prenom;mois;heures;heures_formation"
+)
+
+
+def company_upload(w, month=MAY, hours="35"):
+    """The company of lot A uploads its spreadsheet for a month (issue 15): the preview, which writes nothing."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = list(HoursRecord.objects.filter(placement=w.a.placement).values("month", "hours", "status"))
+    line = f"{w.a.market.reference};{w.a.lot.number};{w.company.siret};{w.a.person.pk};;;{month:%m/%Y};{hours};0"
+    file = SimpleUploadedFile("heures.csv", f"{COMPANY_HEADER}\n{line}\n".encode(), content_type="text/csv")
+    client = logged(w.users["company_a"])
+    response = client.post(f"/entreprise/lots/{w.a.lot.pk}/declaration/{month:%Y-%m}/fichier/", {"file": file})
+    assert response.status_code == 200 and "Confirmer" in text_of(response), text_of(response)[:2000]
+    assert list(HoursRecord.objects.filter(placement=w.a.placement).values("month", "hours", "status")) == before
+    return client, response
+
+
+def company_upload_confirm(w):
+    """The company's spreadsheet changes March 2025, validated and copied: confirmed with « remplacer », the record
+    is written back « déclarée » through save_rows, and the summary must drop it."""
+    from beneficiaries.imports import REPLACE_VALIDATED
+
+    assert HoursRecord.objects.get(pk=w.a.record.pk).status == HoursStatus.VALIDATED
+    client, _preview = company_upload(w, month=MARCH, hours="45")
+    response = client.post(
+        f"/entreprise/lots/{w.a.lot.pk}/declaration/2025-03/fichier/confirmer/", {"validated": REPLACE_VALIDATED}
+    )
+    record = HoursRecord.objects.get(pk=w.a.record.pk)
+    assert (record.hours, record.status) == (Decimal("45"), HoursStatus.DECLARED), text_of(response)[:2000]
+    return response
+
+
+def facilitator_accepts_proposal(w):
+    """The facilitator of lot A accepts the company's pending proposal: a new person and a placement on lot A."""
+    from beneficiaries.models import Placement
+
+    before = Placement.objects.filter(lot=w.a.lot).count()
+    data = {
+        "action": "accept",
+        "end_date": "31/12/2025",
+        "sex": "F",
+        "prescriber_type": "france_travail",
+        "criterion": "rsa",
+        "validated_on": "01/02/2025",
+        "evidence_type": "caf_certificate",
+    }
+    response = logged(fac_a(w)).post(f"/entreprise/suivi/proposition/{w.a.proposal.pk}/", data)
+    assert Placement.objects.filter(lot=w.a.lot).count() == before + 1, text_of(response)[:2000]
+    return response
+
+
 HTML_CASES = {
     "html:organisations:create": html_form(
         lambda w: "/organisations/nouvelle/",
@@ -632,6 +697,9 @@ HTML_CASES = {
     "html:hours:grid": grid_save_and_validate,
     "html:companies:declaration": company_declares,
     "html:companies:review": facilitator_validates_declaration,
+    "html:companies:upload": lambda w: company_upload(w)[1],
+    "html:companies:upload_confirm": company_upload_confirm,
+    "html:companies:proposal": facilitator_accepts_proposal,
     "html:imports:confirm": import_confirm,
     "html:imports:upload": import_upload,
 }
