@@ -85,10 +85,10 @@ def _dashboard(request):
     return form, board, form.lots(board.progress)
 
 
-# Columns of the lots table left to the exports (XLSX, CSV, JSON), so that the table fits a 1,366 px screen: the
-# projection at the recent pace is explained in the legend, and the page keeps the risk, the need per month and the
-# best month that decide it.
-EXPORT_ONLY_LOT_COLUMNS = {"projection_recente"}
+# Columns of the lots table kept apart in the exports (XLSX, CSV, JSON) only, so that the table fits a 1,366 px
+# screen: on the page the « Risque » badge sits in the status cell, and the projection at the recent pace is left to
+# the exports (the legend explains it); the need per month and the best month that decide the risk stay.
+EXPORT_ONLY_LOT_COLUMNS = {"risque", "projection_recente"}
 
 
 def _screen_lot_columns(board) -> list[int]:
@@ -145,7 +145,6 @@ def dashboard(request):
         "page_obj": page_obj,
         "sort_headers": _sort_headers(form, indexes),
         "status_index": [exports.LOT_COLUMNS[i].key for i in indexes].index("statut"),
-        "risk_index": [exports.LOT_COLUMNS[i].key for i in indexes].index("risque"),
         "period": form.period(),
         # The coordinator's view of the region (trend, both years, map): reporting/_overview.html.
         "overview": trends.overview(
