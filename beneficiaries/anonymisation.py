@@ -32,7 +32,7 @@ from django.utils import timezone
 from audit.choices import AccessAction, Channel
 from beneficiaries.calculations import add_months, first_of_month, months_before
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
-from config.hooks import audit
+from config.hooks import audit, declarations
 
 PLACEHOLDER_LAST_NAME = "ANONYMISÉ·E"
 ERASED_REASON = "Motif effacé lors de l'anonymisation."
@@ -125,6 +125,7 @@ def anonymise_inactive(*, today: date | None = None, dry_run: bool = False) -> A
         rejection_reason=ERASED_REASON
     )
     audit.erase_hours_change_reasons(beneficiary_ids=ids, placeholder=ERASED_REASON)
+    declarations.forget_proposal_identities(beneficiary_ids=ids, last_name=PLACEHOLDER_LAST_NAME)
     _forget_admin_labels(ids)
     audit.log_accesses(
         user=None,

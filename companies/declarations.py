@@ -472,3 +472,14 @@ def late_declarations(lots, today: date) -> list[LateDeclaration]:
     ]
     late.sort(key=lambda item: (item.lot.market.reference, item.lot.number, item.company.name, item.company.pk))
     return late
+
+
+def forget_proposal_identities(*, beneficiary_ids, last_name: str) -> int:
+    """Anonymisation (beneficiaries.anonymisation, through config.hooks.declarations): the identity a company typed on
+    the proposals accepted for these people is cleared as the person's own is (the proposal keeps its contract facts
+    and its dates)."""
+    from companies.models import PersonProposal
+
+    return PersonProposal.objects.filter(placement__beneficiary__in=beneficiary_ids).update(
+        last_name=last_name, first_name="", birth_date=None, refusal_reason=""
+    )

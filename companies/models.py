@@ -213,7 +213,7 @@ class PersonProposal(models.Model):
     )
     last_name = models.CharField("nom", max_length=100)
     first_name = models.CharField("prénom", max_length=100)
-    birth_date = models.DateField("date de naissance")
+    birth_date = models.DateField("date de naissance", null=True)  # cleared by the anonymisation
     modality = models.CharField("type de contrat", max_length=30)  # beneficiaries.choices.Modality
     start_date = models.DateField("début du contrat")
     end_date = models.DateField("fin du contrat", null=True, blank=True)

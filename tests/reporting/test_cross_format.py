@@ -24,6 +24,7 @@ import pytest
 
 from reporting import exports
 from reporting.calculations import SECRET_LABEL, SMALL_COUNT_LABEL
+from reporting.views import EXPORT_ONLY_LOT_COLUMNS
 from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory, PlacementFactory
 from tests.reporting.outputs import FLOAT_NOISE, all_outputs, same_spaces, texts_of
 
@@ -201,6 +202,15 @@ def check_page(outputs, table, rows):
     page = outputs.page[table.code]
     assert len(page) == len(rows), table.title
     for shown, cells in zip(page, rows, strict=True):
+        if table.code == "lots" and len(shown) < len(cells) - 1:
+            # The dashboard's lots table: the « Risque » badge sits in the status cell, and the recent-pace projection
+            # is left to the exports (reporting.views.EXPORT_ONLY_LOT_COLUMNS).
+            risk = next((value for value, _kind, column in cells if column.key == "risque"), "")
+            cells = [
+                (f"{value} {risk}" if risk and column.key == "statut" else value, kind, column)
+                for value, kind, column in cells
+                if column.key not in EXPORT_ONLY_LOT_COLUMNS
+            ]
         if len(shown) == len(cells) - 1:  # the buyer's column is left out on screen when there is one buyer
             cells = [cell for cell in cells if cell[2].key != "acheteur"]
         expected = [page_text(value, kind) for value, kind, _column in cells]

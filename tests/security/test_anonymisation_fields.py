@@ -28,6 +28,8 @@ from beneficiaries import import_views, services
 from beneficiaries.anonymisation import ERASED_REASON, PLACEHOLDER_LAST_NAME
 from beneficiaries.choices import Criterion, EvidenceType
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
+from companies.choices import ProposalStatus
+from companies.models import PersonProposal
 from tests.audit.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +49,11 @@ CLEARED = {
     "beneficiaries.Outcome.notes": {""},
     "audit.HoursChange.reason": {"", ERASED_REASON},
     "admin.LogEntry.change_message": {""},
+    # The identity a company typed when it proposed the person (companies.proposals), once accepted.
+    "companies.PersonProposal.last_name": {PLACEHOLDER_LAST_NAME},
+    "companies.PersonProposal.first_name": {""},
+    "companies.PersonProposal.birth_date": {None},
+    "companies.PersonProposal.refusal_reason": {""},
 }
 # A label rebuilt from the object's kind and number ("participant·e n° 12"), checked apart.
 RELABELLED = {"admin.LogEntry.object_repr"}
@@ -55,6 +62,12 @@ STATISTICS = "used by the reports, which must stay identical after anonymisation
 CODE = "a code from a fixed list, never free text"
 RECORD_DATE = "when the record was written or changed: says nothing of who the person is"
 KEPT = {
+    "companies.PersonProposal.modality": CODE + " (the contract proposed, as on the placement)",
+    "companies.PersonProposal.start_date": "the contract's start, as on the placement",
+    "companies.PersonProposal.end_date": "the contract's end, as on the placement",
+    "companies.PersonProposal.status": CODE,
+    "companies.PersonProposal.proposed_at": RECORD_DATE,
+    "companies.PersonProposal.decided_at": RECORD_DATE,
     "beneficiaries.Beneficiary.sex": STATISTICS + " (publics)",
     "beneficiaries.Beneficiary.prescriber_type": STATISTICS + " (prescribers)",
     "beneficiaries.Beneficiary.qualification_level": STATISTICS + " (qualification)",
@@ -252,6 +265,18 @@ def filled_world(settings):
     world = build_world()
     for key in ("a", "b"):
         fill(world, key, world.users["superuser"])
+        # The company proposed this person, and the facilitator accepted: the proposal holds its identity too.
+        PersonProposal.objects.create(
+            lot=getattr(world, key).lot,
+            company=getattr(world, key).placement.employer,
+            last_name=SECRETS[key]["last_name"],
+            first_name=SECRETS[key]["first_name"],
+            birth_date=SECRETS[key]["birth_date"],
+            modality=getattr(world, key).placement.modality,
+            start_date=getattr(world, key).placement.start_date,
+            status=ProposalStatus.ACCEPTED,
+            placement=getattr(world, key).placement,
+        )
     Beneficiary.objects.update(updated_at=LONG_AGO)
     return world
 
@@ -300,6 +325,7 @@ def test_cleared_fields_hold_only_their_placeholder(filled_world):
             record__placement__beneficiary__in=people
         ),
         LogEntry: LogEntry.objects.all(),
+        PersonProposal: PersonProposal.objects.filter(placement__beneficiary__in=people),
     }
     checked = 0
     for name, allowed in CLEARED.items():
