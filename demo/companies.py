@@ -1,5 +1,5 @@
 """The company portal in the demo (issue 15): one company contact, `entreprise@demo.clausier.fr`, with a history of
-monthly declarations on the lots it holds in the markets followed by the demo facilitator's structure.
+monthly declarations on a lot its company holds in a market followed by the demo facilitator's structure.
 
 Everything goes through the services a real company and facilitator use: companies.services (invitation, accepted
 with the demo password), companies.declarations (save_rows, submit, resubmit, request_correction, validate) and
@@ -24,11 +24,12 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from beneficiaries import services as hours_services
 from beneficiaries.calculations import add_months, first_of_month
@@ -60,6 +61,10 @@ class CompanyDemo:
     lots: int
     declarations: int
     validated_delta_by_year: dict  # validated hours the workflow added (or took back) per year
+
+
+def q2(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def aware(day: date, hour: int = 10) -> datetime:
@@ -117,13 +122,18 @@ def _entries(rows, month: date, adjust: Callable[[int, Decimal], Decimal]):
     return entries
 
 
+def _past(day: date) -> datetime:
+    """9 o'clock on `day`, or now if that is later than now (a seed run early in the month)."""
+    return min(aware(day, 9), timezone.now())
+
+
 def _backdate(declaration: Declaration, sent: date) -> None:
     """The steps of a declaration in the order they happened, from the day the company sent it, a few days apart."""
     for offset, event in enumerate(declaration.events.order_by("pk")):
-        DeclarationEvent.objects.filter(pk=event.pk).update(created_at=aware(sent + timedelta(days=2 * offset), 9))
+        DeclarationEvent.objects.filter(pk=event.pk).update(created_at=_past(sent + timedelta(days=2 * offset)))
 
 
-def _play(*, lot, company, contact, facilitator, months: list[date], today: date, rng: random.Random) -> int:
+def _play(*, lot, company, contact, facilitator, months: list[date], rng: random.Random) -> int:
     """The story of one lot, oldest month first; returns the number of declarations written."""
     last, before_last, history = months[0], months[1], sorted(months[2:])
     same = lambda index, hours: hours  # noqa: E731
@@ -168,7 +178,7 @@ def _play(*, lot, company, contact, facilitator, months: list[date], today: date
         lot=lot, company=company, month=last, entries=_entries(_rows(lot, company, last), last, payroll), user=contact
     )
     declaration = declarations.submit(lot=lot, company=company, month=last, user=contact)
-    _backdate(declaration, min(add_months(last, 1).replace(day=2), today))
+    _backdate(declaration, add_months(last, 1).replace(day=2))
     return len(months)
 
 
@@ -203,33 +213,22 @@ def seed_company_portal(*, today: date, password: str, log: Callable[[str], None
 
 
 def _seed_for(*, lot, company, facilitator, months, today, password, rng, log) -> CompanyDemo:
-    # A second lot of the same company in the structure's markets, declared up to the month before last only: the
-    # company is late on it (the facilitator's « entreprises en retard »).
-    others = [
-        other
-        for other in _candidates(lot.market.facilitator, sorted(months))
-        if other.contractor_id == company.pk and other.pk != lot.pk
-    ][:1]
     invitation = company_services.invite_contact(
         company=company,
-        lots=[lot, *others],
+        lots=[lot],
         email=COMPANY_EMAIL,
         invited_by=facilitator,
         first_name="Sandrine",
         last_name="Roche",
     )
     contact = company_services.accept_invitation(user=invitation.user, password=password)
-    invited = aware(add_months(sorted(months)[0], 1).replace(day=1), 8)
+    invited = aware(add_months(months[-1], 1).replace(day=1), 8)
     CompanyAccess.objects.filter(pk__in=[access.pk for access in invitation.accesses]).update(
         granted_at=invited, accepted_at=invited + timedelta(hours=3)
     )
-    placements = {row.pk for month in months for item in [lot, *others] for row in _rows(item, company, month)}
+    placements = {row.pk for month in months for row in _rows(lot, company, month)}
     before = _validated_by_year(placements)
-    count = _play(
-        lot=lot, company=company, contact=contact, facilitator=facilitator, months=months, today=today, rng=rng
-    )
-    for other in others:
-        count += _play_history(lot=other, company=company, contact=contact, facilitator=facilitator, months=months)
+    count = _play(lot=lot, company=company, contact=contact, facilitator=facilitator, months=months, rng=rng)
     start = min(max(first_of_month(today), lot.start_date), lot.end_date)
     proposal = proposals.propose(
         lot=lot,
@@ -241,34 +240,13 @@ def _seed_for(*, lot, company, facilitator, months, today, password, rng, log) -
         weekly_hours=Decimal("35"),
         **PROPOSAL,
     )
-    PersonProposal.objects.filter(pk=proposal.pk).update(proposed_at=aware(min(today, date.today()), 8))
+    PersonProposal.objects.filter(pk=proposal.pk).update(proposed_at=_past(today))
     after = _validated_by_year(placements)
-    delta = {year: after.get(year, 0) - before.get(year, 0) for year in sorted(set(before) | set(after))}
-    log(
-        f"Portail entreprise : {COMPANY_EMAIL} pour {company.name} ({1 + len(others)} lot(s)), {count} déclarations, "
-        "1 proposition de personne."
-    )
+    delta = {year: q2(after.get(year, 0) - before.get(year, 0)) for year in sorted(set(before) | set(after))}
+    log(f"Portail entreprise : {COMPANY_EMAIL} pour {company.name}, {count} déclarations, 1 proposition de personne.")
     return CompanyDemo(
         company_name=company.name,
-        lots=1 + len(others),
+        lots=1,
         declarations=count,
         validated_delta_by_year={year: value for year, value in delta.items() if value},
     )
-
-
-def _play_history(*, lot, company, contact, facilitator, months) -> int:
-    """A second lot: its past months transmitted and validated; the last month not declared yet."""
-    same = lambda index, hours: hours  # noqa: E731
-    past = sorted(months[1:])
-    for month in past:
-        declarations.save_rows(
-            lot=lot,
-            company=company,
-            month=month,
-            entries=_entries(_rows(lot, company, month), month, same),
-            user=contact,
-        )
-        declaration = declarations.submit(lot=lot, company=company, month=month, user=contact)
-        declarations.validate(declaration=declaration, user=facilitator)
-        _backdate(declaration, add_months(month, 1).replace(day=3))
-    return len(past)
