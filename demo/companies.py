@@ -75,22 +75,24 @@ def _rows(lot, company, month):
     return list(declarations.rows_of(lot=lot, company=company, month=month).order_by("pk"))
 
 
-def _candidates(structure, months: list[date]):
+def _candidates(structure, months: list[date], today: date):
     """The lots of the structure's markets held by a company employing between 1 and MAX_ROWS people on the lot in
-    every month of the story, in a fixed order (market reference, lot number)."""
+    every month of the story: first those still running today (the company has a month to declare and a projection),
+    then those that ended since; each in a fixed order (market reference, lot number)."""
     lots = (
         Lot.objects.filter(
             market__facilitator=structure,
             contractor__kind=OrganisationKind.COMPANY,
-            start_date__lte=months[-1],
-            end_date__gte=add_months(months[0], 1),
+            start_date__lte=months[0],
+            end_date__gte=months[-1],
         )
         .select_related("market", "contractor")
         .order_by("market__reference", "number", "pk")
     )
-    for lot in lots:
-        if all(1 <= len(_rows(lot, lot.contractor, month)) <= MAX_ROWS for month in months):
-            yield lot
+    for running in (lots.filter(end_date__gte=today), lots.filter(end_date__lt=today)):
+        for lot in running:
+            if all(1 <= len(_rows(lot, lot.contractor, month)) <= MAX_ROWS for month in months):
+                yield lot
 
 
 def _validated_by_year(placements) -> dict[int, Decimal]:
@@ -192,7 +194,7 @@ def seed_company_portal(*, today: date, password: str, log: Callable[[str], None
         return None
     structure = facilitator.memberships.get(organisation__kind=OrganisationKind.FACILITATION).organisation
     rng = random.Random(f"{today:%Y-%m}-entreprise")  # noqa: S311 - demo data
-    for lot in _candidates(structure, sorted(months)):
+    for lot in _candidates(structure, sorted(months), today):
         company = lot.contractor
         try:
             with transaction.atomic():
