@@ -48,6 +48,7 @@ from beneficiaries.choices import (
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
 from clauses.models import CalibrationMethod, Clause, Mechanism
 from demo import reference as ref
+from demo.companies import seed_company_portal
 from demo.titles import SECTORS, SOLIDARITY_SECTORS, TEMPLATES
 from markets.models import Lot, Market, MarketType, Operation, OperationKind, Trade
 from organisations.models import (
@@ -78,6 +79,7 @@ DEMO_ACCOUNTS = [
     ("acheteur@demo.clausier.fr", "Acheteur (Ville de Dijon)"),
     ("coordination@demo.clausier.fr", "Coordination régionale"),
     ("admin@demo.clausier.fr", "Super-administrateur·rice (accès à l'administration)"),
+    ("entreprise@demo.clausier.fr", "Contact d'une entreprise titulaire (portail entreprise)"),
 ]
 
 TWO = Decimal("0.01")
@@ -1545,6 +1547,9 @@ def seed_demo(
                 validated[year] += hours
             for key, value in seeder.counts.items():
                 totals[key] += value
+        portal = seed_company_portal(today=today, password=DEMO_PASSWORD, log=log)
+        for year, hours in (portal.validated_delta_by_year if portal else {}).items():
+            validated[year] += hours
         log("Calcul de la synthèse annuelle des contrats (tables des bilans)…")
         summary.rebuild()
     return SeedSummary(
