@@ -58,7 +58,7 @@ def test_five_full_years_at_the_requested_volume(national):
         )["total"]
         # ±12 %: with the official QPV in every region (issue 17), lots reserved to their residents make the small
         # regions of this 4 % scale harder to fill; 2025 reads 923 690 h alone and 888 676 h after other test files in
-        # the same process (an order dependence not yet explained, see the README's « Ce qui reste »).
+        # the same process (an order dependence not yet explained, see docs/performances.md, « Ce qui reste »).
         assert Decimal(HOURS_PER_YEAR) * Decimal("0.88") <= total <= Decimal(HOURS_PER_YEAR) * Decimal("1.12"), year
         people = (
             HoursRecord.objects.filter(month__year=year, status=HoursStatus.VALIDATED)
