@@ -30,6 +30,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import Channel
+from audit.services import log_views
 from beneficiaries import services as hours_services
 from beneficiaries.calculations import first_of_month
 from beneficiaries.choices import HoursStatus, Modality
@@ -306,8 +308,22 @@ COMMON_RESPONSES = {
 
 
 class CompanyView:
+    """A successful GET answer that names people (contracts, a month's rows) writes one « consultation » entry per
+    person in the access journal, channel API, as the company's pages do (companies.views.log_people_read)."""
+
     permission_classes = [CompanyPermission]
     parser_classes = [JSONParser]  # a payroll software sends JSON: `rows` is a list of objects
+
+    def initial(self, request, *args, **kwargs):
+        self.people_shown = []
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        people = getattr(self, "people_shown", None)
+        if request.method == "GET" and response.status_code < 400 and people:
+            log_views(user=request.user, beneficiaries=people, channel=Channel.API, detail=request.path)
+        return response
 
 
 def _validated_totals(user, lots) -> dict[int, dict]:
@@ -402,6 +418,7 @@ class CompanyPlacementList(CompanyView, APIView):
             .select_related("beneficiary")
             .order_by("beneficiary__last_name", "beneficiary__first_name", "pk")
         )
+        self.people_shown = [placement.beneficiary for placement in placements]
         return Response(CompanyPlacementSerializer(placements, many=True).data)
 
 
@@ -444,6 +461,7 @@ def declaration_data(lot, company, month) -> dict:
         "locked": declaration.is_locked,
         "rows": rows,
         "timeline": events,
+        "people": [placement.beneficiary for placement in placements],  # for the access journal, not serialised
     }
 
 
@@ -507,7 +525,9 @@ class CompanyDeclarationDetail(CompanyView, APIView):
     def get(self, request, pk, month):
         lot, company, _access = company_lot(request.user, pk)
         month = _month(month)
-        return Response(DeclarationSerializer(declaration_data(lot, company, month)).data)
+        data = declaration_data(lot, company, month)
+        self.people_shown = data["people"]
+        return Response(DeclarationSerializer(data).data)
 
 
 # Writing ----------------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from api.permissions import COMPANY_REFUSED
 from api.services import create_token
+from audit.models import AccessAction, AccessLog, Channel
 from beneficiaries import services as people
 from beneficiaries.choices import HoursStatus, Modality
 from beneficiaries.models import HoursRecord
@@ -148,6 +149,49 @@ def test_its_placements_show_the_name_and_the_contract_only(contact, structure, 
     body = response.content.decode()
     for secret in ("1987", "Glycines", "Mission locale", "Xérophile"):
         assert secret not in body
+
+
+def test_reads_naming_people_write_the_access_journal_through_the_api_channel(
+    contact, structure, lot, holder, employee, subcontractor
+):
+    # The company's pages journal who read its employees' names (companies.views.log_people_read); the API's
+    # answers that name them do the same, channel API, one entry per person, and a refused read writes nothing.
+    hidden = BeneficiaryFactory(structure=structure, last_name="Xérophile")
+    people.start_placement(
+        beneficiary=hidden,
+        lot=lot,
+        employer=subcontractor,
+        modality=Modality.TEMP_AGENCY,
+        start_date=datetime.date(2026, 2, 1),
+        end_date=datetime.date(2026, 5, 31),
+    )
+    AccessLog.objects.all().delete()
+    client = _token_client(contact)
+
+    assert client.get(f"/api/v1/company/lots/{lot.pk}/placements/").status_code == 200
+    assert client.get(f"/api/v1/company/lots/{lot.pk}/declarations/{MARCH}/").status_code == 200
+    assert client.get("/api/v1/company/lots/").status_code == 200  # names no one
+
+    entries = list(AccessLog.objects.order_by("pk").values_list("user", "beneficiary", "action", "channel", "detail"))
+    assert entries == [
+        (
+            contact.pk,
+            employee.beneficiary_id,
+            AccessAction.VIEWED,
+            Channel.API,
+            f"/api/v1/company/lots/{lot.pk}/placements/",
+        ),
+        (
+            contact.pk,
+            employee.beneficiary_id,
+            AccessAction.VIEWED,
+            Channel.API,
+            f"/api/v1/company/lots/{lot.pk}/declarations/{MARCH}/",
+        ),
+    ]
+    AccessLog.objects.all().delete()
+    assert client.get(f"/api/v1/company/lots/{LotFactory().pk}/placements/").status_code == 404
+    assert not AccessLog.objects.exists()
 
 
 def test_another_company_lot_and_a_lot_not_opened_are_404_on_every_operation(contact, owner, lot, holder, employee):
