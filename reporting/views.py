@@ -343,7 +343,7 @@ def yearly_report_publish(request):
     perimeter = _perimeter(request)
     if perimeter is None or not publication.can_publish(request.user, **perimeter):
         raise Http404("Seules les coordinations et les administrateur·rices d'une structure publient un bilan.")
-    if not form.is_valid():
+    if form.is_bound and not form.is_valid():
         return _yearly_report_page(request, publish_error="Corrigez les filtres avant de publier.", status=400)
     if request.POST.get("confirmer") != "oui":
         return _yearly_report_page(request, publish_error="Cochez la confirmation pour publier ce bilan.", status=400)
