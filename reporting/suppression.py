@@ -104,3 +104,28 @@ def suppress_partition(rows: Sequence[Any]) -> list[Any]:
 def note_for(texts: Iterable[str]) -> str:
     """The one-line explanation printed under a table that holds a hidden value, or "" when it holds none."""
     return SUPPRESSION_NOTE if any(text in HIDDEN_LABELS for text in texts) else ""
+
+
+def suppress_yearly_report(report: Any) -> Any:
+    """A reporting.queries.YearlyReport as the public reads it (a published version, reporting.publication): its
+    summaries as suppress_summary, its publics as suppress_publics (each year against its own perimeter), each
+    breakdown as a partition (suppress_partition); markets notified and the monthly hours count no one and stay."""
+
+    def summary_of(summary):
+        return None if summary is None else suppress_summary(summary)
+
+    def publics_of(rows, summary):
+        return None if rows is None else suppress_publics(rows, total_people=summary.participants)
+
+    full_summary = report.previous_full_summary or report.previous_summary
+    return dataclasses.replace(
+        report,
+        summary=suppress_summary(report.summary),
+        previous_summary=suppress_summary(report.previous_summary),
+        previous_full_summary=summary_of(report.previous_full_summary),
+        publics=publics_of(report.publics, report.summary),
+        previous_publics=publics_of(report.previous_publics, report.previous_summary),
+        previous_full_publics=publics_of(report.previous_full_publics, full_summary),
+        breakdowns={code: suppress_partition(rows) for code, rows in report.breakdowns.items()},
+        previous_breakdowns={code: suppress_partition(rows) for code, rows in report.previous_breakdowns.items()},
+    )
