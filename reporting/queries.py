@@ -836,6 +836,10 @@ class OutcomeCounts:
     def unknown_share(self) -> Decimal | None:
         return self.share("unknown")
 
+    @property
+    def shares(self) -> dict[str, Decimal | None]:
+        return {code: self.share(code) for code in self.counts}
+
 
 @dataclass(frozen=True)
 class OutcomeGroup:
