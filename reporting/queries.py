@@ -942,7 +942,7 @@ def outcomes(records: QuerySet[PlacementYear], *, year: int, as_of: date) -> Out
 HEADLINE_LEGEND = (
     "Chiffres clés de la consolidation nationale, sur les relevés validés de l'année (mêmes mois que le bilan "
     "pour une année en cours). Marchés avec clause : marchés distincts dont un lot porteur d'une clause a des "
-    "heures comptées. Heures, ETP (heures ÷ 1 600), contrats (contrats / missions distincts), participant·es "
+    "heures comptées. Heures, ETP (heures ÷ 1\u00a0600), contrats (contrats / missions distincts), participant·es "
     "(personnes distinctes) et acheteurs (distincts) : comme la synthèse. Structures porteuses : structures de "
     "facilitation distinctes qui suivent ces marchés (la structure de facilitation du marché). "
     "Facilitateur·rices : personnes distinctes, actives, membres (administrateur·rice ou membre, pas lecteur·rice) "
