@@ -992,8 +992,8 @@ def headline(records: QuerySet[PlacementYear], *, year: int, summary_: Summary, 
     )
 
 
-AGE_AT_START = "placement__age_at_start"
-QUALIFICATION = "beneficiary__qualification_level"
+AGE_AT_START = "age_at_start"  # copied into the summary from the placement (frozen at its start)
+QUALIFICATION = "qualification_level"  # copied into the summary from the person
 # (code, label, condition on a summary row): bands of the European Social Fund (age at the start of the contract;
 # education by ISCED group, from the qualification levels of DOMAIN.md §6) and the clause practice.
 ESF_AGE_BANDS: tuple[tuple[str, str, Q], ...] = (
@@ -1037,8 +1037,8 @@ class Bands:
 
 
 def bands(records: QuerySet[PlacementYear], *, year: int, through_month: int = 12) -> Bands:
-    """The ESF and clause-practice bands of a year (one query: the summary rows joined to their placement for the
-    age at start and to their person for the qualification level)."""
+    """The ESF and clause-practice bands of a year (one query over the summary rows, which copy the age at start and
+    the qualification level)."""
     hours = counted_through(through_month)
     rows = rows_through(records.filter(year=year), through_month)
     specs = (*ESF_AGE_BANDS, *CLAUSE_AGE_BANDS, *ESF_EDUCATION_BANDS)

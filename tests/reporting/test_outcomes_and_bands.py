@@ -8,11 +8,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from beneficiaries import services
 from beneficiaries.calculations import frozen_publics
 from beneficiaries.choices import HoursStatus, OutcomeResult, OutcomeStage, QualificationLevel, Sex
 from markets.models import Market, MarketType
 from organisations.choices import Role
-from reporting import queries, suppression
+from reporting import queries, summary, suppression
 from reporting.calculations import SECRET_LABEL, SMALL_COUNT_LABEL
 from reporting.models import PlacementYear
 from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory, OutcomeFactory, PlacementFactory
@@ -283,3 +284,18 @@ def test_headline_set(band_world):
     )
     assert headline.fte == D("0.2")  # 280 / 1 600 = 0.175 → 0.2
     assert (headline.facilitators, headline.host_structures) == (2, 1)
+
+
+def test_the_summary_copies_the_age_at_start_and_follows_the_qualification_level(band_world):
+    """The bands read the summary alone: it copies the age frozen at the start and the person's level, which the
+    person's service refreshes, and `rebuild_summary --check` (summary.differences) compares both."""
+    row = PlacementYear.objects.get(age_at_start=24)
+    assert row.qualification_level == QualificationLevel.BELOW_3
+    person = row.beneficiary
+    services.update_beneficiary(beneficiary=person, qualification_level=QualificationLevel.LEVEL_5_PLUS)
+    row = PlacementYear.objects.get(placement=row.placement_id)  # refreshed: a new row
+    assert row.qualification_level == QualificationLevel.LEVEL_5_PLUS
+    assert figures(queries.bands(PlacementYear.objects.all(), year=2025).esf_education)["isced_5_8"] == (2, D("50"))
+    assert summary.differences() == []
+    PlacementYear.objects.filter(pk=row.pk).update(age_at_start=25)
+    assert summary.differences() == [f"Contrat {row.placement_id}, 2025 : écart sur age_at_start."]
