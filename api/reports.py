@@ -116,6 +116,49 @@ class BreakdownsSerializer(serializers.Serializer):
         }
 
 
+class OutcomeCountsSerializer(serializers.Serializer):
+    people = PeopleCountField(help_text="Personnes dont la situation est due à ce moment.")
+    counts = serializers.DictField(
+        child=PeopleCountField(),
+        help_text="Personnes par situation : durable, training, transitional, job_seeking, dropped_out, unknown.",
+    )
+    shares = serializers.DictField(child=share_field(), help_text="Part de chaque situation parmi les personnes dues.")
+    not_recorded = PeopleCountField(help_text="Dont situation non saisie (comptée dans unknown).")
+    not_due = PeopleCountField(help_text="Contrats finis depuis moins de six mois : situation pas encore due.")
+
+
+class OutcomeGroupSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    people = PeopleCountField(help_text="Personnes dont un contrat a pris fin dans l'année (une fois chacune).")
+    at_end = OutcomeCountsSerializer()
+    after_six_months = OutcomeCountsSerializer()
+
+
+class OutcomesSerializer(serializers.Serializer):
+    as_of = serializers.DateField(help_text="Date à laquelle les sorties sont lues.")
+    total = OutcomeGroupSerializer()
+    publics = OutcomeGroupSerializer(many=True)
+    market_types = OutcomeGroupSerializer(many=True)
+
+
+class HeadlineSerializer(serializers.Serializer):
+    markets = serializers.IntegerField(label="marchés avec clause")
+    hours = hours_field(label="heures")
+    fte = serializers.DecimalField(max_digits=14, decimal_places=1, rounding=ROUND_HALF_UP, label="ETP")
+    contracts = PeopleCountField(label="contrats")
+    participants = PeopleCountField(label="participant·es")
+    buyers = serializers.IntegerField(label="acheteurs")
+    facilitators = serializers.IntegerField(label="facilitateur·rices")
+    host_structures = serializers.IntegerField(label="structures porteuses")
+
+
+class BandsSerializer(serializers.Serializer):
+    esf_ages = PublicSerializer(many=True, help_text="Tranches d'âge du FSE (âge au début du contrat).")
+    clause_ages = PublicSerializer(many=True, help_text="Tranches de la pratique des clauses.")
+    esf_education = PublicSerializer(many=True, help_text="Niveau d'études en groupes CITE (FSE).")
+
+
 class YearlyReportSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     through = serializers.DateField(
@@ -136,6 +179,9 @@ class YearlyReportSerializer(serializers.Serializer):
     notified = NotifiedSerializer()
     previous_notified = NotifiedSerializer()
     monthly = MonthSerializer(many=True)
+    outcomes = OutcomesSerializer(help_text="Sorties des personnes dont un contrat a pris fin dans l'année.")
+    headline = HeadlineSerializer(help_text="Chiffres clés de la consolidation nationale.")
+    bands = BandsSerializer(help_text="Tranches du Fonds social européen et de la pratique des clauses.")
 
 
 class YearlyReportQuerySerializer(serializers.Serializer):

@@ -120,6 +120,7 @@ class OutcomeResult(models.TextChoices):
     DURABLE_CDI = "durable_cdi", "Emploi durable : CDI"
     DURABLE_CDD = "durable_cdd", "Emploi durable : CDD de 6 mois ou plus"
     DURABLE_BUSINESS = "durable_business", "Emploi durable : création d'entreprise"
+    DURABLE_TEMP = "durable_temp", "Emploi durable : mission d'intérim de 6 mois ou plus"
     TRAINING = "training", "Formation qualifiante"
     TRANSITIONAL_SHORT_CDD = "transitional_short_cdd", "Emploi de transition : CDD de moins de 6 mois"
     TRANSITIONAL_TEMP = "transitional_temp", "Emploi de transition : intérim"
@@ -130,4 +131,8 @@ class OutcomeResult(models.TextChoices):
     UNKNOWN = "unknown", "Situation inconnue"
 
 
-DURABLE_OUTCOMES = frozenset({OutcomeResult.DURABLE_CDI, OutcomeResult.DURABLE_CDD, OutcomeResult.DURABLE_BUSINESS})
+# Durable employment, the national definition (DOMAIN.md §8): CDI, CDD or temp mission of 6 months or more, business
+# creation.
+DURABLE_OUTCOMES = frozenset(
+    {OutcomeResult.DURABLE_CDI, OutcomeResult.DURABLE_CDD, OutcomeResult.DURABLE_TEMP, OutcomeResult.DURABLE_BUSINESS}
+)

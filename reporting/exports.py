@@ -22,6 +22,7 @@ from django.utils import timezone
 from clauses.calculations import TargetStatus
 from config.formatting import (
     exact_hours,
+    french_date,
     french_hours,
     french_number,
     french_percent,
@@ -269,6 +270,161 @@ def report_tables(report: queries.YearlyReport) -> list[Table]:
             chart=("mois", f"heures_{year}", f"heures_{last}"),
         )
     )
+    tables.extend(outcome_and_band_tables(report))
+    return tables
+
+
+# --- Outcomes, the national headline set and the ESF bands (issue 18, items 4 and 5) ----------------------------
+
+
+def headline_lines(headline: queries.Headline) -> list[Line]:
+    return [
+        Line("Marchés avec clause", headline.markets, None),
+        Line("Heures d'insertion", headline.hours, None),
+        Line("Équivalents temps plein (ETP)", headline.fte, None),
+        Line("Contrats", headline.contracts, None),
+        Line("Participant·es", headline.participants, None),
+        Line("Acheteurs", headline.buyers, None),
+        Line("Facilitateur·rices", headline.facilitators, None),
+        Line("Structures porteuses", headline.host_structures, None),
+    ]
+
+
+@dataclass(frozen=True)
+class BandLine:
+    framework: str
+    row: queries.PublicRow
+
+
+def band_columns() -> tuple[Column, ...]:
+    return (
+        Column("referentiel", "Référentiel", lambda line: line.framework),
+        Column("tranche", "Tranche", lambda line: line.row.label),
+        Column("participants", "Participant·es", lambda line: line.row.participants, INTEGER),
+        Column("part_participants", "Part des participant·es", lambda line: line.row.participants_share, PERCENT),
+        Column("heures", "Heures", lambda line: line.row.hours, HOURS),
+        Column("part_heures", "Part des heures", lambda line: line.row.hours_share, PERCENT),
+    )
+
+
+@dataclass(frozen=True)
+class OutcomeLine:
+    """One row of the outcomes table: a category (or a total) at the end and six months later."""
+
+    label: str
+    at_end: Any
+    at_end_share: Any
+    later: Any
+    later_share: Any
+
+
+def outcome_lines(total: queries.OutcomeGroup) -> list[OutcomeLine]:
+    """Each category at both stages, then the people whose outcome is due, those not recorded, those not yet due."""
+    end, later = total.at_end, total.after_six_months
+    lines = [
+        OutcomeLine(label, end.counts[code], end.share(code), later.counts[code], later.share(code))
+        for code, label in queries.OUTCOME_CATEGORIES
+    ]
+    lines.append(OutcomeLine("Personnes dont la situation est due", end.people, None, later.people, None))
+    lines.append(OutcomeLine("dont situation non saisie", end.not_recorded, None, later.not_recorded, None))
+    not_due = "Situation pas encore due (contrat fini depuis moins de six mois)"
+    lines.append(OutcomeLine(not_due, None, None, later.not_due, None))
+    return lines
+
+
+def outcome_group_columns(stage_name: str, *, six_months: bool) -> tuple[Column, ...]:
+    """People of each group, then each category at one stage, with the share of durable employment and of unknown
+    situations."""
+
+    def stage(group):
+        return getattr(group, stage_name)
+
+    columns = [
+        Column("groupe", "Public ou type de marché", lambda group: group.label),
+        Column("personnes", "Personnes sorties", lambda group: group.people, INTEGER),
+    ]
+    if six_months:
+        columns.append(Column("pas_encore_du", "Pas encore dû", lambda group: stage(group).not_due, INTEGER))
+        columns.append(Column("dues", "Situation due", lambda group: stage(group).people, INTEGER))
+    for code, label in queries.OUTCOME_CATEGORIES:
+        columns.append(Column(code, label, lambda group, code=code: stage(group).counts[code], INTEGER))
+        if code in ("durable", "unknown"):
+            header = f"Part {label[0].lower()}{label[1:]}"
+            share = lambda group, code=code: stage(group).share(code)  # noqa: E731
+            columns.append(Column(f"part_{code}", header, share, PERCENT))
+    return tuple(columns)
+
+
+def outcome_and_band_tables(report: queries.YearlyReport) -> list[Table]:
+    """The headline set, the bands and the outcomes of a report (those it holds)."""
+    tables = []
+    if report.headline is not None:
+        tables.append(
+            Table(
+                "chiffres_cles",
+                "Chiffres clés nationaux",
+                (
+                    Column("indicateur", "Indicateur", lambda line: line.label),
+                    Column(f"annee_{report.year}", period_of(report).label, lambda line: line.current, NUMBER),
+                ),
+                headline_lines(report.headline),
+                note=queries.HEADLINE_LEGEND,
+            )
+        )
+    if report.bands is not None:
+        bands = report.bands
+        tables.append(
+            Table(
+                "tranches_age",
+                "Par âge (FSE et clauses)",
+                band_columns(),
+                [BandLine("FSE", row) for row in bands.esf_ages]
+                + [BandLine("Clauses sociales", row) for row in bands.clause_ages],
+                note=queries.BANDS_LEGEND,
+            )
+        )
+        tables.append(
+            Table(
+                "niveaux_etudes",
+                "Par niveau d'études (FSE)",
+                band_columns(),
+                [BandLine("FSE", row) for row in bands.esf_education],
+            )
+        )
+    if report.outcomes is not None:
+        outcomes = report.outcomes
+        note = f"Situation au {french_date(outcomes.as_of)}. {queries.OUTCOMES_LEGEND}"
+        tables.append(
+            Table(
+                "sorties",
+                "Sorties (fin et six mois)",
+                (
+                    Column("situation", "Situation", lambda line: line.label),
+                    Column("fin_personnes", "À la fin : personnes", lambda line: line.at_end, INTEGER),
+                    Column("fin_part", "À la fin : part", lambda line: line.at_end_share, PERCENT),
+                    Column("six_mois_personnes", "Six mois après : personnes", lambda line: line.later, INTEGER),
+                    Column("six_mois_part", "Six mois après : part", lambda line: line.later_share, PERCENT),
+                ),
+                outcome_lines(outcomes.total),
+                note=note,
+            )
+        )
+        tables.append(
+            Table(
+                "sorties_fin_publics",
+                "Sorties à la fin par public",
+                outcome_group_columns("at_end", six_months=False),
+                outcomes.groups,
+            )
+        )
+        tables.append(
+            Table(
+                "sorties_six_mois_publics",
+                "Sorties à six mois par public",
+                outcome_group_columns("after_six_months", six_months=True),
+                outcomes.groups,
+            )
+        )
     return tables
 
 

@@ -138,6 +138,10 @@ class PlacementYear(models.Model):
         related_name="+",
         verbose_name="QPV de résidence au début",
     )
+    # For the European Social Fund bands (issue 18): the age frozen at the placement's start, and the person's
+    # qualification level (refreshed by beneficiaries.services when it changes).
+    age_at_start = models.PositiveSmallIntegerField("âge au début", null=True, blank=True)
+    qualification_level = models.CharField("niveau de qualification", max_length=15, blank=True, default="")
     # Validated records of the year (a record of 0 h still counts the person).
     records = models.PositiveSmallIntegerField("relevés validés")
     hours = models.DecimalField("heures d'insertion", max_digits=8, decimal_places=2)

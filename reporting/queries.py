@@ -14,15 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from beneficiaries.choices import HoursStatus, Modality
-from beneficiaries.models import HoursRecord
+from beneficiaries.calculations import months_before
+from beneficiaries.choices import (
+    DURABLE_OUTCOMES,
+    HoursStatus,
+    Modality,
+    OutcomeResult,
+    OutcomeStage,
+    QualificationLevel,
+)
+from beneficiaries.models import HoursRecord, Outcome, Placement
 from clauses import calculations as clause_calculations
 from clauses.models import Clause, Mechanism
 from config.formatting import exact_hours
@@ -762,6 +771,300 @@ def markets_progress(progress: Iterable[LotProgress]) -> list[MarketProgress]:
     )
 
 
+# --- What became of the people (outcomes, DOMAIN.md §7 and §8) -------------------------------------------------
+
+OUTCOME_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("durable", "Emploi durable"),
+    ("training", "Formation qualifiante"),
+    ("transitional", "Emploi de transition"),
+    ("job_seeking", "En recherche d'emploi"),
+    ("dropped_out", "Abandon"),
+    ("unknown", "Situation inconnue ou non renseignée"),
+)
+OUTCOME_CATEGORY_LABELS = dict(OUTCOME_CATEGORIES)
+# Category of each recorded result; durable employment follows the national definition (DURABLE_OUTCOMES: CDI,
+# CDD or temp mission of 6 months or more, business creation).
+CATEGORY_OF_RESULT: dict[str, str] = {
+    **dict.fromkeys(DURABLE_OUTCOMES, "durable"),
+    OutcomeResult.TRAINING: "training",
+    OutcomeResult.TRANSITIONAL_SHORT_CDD: "transitional",
+    OutcomeResult.TRANSITIONAL_TEMP: "transitional",
+    OutcomeResult.TRANSITIONAL_SUBSIDISED: "transitional",
+    OutcomeResult.TRANSITIONAL_SIAE: "transitional",
+    OutcomeResult.JOB_SEEKING: "job_seeking",
+    OutcomeResult.DROPPED_OUT: "dropped_out",
+    OutcomeResult.UNKNOWN: "unknown",
+}
+# Publics of the outcome tables (flags frozen on the placement at its start).
+OUTCOME_PUBLICS: tuple[tuple[str, str, str], ...] = tuple(
+    public for public in PUBLICS if public[0] in ("women", "youth", "seniors", "qpv")
+)
+
+OUTCOMES_LEGEND = (
+    "Personnes dont un contrat compté sur le périmètre (au moins un relevé d'heures validé) a pris fin dans "
+    "l'année, avant la date du bilan. Une personne dont plusieurs contrats ont pris fin dans l'année compte une "
+    "fois, sur le contrat terminé le plus tard (à date égale, le dernier créé) : sa situation, ses publics et "
+    "le type de marché sont ceux de ce contrat. Situation à la fin : la sortie « à la fin du contrat » "
+    "enregistrée, même saisie après la fin de l'année. Six mois après : la sortie « six mois après », due six "
+    "mois après la fin du contrat ; un contrat terminé depuis moins de six mois à la date du bilan est « pas "
+    "encore dû » et n'entre ni dans les parts ni dans les situations inconnues. Les parts se rapportent aux "
+    "personnes dont la situation est due ; « situation inconnue » réunit les sorties saisies « inconnue » et "
+    "celles qui n'ont pas été saisies. Emploi durable : CDI, CDD ou mission d'intérim de 6 mois ou plus, "
+    "création d'entreprise (définition nationale)."
+)
+
+
+@dataclass(frozen=True)
+class OutcomeCounts:
+    """People of a group by outcome category at one stage. `people` are those whose outcome at this stage is due
+    (every person at the end; at six months, those whose contract ended six months or more before the report's
+    date); `not_due` the others. `counts` maps every category code to people (the categories partition
+    `people`); `not_recorded` of the "unknown" ones have no outcome recorded at all."""
+
+    people: int
+    counts: dict[str, int]
+    not_recorded: int = 0
+    not_due: int = 0
+
+    def share(self, code: str) -> Decimal | None:
+        count = self.counts[code]
+        if isinstance(count, str) or isinstance(self.people, str):
+            return None
+        return _share(Decimal(count), Decimal(self.people))
+
+    @property
+    def unknown_share(self) -> Decimal | None:
+        return self.share("unknown")
+
+    @property
+    def shares(self) -> dict[str, Decimal | None]:
+        return {code: self.share(code) for code in self.counts}
+
+
+@dataclass(frozen=True)
+class OutcomeGroup:
+    code: str  # "total", a public's code, or "market_type:<type>"
+    label: str
+    people: int  # people whose contract ended in the year (counted once, see OUTCOMES_LEGEND)
+    at_end: OutcomeCounts
+    after_six_months: OutcomeCounts
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What became of the people whose contract ended in the year (see OUTCOMES_LEGEND), as of `as_of`."""
+
+    year: int
+    as_of: date
+    total: OutcomeGroup
+    publics: list[OutcomeGroup]
+    market_types: list[OutcomeGroup]
+
+    @property
+    def groups(self) -> list[OutcomeGroup]:
+        return [self.total, *self.publics, *self.market_types]
+
+
+def _outcome_counts(people: list[tuple[int, str | None]], *, due) -> OutcomeCounts:
+    """`people`: (placement end day ordinal, recorded result or None) of each person of a group."""
+    counts = dict.fromkeys(OUTCOME_CATEGORY_LABELS, 0)
+    not_recorded = not_due = 0
+    for end_date, result in people:
+        if not due(end_date):
+            not_due += 1
+            continue
+        if result is None:
+            not_recorded += 1
+        counts[CATEGORY_OF_RESULT.get(result, "unknown")] += 1
+    return OutcomeCounts(len(people) - not_due, counts, not_recorded, not_due)
+
+
+def outcomes(records: QuerySet[PlacementYear], *, year: int, as_of: date) -> Outcomes:
+    """Outcomes at the end of the contract and six months later of the people whose contract ended in `year`
+    (before `as_of`), over the placements of the perimeter (those with a row in `records`), by category, in all,
+    by public (women, youth, seniors, QPV: flags frozen at the start) and by market type. Two queries: the
+    placements that ended, their outcomes. Counting rules: OUTCOMES_LEGEND."""
+    last_day = min(date(year, 12, 31), as_of - timedelta(days=1))
+    placements = Placement.objects.filter(
+        pk__in=records.filter(year__lte=year).order_by().values("placement"),
+        end_date__gte=date(year, 1, 1),
+        end_date__lte=last_day,
+    )
+    flags = [flag for _code, _label, flag in OUTCOME_PUBLICS]
+    latest: dict[int, tuple] = {}  # beneficiary → (end_date, pk, market type, flags…)
+    for pk, beneficiary, end_date, market_type, *values in placements.order_by().values_list(
+        "pk", "beneficiary_id", "end_date", "lot__market__market_type", *flags
+    ):
+        row = (end_date, pk, market_type, *values)
+        if beneficiary not in latest or row[:2] > latest[beneficiary][:2]:
+            latest[beneficiary] = row
+    chosen = {row[1] for row in latest.values()}
+    results: dict[tuple[int, str], str] = {
+        (placement, stage): result
+        for placement, stage, result in Outcome.objects.filter(placement__in=placements.values("pk"))
+        .order_by()
+        .values_list("placement_id", "stage", "result")
+        if placement in chosen
+    }
+    six_months_due_by = months_before(as_of, 6)
+
+    def group(code: str, label: str, rows: list[tuple]) -> OutcomeGroup:
+        at_end = [(row[0], results.get((row[1], OutcomeStage.AT_END))) for row in rows]
+        later = [(row[0], results.get((row[1], OutcomeStage.AFTER_6_MONTHS))) for row in rows]
+        return OutcomeGroup(
+            code=code,
+            label=label,
+            people=len(rows),
+            at_end=_outcome_counts(at_end, due=lambda _end: True),
+            after_six_months=_outcome_counts(later, due=lambda end: end <= six_months_due_by),
+        )
+
+    rows = sorted(latest.values(), key=lambda row: row[1])
+    market_type_names = dict(MarketType.choices)
+    return Outcomes(
+        year=year,
+        as_of=as_of,
+        total=group("total", "Ensemble", rows),
+        publics=[
+            group(code, label, [row for row in rows if row[3 + index]])
+            for index, (code, label, _flag) in enumerate(OUTCOME_PUBLICS)
+        ],
+        market_types=[
+            group(f"market_type:{value}", name, [row for row in rows if row[2] == value])
+            for value, name in market_type_names.items()
+            if any(row[2] == value for row in rows)
+        ],
+    )
+
+
+# --- The national headline set and the ESF participant bands (issue 18, item 5) ---------------------------------
+
+HEADLINE_LEGEND = (
+    "Chiffres clés de la consolidation nationale, sur les relevés validés de l'année (mêmes mois que le bilan "
+    "pour une année en cours). Marchés avec clause : marchés distincts dont un lot porteur d'une clause a des "
+    "heures comptées. Heures, ETP (heures ÷ 1\u00a0600), contrats (contrats / missions distincts), participant·es "
+    "(personnes distinctes) et acheteurs (distincts) : comme la synthèse. Structures porteuses : structures de "
+    "facilitation distinctes qui suivent ces marchés (la structure de facilitation du marché). "
+    "Facilitateur·rices : personnes distinctes, actives, membres (administrateur·rice ou membre, pas lecteur·rice) "
+    "de ces structures porteuses."
+)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The headline figures of the national consolidation (HEADLINE_LEGEND)."""
+
+    markets: int
+    hours: Decimal
+    fte: Decimal
+    contracts: int
+    participants: int
+    buyers: int
+    facilitators: int
+    host_structures: int
+
+
+def headline(records: QuerySet[PlacementYear], *, year: int, summary_: Summary, through_month: int = 12) -> Headline:
+    """The headline set of a year from its summary and one query: the facilitation structures of the markets with
+    counted hours (January to `through_month`) and their facilitators (HEADLINE_LEGEND)."""
+    from organisations.choices import OrganisationKind, Role
+    from organisations.models import Organisation
+
+    rows = rows_through(records.filter(year=year), through_month)
+    structures = Organisation.objects.filter(
+        kind=OrganisationKind.FACILITATION,
+        pk__in=Market.objects.filter(pk__in=rows.order_by().values("market")).values("facilitator"),
+    )
+    facilitator = Q(memberships__role__in=[Role.ADMIN, Role.MEMBER], memberships__user__is_active=True)
+    counts = structures.aggregate(
+        host_structures=Count("pk", distinct=True),
+        facilitators=Count("memberships__user", distinct=True, filter=facilitator),
+    )
+    return Headline(
+        markets=summary_.markets,
+        hours=summary_.hours,
+        fte=summary_.fte,
+        contracts=summary_.contracts,
+        participants=summary_.participants,
+        buyers=summary_.buyers,
+        facilitators=counts["facilitators"],
+        host_structures=counts["host_structures"],
+    )
+
+
+AGE_AT_START = "age_at_start"  # copied into the summary from the placement (frozen at its start)
+QUALIFICATION = "qualification_level"  # copied into the summary from the person
+# (code, label, condition on a summary row): bands of the European Social Fund (age at the start of the contract;
+# education by ISCED group, from the qualification levels of DOMAIN.md §6) and the clause practice.
+ESF_AGE_BANDS: tuple[tuple[str, str, Q], ...] = (
+    ("esf_under_25", "Moins de 25 ans", Q(**{f"{AGE_AT_START}__lt": 25})),
+    ("esf_25_54", "25 à 54 ans", Q(**{f"{AGE_AT_START}__gte": 25, f"{AGE_AT_START}__lte": 54})),
+    ("esf_over_54", "Plus de 54 ans (55 ans et plus)", Q(**{f"{AGE_AT_START}__gte": 55})),
+    ("esf_age_unknown", "Âge non renseigné", Q(**{f"{AGE_AT_START}__isnull": True})),
+)
+CLAUSE_AGE_BANDS: tuple[tuple[str, str, Q], ...] = (
+    ("clause_under_26", "Moins de 26 ans", Q(is_youth=True)),
+    ("clause_50_and_over", "50 ans et plus", Q(is_senior=True)),
+)
+ESF_EDUCATION_BANDS: tuple[tuple[str, str, Q], ...] = (
+    ("isced_0_2", "CITE 0 à 2 (infra niveau 3)", Q(**{QUALIFICATION: QualificationLevel.BELOW_3})),
+    (
+        "isced_3_4",
+        "CITE 3 et 4 (niveaux 3 et 4 : CAP, BEP, bac)",
+        Q(**{f"{QUALIFICATION}__in": [QualificationLevel.LEVEL_3, QualificationLevel.LEVEL_4]}),
+    ),
+    ("isced_5_8", "CITE 5 à 8 (niveau 5 et plus)", Q(**{QUALIFICATION: QualificationLevel.LEVEL_5_PLUS})),
+    ("isced_unknown", "Niveau non renseigné", Q(**{QUALIFICATION: ""})),
+)
+BANDS_LEGEND = (
+    "Âge au début du contrat (figé à son début). Tranches du Fonds social européen : moins de 25 ans, 25 à 54 ans, "
+    "plus de 54 ans ; pratique des clauses : moins de 26 ans, 50 ans et plus. Niveau d'études : le niveau de "
+    "qualification de la personne, regroupé selon la CITE (classification internationale type de l'éducation) "
+    "comme le demande le FSE : infra 3 → CITE 0 à 2 ; niveaux 3 et 4 → CITE 3 et 4 ; niveau 5 et plus → CITE 5 "
+    "à 8. Une personne dont deux contrats de l'année ont commencé à des âges de tranches différentes compte dans "
+    "chacune (comme les publics)."
+)
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Hours and participants of the year by ESF band and by the clause practice's age bands (BANDS_LEGEND); rows
+    are PublicRow (shares of the year's hours and participants), so that they follow the publics' suppression."""
+
+    esf_ages: list[PublicRow]
+    clause_ages: list[PublicRow]
+    esf_education: list[PublicRow]
+
+
+def bands(records: QuerySet[PlacementYear], *, year: int, through_month: int = 12) -> Bands:
+    """The ESF and clause-practice bands of a year (one query over the summary rows, which copy the age at start and
+    the qualification level)."""
+    hours = counted_through(through_month)
+    rows = rows_through(records.filter(year=year), through_month)
+    specs = (*ESF_AGE_BANDS, *CLAUSE_AGE_BANDS, *ESF_EDUCATION_BANDS)
+    aggregates = {"total_hours": _sum_hours(hours=hours), "total_people": _count_people()}
+    for code, _label, condition in specs:
+        aggregates[f"{code}_hours"] = _sum_hours(condition, hours=hours)
+        aggregates[f"{code}_people"] = _count_people(condition)
+    row = rows.order_by().aggregate(**aggregates)
+    total_hours, total_people = exact_hours(row["total_hours"]), Decimal(row["total_people"])
+
+    def rows_of(group):
+        return [
+            PublicRow(
+                code=code,
+                label=label,
+                hours=exact_hours(row[f"{code}_hours"]),
+                participants=row[f"{code}_people"],
+                hours_share=_share(exact_hours(row[f"{code}_hours"]), total_hours),
+                participants_share=_share(Decimal(row[f"{code}_people"]), total_people),
+            )
+            for code, label, _condition in group
+        ]
+
+    return Bands(rows_of(ESF_AGE_BANDS), rows_of(CLAUSE_AGE_BANDS), rows_of(ESF_EDUCATION_BANDS))
+
+
 # --- The yearly report ----------------------------------------------------------------------------------------
 
 
@@ -786,6 +1089,10 @@ class YearlyReport:
     previous_full_summary: Summary | None = None
     previous_full_publics: list[PublicRow] | None = None
     previous_full_notified: NotifiedMarkets | None = None
+    # Issue 18: what became of the people whose contract ended in the year, the national headline set, the ESF bands.
+    outcomes: Outcomes | None = None
+    headline: Headline | None = None
+    bands: Bands | None = None
 
     @property
     def through_month(self) -> int:
@@ -808,12 +1115,14 @@ def yearly_report(
     year: int,
     filters: ReportFilters | None = None,
     through: date | None = None,
+    today: date | None = None,
 ) -> YearlyReport:
     """Every indicator of DOMAIN.md §8 for a year and the previous one, over a perimeter. Fixed query count.
 
     `through` (a day of `year`, for the current year: see reporting.periods) makes the year partial: the year and
     the previous one are counted from January to its month, and two more queries give the complete previous year
-    (its summary and publics, its notified markets).
+    (its summary and publics, its notified markets). `today` (default: today) is the date the outcomes are read
+    at: contracts ended by the day before, six-month outcomes due six months after the end (see `outcomes`).
     """
     if filters is not None:
         records = filters.apply_to_records(records)
@@ -851,4 +1160,7 @@ def yearly_report(
         previous_full_summary=full_summaries[year - 1],
         previous_full_publics=full_publics[year - 1],
         previous_full_notified=full_notified,
+        outcomes=outcomes(records, year=year, as_of=today or timezone.localdate()),
+        headline=headline(records, year=year, summary_=summaries_[year], through_month=month),
+        bands=bands(records, year=year, through_month=month),
     )

@@ -72,6 +72,8 @@ COPIED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("is_long_term_job_seeker", "placement__is_long_term_job_seeker"),
     ("is_rsa", "placement__is_rsa"),
     ("qpv_at_start_id", "placement__qpv_at_start_id"),
+    ("age_at_start", "placement__age_at_start"),
+    ("qualification_level", "placement__beneficiary__qualification_level"),
 )
 VALUE_COLUMNS = (
     "records",

@@ -106,10 +106,89 @@ def note_for(texts: Iterable[str]) -> str:
     return SUPPRESSION_NOTE if any(text in HIDDEN_LABELS for text in texts) else ""
 
 
+def _suppress_stage(stage: Any, *, hide_all: bool) -> Any:
+    """reporting.queries.OutcomeCounts of a group: its categories and "not yet due" partition the group's people,
+    so they follow the partition rule; "not recorded" splits "unknown" and is hidden with it, or when it or the
+    rest of the unknown is 1–4. A whole hidden group hides everything."""
+    codes = list(stage.counts)
+    values = [stage.counts[code] for code in codes] + [stage.not_due]
+    hidden = set(range(len(values))) if hide_all else partition_hidden_indexes(values)
+    if not hide_all and sum(values) and is_small(sum(values)):
+        hidden = set(range(len(values)))
+    counts = {
+        code: hidden_count(stage.counts[code]) if index in hidden else stage.counts[code]
+        for index, code in enumerate(codes)
+    }
+    unknown = stage.counts["unknown"]
+    not_recorded = stage.not_recorded
+    if codes.index("unknown") in hidden or is_small(not_recorded) or is_small(unknown - not_recorded):
+        not_recorded = hidden_count(not_recorded) if not_recorded else SECRET_LABEL
+    not_due_hidden = len(values) - 1 in hidden
+    return dataclasses.replace(
+        stage,
+        counts=counts,
+        not_recorded=not_recorded,
+        not_due=hidden_count(stage.not_due) if not_due_hidden else stage.not_due,
+        # The people whose outcome is due are the group less those not yet due: hidden with them.
+        people=SECRET_LABEL if (hide_all or not_due_hidden) else stage.people,
+    )
+
+
+def _suppress_group(group: Any, *, hidden: bool) -> Any:
+    return dataclasses.replace(
+        group,
+        people=hidden_count(group.people) if hidden else group.people,
+        at_end=_suppress_stage(group.at_end, hide_all=hidden),
+        after_six_months=_suppress_stage(group.after_six_months, hide_all=hidden),
+    )
+
+
+def suppress_outcomes(outcomes: Any) -> Any:
+    """reporting.queries.Outcomes as a buyer or the public reads them: the whole perimeter hidden when it counts
+    1–4 people; a public (they overlap) hidden as in suppress_publics; market types (a partition of the people)
+    hidden as in suppress_partition; within a shown group, its categories by the partition rule. Shares of a
+    hidden count read nothing (OutcomeCounts.share gives None)."""
+    total = outcomes.total.people
+    market_hidden = partition_hidden_indexes([group.people for group in outcomes.market_types])
+    return dataclasses.replace(
+        outcomes,
+        total=_suppress_group(outcomes.total, hidden=is_small(total)),
+        publics=[_suppress_group(group, hidden=public_is_hidden(group.people, total)) for group in outcomes.publics],
+        market_types=[
+            _suppress_group(group, hidden=is_small(total) or index in market_hidden)
+            for index, group in enumerate(outcomes.market_types)
+        ],
+    )
+
+
+def suppress_yearly_report_additions(report: Any) -> Any:
+    """A reporting.queries.YearlyReport whose outcomes, headline and bands follow the small-count rule (the other
+    tables: suppress_summary, suppress_publics, suppress_partition)."""
+    participants = report.summary.participants
+    changes = {}
+    if report.outcomes is not None:
+        changes["outcomes"] = suppress_outcomes(report.outcomes)
+    if report.headline is not None:
+        changes["headline"] = dataclasses.replace(
+            report.headline,
+            participants=small_count(report.headline.participants),
+            contracts=small_count(report.headline.contracts),
+        )
+    if report.bands is not None:
+        changes["bands"] = dataclasses.replace(
+            report.bands,
+            esf_ages=suppress_publics(report.bands.esf_ages, total_people=participants),
+            clause_ages=suppress_publics(report.bands.clause_ages, total_people=participants),
+            esf_education=suppress_publics(report.bands.esf_education, total_people=participants),
+        )
+    return dataclasses.replace(report, **changes)
+
+
 def suppress_yearly_report(report: Any) -> Any:
     """A reporting.queries.YearlyReport as the public reads it (a published version, reporting.publication): its
     summaries as suppress_summary, its publics as suppress_publics (each year against its own perimeter), each
-    breakdown as a partition (suppress_partition); markets notified and the monthly hours count no one and stay."""
+    breakdown as a partition (suppress_partition), outcomes, headline and bands as suppress_yearly_report_additions;
+    markets notified and the monthly hours count no one and stay."""
 
     def summary_of(summary):
         return None if summary is None else suppress_summary(summary)
@@ -118,6 +197,7 @@ def suppress_yearly_report(report: Any) -> Any:
         return None if rows is None else suppress_publics(rows, total_people=summary.participants)
 
     full_summary = report.previous_full_summary or report.previous_summary
+    report = suppress_yearly_report_additions(report)  # outcomes, headline set, bands: on the exact counts
     return dataclasses.replace(
         report,
         summary=suppress_summary(report.summary),

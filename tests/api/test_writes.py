@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from beneficiaries.choices import HoursSource, HoursStatus
+from beneficiaries.choices import DURABLE_OUTCOMES, HoursSource, HoursStatus
 from beneficiaries.models import HoursRecord, Placement
 from clauses.models import Clause
 from markets.models import Lot, Market
@@ -237,3 +237,19 @@ def test_lots_of_visible_markets_only_may_be_created(world, api):
     }
     assert api.post(f"{V1}/lots/", payload, format="json").status_code == 400
     assert not Lot.objects.filter(market=world.other_market, number=5).exists()
+
+
+def test_api_accepts_a_temp_mission_of_six_months_or_more_as_durable_employment(world, api):
+    """The national definition of durable employment holds temp missions of 6 months or more (issue 18, item 4)."""
+    api.as_user(world.owner)
+    payload = {
+        "placement": world.placement.pk,
+        "stage": "after_6_months",
+        "result": "durable_temp",
+        "observed_on": "2026-07-01",
+    }
+    response = api.post(f"{V1}/outcomes/", payload, format="json")
+    assert response.status_code == 201, response.content
+    outcome = world.placement.outcomes.get(stage="after_6_months")
+    assert outcome.result == "durable_temp"
+    assert outcome.result in DURABLE_OUTCOMES

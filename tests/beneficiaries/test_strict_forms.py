@@ -177,3 +177,14 @@ def test_grid_refuses_hours_for_a_future_month_on_the_row(web, world):
         "Le mois 12/2026 n'est pas encore commencé : on ne peut pas saisir d'heures pour un mois futur."
     ]
     assert not world.placement.hours_records.filter(month=date(2026, 12, 1)).exists()
+
+
+def test_outcome_form_accepts_a_temp_mission_of_six_months_or_more(web, world):
+    response = web.post(
+        f"/contrats/{world.placement.pk}/sortie/",
+        {"stage": OutcomeStage.AT_END, "at_end-result": "durable_temp", "at_end-observed_on": "05/01/2026"},
+    )
+    assert response.status_code == 302, response.content
+    assert world.placement.outcomes.get(stage=OutcomeStage.AT_END).get_result_display() == (
+        "Emploi durable : mission d'intérim de 6 mois ou plus"
+    )

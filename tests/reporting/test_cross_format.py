@@ -22,10 +22,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
+from beneficiaries.choices import OutcomeResult
 from reporting import exports
 from reporting.calculations import SECRET_LABEL, SMALL_COUNT_LABEL
 from reporting.views import EXPORT_ONLY_LOT_COLUMNS
-from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory, PlacementFactory
+from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory, OutcomeFactory, PlacementFactory
 from tests.reporting.outputs import FLOAT_NOISE, all_outputs, same_spaces, texts_of
 
 D = Decimal
@@ -61,6 +62,9 @@ def awkward(world):
         record(p7, (2025, month), "200")
     record(p7, (2025, 1), "200")
     record(p7, (2025, 2), "37.44")  # 2025: 250 + 1 779 = 2 029 h
+    # What became of the people (issue 18): of the 7 people whose contract ended on 31/12/2025, one is in durable
+    # employment at the end (a temp mission of 6 months or more): 1/7 = 14,285… % → "14,3 %" everywhere.
+    OutcomeFactory(placement=placements[p3], result=OutcomeResult.DURABLE_TEMP, observed_on=datetime.date(2026, 1, 5))
     return world
 
 
@@ -366,6 +370,16 @@ def test_yearly_report_reads_the_same_in_every_format(client, awkward, captured)
     assert notified_target["annee_2024"] == 0 and notified_target["evolution"] is None  # no change from zero
     assert row_of(outputs.page["synthese"], "Heures cibles des marchés notifiés")[3] == ""
     assert "note_sur_les_nombres" in outputs.json
+    # One outcome figure: durable employment at the end, 1 person of 7 (14,285… %).
+    durable = ["Emploi durable", "1", "14,3 %"]
+    assert row_of(outputs.page["sorties"], "Emploi durable")[:3] == durable
+    assert row_of(outputs.csv["Sorties (fin et six mois)"], "Emploi durable")[:3] == durable
+    outcomes = {line["situation"]: line for line in table_of(outputs.json, "sorties")["lignes"]}
+    assert (outcomes["Emploi durable"]["fin_personnes"], outcomes["Emploi durable"]["fin_part"]) == (1, D("0.143"))
+    assert "Emploi durable 1 14,3 %" in same_spaces(outputs.pdf)
+    sheet = outputs.xlsx["Sorties (fin et six mois)"]
+    cells = next(row for row in sheet if row[0].value == "Emploi durable")
+    assert (cells[1].value, D(repr(cells[2].value)), cells[2].number_format) == (1, D("0.143"), '0.0" "%')
 
 
 def test_buyer_dashboard_reads_the_same_in_every_format(client, awkward, captured):
@@ -416,6 +430,11 @@ def test_api_yearly_report_carries_the_figures_of_the_json_export(client, awkwar
         assert D(row["participants_share"]) == line["part_participants_2025"]
     months = {row["month"]: row["hours"] for row in body["monthly"]}
     assert months["2025-05-01"] == "120.45" and months["2025-06-01"] == "0.35"
+    outcomes = {line["situation"]: line for line in table_of(outputs.json, "sorties")["lignes"]}
+    at_end = body["outcomes"]["total"]["at_end"]
+    assert at_end["counts"]["durable"] == outcomes["Emploi durable"]["fin_personnes"] == 1
+    assert D(at_end["shares"]["durable"]) == outcomes["Emploi durable"]["fin_part"] == D("0.143")
+    assert at_end["shares"]["durable"] == "0.143"
 
 
 def table_of(document: dict, code: str) -> dict:

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
-from django.db.models import BooleanField, Count
+from django.db.models import BooleanField, Count, PositiveSmallIntegerField
 from rest_framework.test import APIClient
 
 from beneficiaries import services
@@ -379,6 +379,8 @@ def test_refresh_stale_checks_every_copied_column():
             changed = getattr(PlacementYear.objects.get(placement=donor.placement), name)
             if changed in (None, current):
                 changed = field.related_model.objects.exclude(pk=current).values_list("pk", flat=True)[0]
+        elif isinstance(field, PositiveSmallIntegerField):
+            changed = (current or 0) + 1
         else:
             changed = "autre"
         assert changed != current, name
