@@ -104,3 +104,24 @@ def suppress_partition(rows: Sequence[Any]) -> list[Any]:
 def note_for(texts: Iterable[str]) -> str:
     """The one-line explanation printed under a table that holds a hidden value, or "" when it holds none."""
     return SUPPRESSION_NOTE if any(text in HIDDEN_LABELS for text in texts) else ""
+
+
+def suppress_report(report: Any) -> Any:
+    """A reporting.queries.YearlyReport as the public reads it (a published report follows the public rule): its
+    summaries, publics and every breakdown (each a partition) of the year and of the previous year, hidden as
+    above. The monthly series and the notified markets count no one and stay as they are."""
+    full_summary = report.previous_full_summary or report.previous_summary
+    full_publics = report.previous_full_publics
+    return dataclasses.replace(
+        report,
+        summary=suppress_summary(report.summary),
+        previous_summary=suppress_summary(report.previous_summary),
+        publics=suppress_publics(report.publics, total_people=report.summary.participants),
+        previous_publics=suppress_publics(report.previous_publics, total_people=report.previous_summary.participants),
+        breakdowns={code: suppress_partition(rows) for code, rows in report.breakdowns.items()},
+        previous_breakdowns={code: suppress_partition(rows) for code, rows in report.previous_breakdowns.items()},
+        previous_full_summary=suppress_summary(full_summary) if report.previous_full_summary else None,
+        previous_full_publics=(
+            suppress_publics(full_publics, total_people=full_summary.participants) if full_publics else None
+        ),
+    )
