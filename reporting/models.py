@@ -251,3 +251,94 @@ class ExportRequest(models.Model):
         if self.status == ExportStatus.READY:
             return 100
         return int(100 * self.steps_done / self.steps_total) if self.steps_total else 0
+
+
+class PublishedReportQuerySet(models.QuerySet):
+    def of_perimeter(self, *, region=None, organisation=None):
+        """The versions of one perimeter: a région (coordination) or an organisation (a structure's own)."""
+        if (region is None) == (organisation is None):
+            raise ValueError("Give a region or an organisation, not both.")
+        if region is not None:
+            return self.filter(region=region, organisation__isnull=True)
+        return self.filter(organisation=organisation, region__isnull=True)
+
+
+class PublishedReport(models.Model):
+    """A yearly report as it was published (issue 18, item 1): frozen, never changed afterwards.
+
+    `payload` holds every figure of the reporting.queries.YearlyReport (reporting.publication.freeze: exact figures,
+    Decimals as strings, dates in ISO), computed over the perimeter with the page's code; `content_hash` is the
+    sha256 of its canonical JSON, so a version is checked byte for byte. Pages and downloads of a version apply the
+    public small-count rule to the thawed report (reporting.publication.public_report). Only
+    reporting.publication.publish writes rows; a correction is a new version (`version` + 1 per perimeter, year and
+    filters), the earlier ones stay as they are.
+    """
+
+    region = models.ForeignKey(
+        "territories.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="published_reports",
+        verbose_name="région",
+    )
+    # A facilitation structure publishing its own perimeter.
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="published_reports",
+        verbose_name="organisation",
+    )
+    year = models.PositiveSmallIntegerField("année")
+    version = models.PositiveIntegerField("version")
+    # The filters of the page ({"department": "21"}: only those given), and their canonical text for the constraint.
+    filters = models.JSONField("filtres", default=dict, blank=True)
+    filters_key = models.CharField("clé des filtres", max_length=200, blank=True, default="")
+    payload = models.JSONField("bilan figé")
+    content_hash = models.CharField("empreinte SHA-256", max_length=64)
+    # The header of the downloads as published (title, perimeter name, filters as described on the page).
+    meta = models.JSONField("en-tête", default=dict, blank=True)
+    # SET_NULL: deleting or anonymising a publisher's account keeps the version (shown "compte supprimé").
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="publié par",
+    )
+    published_at = models.DateTimeField("publié le")
+
+    objects = PublishedReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "bilan publié"
+        verbose_name_plural = "bilans publiés"
+        ordering = ["year", "filters_key", "-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(region__isnull=False, organisation__isnull=True)
+                | models.Q(region__isnull=True, organisation__isnull=False),
+                name="published_report_one_perimeter",
+            ),
+            models.UniqueConstraint(
+                fields=["region", "year", "filters_key", "version"],
+                condition=models.Q(region__isnull=False),
+                name="published_report_region_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "year", "filters_key", "version"],
+                condition=models.Q(organisation__isnull=False),
+                name="published_report_organisation_version_unique",
+            ),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="published_report_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"Bilan {self.year} publié (version {self.version})"
+
+    @property
+    def short_hash(self) -> str:
+        return self.content_hash[:12]

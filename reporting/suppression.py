@@ -106,22 +106,26 @@ def note_for(texts: Iterable[str]) -> str:
     return SUPPRESSION_NOTE if any(text in HIDDEN_LABELS for text in texts) else ""
 
 
-def suppress_report(report: Any) -> Any:
-    """A reporting.queries.YearlyReport as the public reads it (a published report follows the public rule): its
-    summaries, publics and every breakdown (each a partition) of the year and of the previous year, hidden as
-    above. The monthly series and the notified markets count no one and stay as they are."""
+def suppress_yearly_report(report: Any) -> Any:
+    """A reporting.queries.YearlyReport as the public reads it (a published version, reporting.publication): its
+    summaries as suppress_summary, its publics as suppress_publics (each year against its own perimeter), each
+    breakdown as a partition (suppress_partition); markets notified and the monthly hours count no one and stay."""
+
+    def summary_of(summary):
+        return None if summary is None else suppress_summary(summary)
+
+    def publics_of(rows, summary):
+        return None if rows is None else suppress_publics(rows, total_people=summary.participants)
+
     full_summary = report.previous_full_summary or report.previous_summary
-    full_publics = report.previous_full_publics
     return dataclasses.replace(
         report,
         summary=suppress_summary(report.summary),
         previous_summary=suppress_summary(report.previous_summary),
-        publics=suppress_publics(report.publics, total_people=report.summary.participants),
-        previous_publics=suppress_publics(report.previous_publics, total_people=report.previous_summary.participants),
+        previous_full_summary=summary_of(report.previous_full_summary),
+        publics=publics_of(report.publics, report.summary),
+        previous_publics=publics_of(report.previous_publics, report.previous_summary),
+        previous_full_publics=publics_of(report.previous_full_publics, full_summary),
         breakdowns={code: suppress_partition(rows) for code, rows in report.breakdowns.items()},
         previous_breakdowns={code: suppress_partition(rows) for code, rows in report.previous_breakdowns.items()},
-        previous_full_summary=suppress_summary(full_summary) if report.previous_full_summary else None,
-        previous_full_publics=(
-            suppress_publics(full_publics, total_people=full_summary.participants) if full_publics else None
-        ),
     )
