@@ -42,7 +42,9 @@ class PublicView(APIView):
 class PublicRegionSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Code INSEE de la région.")
     nom = serializers.CharField()
-    annees = serializers.ListField(child=serializers.IntegerField(), help_text="Années publiées, la plus récente d'abord.")
+    annees = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Années publiées, la plus récente d'abord."
+    )
     page = serializers.CharField(help_text="Adresse de la page publique de la région.")
 
 

@@ -1,5 +1,5 @@
 """The public page of a région and its open data (issue 18, items 2 and 3): only published figures, only aggregated,
-always under the public small-count rule (reporting.suppression.suppress_report), never a live query of the
+always under the public small-count rule (reporting.suppression.suppress_yearly_report), never a live query of the
 summary.
 
 The figures of a région are the latest version of each year of its published reports (reporting.models
@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django.utils.text import slugify
 
-from reporting import exports, queries, suppression, trends
+from reporting import exports, publication, queries, suppression, trends
 from reporting.maps import hours_map
 from reporting.models import PublishedReport
 from reporting.periods import YearPeriod
@@ -50,7 +50,7 @@ class PublishedYear:
     pk: int
     published_at: datetime
     content_hash: str
-    report: queries.YearlyReport  # suppressed (reporting.suppression.suppress_report)
+    report: queries.YearlyReport  # suppressed (reporting.suppression.suppress_yearly_report)
 
     @property
     def period(self) -> YearPeriod:
@@ -100,15 +100,13 @@ def regions_published() -> list[tuple[Region, list[int]]]:
 
 def published_year(region: Region, *, year: int, version: int | None = None) -> PublishedYear | None:
     """A version of a year (the latest when `version` is None), thawed and under the public rule."""
-    from reporting import publication  # the freezing format lives there
-
     published = _published(region).filter(year=year).order_by("-version")
     if version is not None:
         published = published.filter(version=version)
     item = published.first()
     if item is None:
         return None
-    report = suppression.suppress_report(publication.thaw(item))
+    report = publication.public_report(item)  # thawed, under the public rule
     return PublishedYear(region, item.year, item.version, item.pk, item.published_at, item.content_hash, report)
 
 
