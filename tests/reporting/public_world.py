@@ -1,12 +1,12 @@
 """A région with one published report in which a département and a public count 1–4 people (issue 18, items 2–3).
 
 Bourgogne-Franche-Comté, 2025, 22 people, every record validated in May:
-- Côte-d'Or (21): 12 people, 11 × 100 h and one QPV resident with 61,25 h (the only one: the QPV public is hidden,
+- Côte-d'Or (21): 12 people, 11 × 100 h and one QPV resident with 161,35 h (the only one: the QPV public is hidden,
   its hours too); six of the twelve are women (shown: 6 of 22);
 - Doubs (25): 3 people × 37,75 h = 113,25 h: hidden ("< 5", "secret");
 - Jura (39): 7 people × 20 h = 140 h: hidden in complement (the next smallest row), else 113,25 would be the total
   less the two others.
-Total 1 414,5 h. Every person has a unique last name, which no public output may hold.
+Total 1 514,6 h. Every person has a unique last name, which no public output may hold.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ D = Decimal
 YEAR = 2025
 SLUG = "bourgogne-franche-comte"
 # Figures a small count hides, as any output could write them (exact, page rounding, CSV/JSON).
-HIDDEN_HOURS = ("113,25", "113.25", "113,3", "37,75", "37.75", "61,25", "61.25", "61,3")
+HIDDEN_HOURS = ("113,25", "113.25", "113,3", "37,75", "37.75", "161,35", "161.35", "161,4")
 COMPLEMENT_HOURS = ("140",)  # Jura: checked in the data files (the SVG paths hold any number)
 
 
@@ -72,7 +72,7 @@ def build_public_world() -> dict:
 
     for number in range(11):
         person("21", "100", is_woman=number < 6)
-    person("21", "61.25", is_qpv_resident=True)
+    person("21", "161.35", is_qpv_resident=True)
     for _ in range(3):
         person("25", "37.75")
     for _ in range(7):
