@@ -84,7 +84,7 @@ def colour_of(hours: Decimal | str, largest: Decimal) -> str:
 def legend_of(largest: Decimal, *, hidden: bool = False) -> list[LegendStep]:
     steps = [LegendStep(EMPTY_COLOUR, "aucune heure")]
     if hidden:
-        steps.append(LegendStep(HIDDEN_COLOUR, "chiffres masqués (moins de 5 personnes)"))
+        steps.append(LegendStep(HIDDEN_COLOUR, "chiffres masqués (petits effectifs)"))
     if largest <= 0:
         return steps
     size = largest / len(SCALE)
