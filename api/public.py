@@ -7,7 +7,7 @@ nothing), so the answer is the same for everyone.
 
 from django.conf import settings
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -37,6 +37,15 @@ class PublicView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [PublicApiThrottle]
+
+
+class PublicErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+THROTTLED = OpenApiResponse(
+    PublicErrorSerializer, description="Trop de requêtes depuis cette adresse : réessayer plus tard."
+)
 
 
 class PublicRegionSerializer(serializers.Serializer):
@@ -78,7 +87,7 @@ class PublicReportSerializer(serializers.Serializer):
 class PublicRegionList(PublicView):
     @extend_schema(
         summary="Régions ayant publié un bilan (accès public, sans authentification)",
-        responses=PublicRegionSerializer(many=True),
+        responses={200: PublicRegionSerializer(many=True), 429: THROTTLED},
         auth=[],
         tags=["public"],
     )
@@ -104,7 +113,11 @@ class PublicReportView(PublicView):
             "Table Schema). Dernière version publiée, ou la version demandée. Nombre de requêtes limité par adresse."
         ),
         parameters=[OpenApiParameter("version", int, description="Une version précise (la dernière sinon).")],
-        responses=PublicReportSerializer,
+        responses={
+            200: PublicReportSerializer,
+            404: OpenApiResponse(PublicErrorSerializer, description="Région, année ou version sans bilan publié."),
+            429: THROTTLED,
+        },
         auth=[],
         tags=["public"],
     )
