@@ -12,7 +12,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -661,7 +661,11 @@ def write_xlsx(tables: Iterable[Table], meta: ExportMeta, target, *, progress: C
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": not isinstance(target, str)})
-    workbook.set_properties({"title": meta.title, "comments": f"Généré le {meta.generated_on}"})
+    # Dated by the export's own date, not by the clock: a published version gives the same bytes at every download.
+    created = meta.generated_at
+    if timezone.is_aware(created):
+        created = created.astimezone(UTC).replace(tzinfo=None)
+    workbook.set_properties({"title": meta.title, "comments": f"Généré le {meta.generated_on}", "created": created})
     bold = workbook.add_format({"bold": True})
     title_format = workbook.add_format({"bold": True, "font_size": 14})
     header = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})

@@ -342,3 +342,9 @@ class PublishedReport(models.Model):
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]
+
+    @property
+    def filters_label(self) -> str:
+        """The filters as the page described them ("Département : Côte-d'Or"), or "Aucun"."""
+        described = [f"{label} : {value}" for label, value in self.meta.get("filters", ()) if label != "Année"]
+        return " ; ".join(described) or ("Aucun" if not self.filters else self.filters_key)

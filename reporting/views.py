@@ -7,19 +7,22 @@ reporting.dashboards, and pages and exports render the same declarative tables (
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from config.routers import reporting_database
 from markets.models import Lot, Market
-from organisations.scoping import current_organisation, scope_of
-from reporting import background, dashboards, exports, queries, trends
+from organisations.scoping import current_membership, current_organisation, scope_of
+from reporting import background, dashboards, exports, publication, queries, trends
 from reporting.forms import DashboardFilterForm, ReportFilterForm, region_codes_of
-from reporting.models import ExportRequest, ExportStatus, PlacementYear
+from reporting.models import ExportRequest, ExportStatus, PlacementYear, PublishedReport
 
 FORMATS = ("xlsx", "csv", "pdf", "json")
 CONTENT_TYPES = {
@@ -247,16 +250,30 @@ def _report(request):
     return form, report, meta
 
 
-@require_GET
-@reporting_database()
-def yearly_report(request):
-    form, report, meta = _report(request)
-    period = form.period()
-    filters = queries.ReportFilters(
+def _filters_of(form) -> queries.ReportFilters:
+    return queries.ReportFilters(
         department=form.value_of("department") or None,
         buyer_type=form.value_of("buyer_type") or None,
         market_type=form.value_of("market_type") or None,
     )
+
+
+def _yearly_report_page(request, *, publish_error: str = "", status: int = 200):
+    """The yearly report page; with the publication block (versions, differences, « Publier ce bilan ») for a
+    coordination or a facilitation structure. The figures are read inside reporting_database(); the published
+    versions outside it, on the primary (a replica's lag must not hide a version just published)."""
+    with reporting_database():
+        form, report, meta = _report(request)
+        period = form.period()
+        filters = _filters_of(form)
+        overview = trends.overview(
+            records=PlacementYear.objects.visible_to(request.user),
+            period=period,
+            regions=region_codes_of(request.user),
+            report=report,
+            filters=filters,
+        )
+    report_filters = [(field.html_name, field.value()) for field in form if field.value() not in (None, "")]
     context = {
         "form": form,
         "report": report,
@@ -264,20 +281,124 @@ def yearly_report(request):
         "filtered": any((filters.department, filters.buyer_type, filters.market_type)),
         "meta": meta,
         "tables": exports.rendered_tables(exports.report_tables(report)),
-        "overview": trends.overview(
-            records=PlacementYear.objects.visible_to(request.user),
-            period=period,
-            regions=region_codes_of(request.user),
-            report=report,
-            filters=filters,
-        ),
-        "query_string": request.GET.urlencode(),
+        "overview": overview,
+        "query_string": request.GET.urlencode() if request.method == "GET" else urlencode(report_filters),
         "formats": FORMATS,
         # XLSX and PDF of a région or of the country are prepared in the background (reporting.background).
         "background_formats": [fmt for fmt in FORMATS if background.runs_in_background(request.user, fmt)],
-        "report_filters": [(field.html_name, field.value()) for field in form if field.value() not in (None, "")],
+        "report_filters": report_filters,
+        "publication": _publication_context(request, report, filters, publish_error),
     }
-    return render(request, "reporting/yearly_report.html", context)
+    return render(request, "reporting/yearly_report.html", context, status=status)
+
+
+def _perimeter(request) -> dict | None:
+    """The perimeter the current organisation publishes ({"region": ...} or {"organisation": ...}), if the user
+    may read its versions; else None."""
+    perimeter = publication.perimeter_of(current_membership(request))
+    if perimeter is None or not publication.can_read_versions(request.user, **perimeter):
+        return None
+    return perimeter
+
+
+def _publication_context(request, report, filters, publish_error: str) -> dict | None:
+    perimeter = _perimeter(request)
+    if perimeter is None:
+        return None
+    latest = publication.latest(year=report.year, filters=filters, **perimeter)
+    context = {
+        "can_publish": publication.can_publish(request.user, **perimeter),
+        "versions": list(publication.versions(**perimeter)),
+        "latest": latest,
+        "error": publish_error,
+        "differences": [],
+    }
+    if latest is not None:
+        published = publication.thaw(latest.payload)
+        context["change"] = publication.signed_hours(publication.hours_change(published, report))
+        context["differences"] = [
+            {
+                "table": item.table,
+                "row": item.row,
+                "column": item.column,
+                "published": "—" if item.published is None else exports.display_text(item.published, item.kind),
+                "live": "—" if item.live is None else exports.display_text(item.live, item.kind),
+                "change": publication.signed_figure(item.change),
+            }
+            for item in publication.differences(published, report)
+        ]
+    return context
+
+
+@require_GET
+def yearly_report(request):
+    return _yearly_report_page(request)
+
+
+@require_POST
+def yearly_report_publish(request):
+    """« Publier ce bilan »: freeze the figures of the page (year, filters, perimeter) as a new version, after the
+    person ticked the confirmation; back to the page, which lists the version."""
+    form, parameters = _report_parameters(request)
+    perimeter = _perimeter(request)
+    if perimeter is None or not publication.can_publish(request.user, **perimeter):
+        raise Http404("Seules les coordinations et les administrateur·rices d'une structure publient un bilan.")
+    if form.is_bound and not form.is_valid():
+        return _yearly_report_page(request, publish_error="Corrigez les filtres avant de publier.", status=400)
+    if request.POST.get("confirmer") != "oui":
+        return _yearly_report_page(request, publish_error="Cochez la confirmation pour publier ce bilan.", status=400)
+    period = form.period()
+    published = publication.publish(
+        user=request.user,
+        year=period.year,
+        filters=_filters_of(form),
+        through=period.cutoff,
+        meta={"title": parameters["title"], "subtitle": parameters["subtitle"], "filters": parameters["filters"]},
+        **perimeter,
+    )
+    messages.success(
+        request,
+        f"Bilan {period.label} publié (version {published.version}, empreinte {published.short_hash}).",
+    )
+    query = urlencode([(field.html_name, field.value()) for field in form if field.value() not in (None, "")])
+    return redirect(reverse("reporting:yearly_report") + (f"?{query}" if query else ""))
+
+
+def _published_version(request, pk: int) -> PublishedReport:
+    """A version of the current organisation's perimeter (any other: 404)."""
+    if not dashboards.can_see_yearly_report(request.user):
+        raise Http404("Le bilan annuel est réservé aux coordinations et aux structures de facilitation.")
+    perimeter = _perimeter(request)
+    if perimeter is None:
+        raise Http404("Aucun bilan publié pour ce périmètre.")
+    versions = PublishedReport.objects.of_perimeter(**perimeter).select_related("published_by")
+    return get_object_or_404(versions, pk=pk)
+
+
+@require_GET
+def published_report(request, pk: int):
+    """A published version, as it was published (public small-count rule), with its downloads."""
+    published = _published_version(request, pk)
+    report = publication.public_report(published)
+    context = {
+        "published": published,
+        "report": report,
+        "period": exports.period_of(report),
+        "meta": publication.export_meta(published),
+        "tables": exports.rendered_tables(exports.report_tables(report)),
+        "formats": FORMATS,
+    }
+    return render(request, "reporting/published_report.html", context)
+
+
+@require_GET
+def published_report_export(request, pk: int, fmt: str):
+    """A published version in a format, through the writers of the live report fed by the thawed report: the same
+    bytes at every download (dated by the publication)."""
+    published = _published_version(request, pk)
+    tables = exports.report_tables(publication.public_report(published))
+    filename = f"bilan-annuel-{published.year}-version-{published.version}"
+    return export_response(fmt, tables, publication.export_meta(published), filename)
 
 
 @require_GET

@@ -235,7 +235,9 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
         kwargs = {}
         objects = getattr(world, tenant) if tenant else None
         for name in route.converters:
-            if name == "pk":
+            if name == "pk" and route.name.startswith("reporting:published_report"):
+                kwargs["pk"] = published_of(world, tenant).pk
+            elif name == "pk":
                 kwargs["pk"] = getattr(objects, OBJECT_OF[route.name]).pk
             elif name == "criterion_pk":
                 kwargs[name] = objects.criterion.pk
@@ -303,6 +305,21 @@ def export_of(world):
         world.export.file_name = storage().save(f"{world.export.pk}.csv", ContentFile(b"\xef\xbb\xbfBilan"))
         world.export.save(update_fields=["file_name"])
     return world.export
+
+
+def published_of(world, tenant: str):
+    """The 2025 report of a structure's own perimeter, published by an admin of that structure (made once)."""
+    if not hasattr(world, "published"):
+        from organisations.models import Role
+        from reporting import publication
+        from tests.organisations.factories import MembershipFactory, UserFactory
+
+        world.published = {}
+        for name in ("a", "b"):
+            structure = getattr(world, name).structure
+            admin = MembershipFactory(organisation=structure, role=Role.ADMIN, user=UserFactory()).user
+            world.published[name] = publication.publish(user=admin, year=2025, organisation=structure)
+    return world.published[tenant]
 
 
 def admin_url(route: Route, world) -> str:
@@ -518,6 +535,12 @@ SPECS: dict[str, tuple] = {
     "reporting:export_status": (expect(404, **ANON_WEB, coord=200), None),
     "reporting:export_download": (expect(404, **ANON_WEB, coord=200), None),
     "reporting:export_retry": (NOT_ALLOWED, expect(404, **ANON_WEB, coord=REDIRECT)),
+    # Published yearly reports (issue 18): a coordinator (admin or member) or a structure's admin publishes its
+    # perimeter (400 without the confirmation); a version is read by the people of its perimeter only (here each
+    # structure's own version): the coordination, the other structure, buyers and the superuser get 404.
+    "reporting:yearly_report_publish": (NOT_ALLOWED, expect(404, **ANON_WEB, owner_admin=WRITE_OK, coords=WRITE_OK)),
+    "reporting:published_report": (expect(404, **ANON_WEB, owner=200, owner_reader=200), NOT_ALLOWED),
+    "reporting:published_report_export": (expect(404, **ANON_WEB, owner=200, owner_reader=200), NOT_ALLOWED),
     "api:schema": (PUBLIC, expect(405)),
     "api:docs": (PUBLIC, expect(405)),
     "api:redoc": (PUBLIC, expect(405)),

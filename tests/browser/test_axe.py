@@ -76,6 +76,8 @@ NOT_PAGES = {
     "reporting:yearly_report_background": "POST only, redirects to the export's status page (visited)",
     "reporting:export_download": "file download",
     "reporting:export_retry": "POST only, redirects to the export's status page",
+    "reporting:yearly_report_publish": "POST only, redirects to the yearly report (refused state visited)",
+    "reporting:published_report_export": "CSV/XLSX/JSON/PDF download of a published version",
     "audit:right_of_access_json": "JSON download",
     "api_tokens:token_revoke": "POST only, redirects to the tokens page",
     "companies:revoke": "POST only, redirects to the lot's company accounts",
@@ -407,6 +409,10 @@ def extra_states(run: Walk, world, tenant: str):
     page.locator("a", has_text="Suivre ce marché").first.click()
     page.wait_for_load_state("load")
     run.both_widths("structure_admin suivre un marché publié")
+    # The yearly report's « Publier ce bilan » without its confirmation: the refusal on the checkbox (filtered on the
+    # Côte-d'Or, a series without any version yet, so the form is offered).
+    page.goto(base + reverse("reporting:yearly_report") + "?year=2025&department=21")
+    run.submit_blank("structure_admin publication sans confirmation", "form.publish-form")
     # API tokens: one created (the page showing the new token once).
     page.goto(base + reverse("api_tokens:tokens"))
     run.submit_blank("structure_admin jetons")

@@ -104,6 +104,8 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
     "html:notifications:unsubscribe": "désabonnement des avis par courriel (réglages et journal), jamais copiés",
     "html:reporting:yearly_report_background": "demande d'export en arrière-plan : lit la synthèse, jamais copiée",
     "html:reporting:export_retry": "relance d'une demande d'export : lit la synthèse, jamais copiée",
+    "html:reporting:yearly_report_publish": "publication d'un bilan annuel : fige la synthèse lue dans "
+    "reporting.PublishedReport, n'écrit aucune donnée du domaine",
     **{
         f"service:companies.services.{name}": "comptes et accès des entreprises, jamais copiés"
         for name in ("invite_contact", "revoke_access", "accept_invitation")

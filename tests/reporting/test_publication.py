@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from config.formatting import THOUSANDS
 from markets.models import Market
 from organisations.models import Role
 from reporting import publication, queries
@@ -79,3 +80,34 @@ def test_only_a_structure_admin_publishes_the_structure(world, who):
     with pytest.raises(PermissionDenied):
         publication.publish(user=world[who], year=2025, organisation=world["facilitator"])
     assert not PublishedReport.objects.exists()
+
+
+def test_differences_name_each_figure_that_moved(world):
+    live = filled_report()
+    departments = live.breakdowns["department"]
+    assert [row.label for row in departments] == ["Côte-d'Or", "Doubs"]
+    # Published before Doubs had any hours, and with 3 h more in Côte-d'Or than now (a correction downward).
+    cote_dor = dataclasses.replace(departments[0], hours=departments[0].hours + 3)
+    published = dataclasses.replace(live, breakdowns={**live.breakdowns, "department": [cote_dor]})
+    found = [
+        (item.table, item.row, item.column, item.published, item.live, item.change)
+        for item in publication.differences(published, live)
+    ]
+    assert found == [
+        ("Par département", "Côte-d'Or", "Heures 2025", D("183.00"), D("180.00"), D("-3.00")),
+        ("Par département", "Doubs", "Heures 2025", None, D("70.00"), D("70.00")),
+        ("Par département", "Doubs", "Participant·es 2025", None, 1, 1),
+        ("Par département", "Doubs", "Contrats 2025", None, 1, 1),
+    ]
+    assert publication.differences(live, live) == []
+    assert publication.signed_hours(D("-3.00")) == "−3\u00a0h"
+    assert publication.signed_hours(D("1234.56")) == f"+1{THOUSANDS}234,56\u00a0h"
+
+
+def test_a_public_version_hides_small_counts(world):
+    version = publication.publish(user=world["coordinator"], year=2025, region=world["region"])
+    public = publication.public_report(version)
+    assert version.payload["summary"]["participants"] == 2
+    assert public.summary.participants == "< 5" and public.summary.hours == D("250.00")
+    assert all(row.hours == "secret" for row in public.publics)  # 2 people: every public hidden
+    assert {row.participants for row in public.breakdowns["department"]} == {"< 5"}
