@@ -26,6 +26,7 @@ from api.markets import LotViewSet, MarketViewSet, OperationViewSet
 from api.organisations import OrganisationViewSet
 from api.outcomes import OutcomeViewSet
 from api.placements import PlacementViewSet
+from api.public import PublicRegionList, PublicReportView
 from api.reports import YearlyReportView
 from api.territories import CommuneViewSet, DepartmentViewSet, EpciViewSet, QpvViewSet, RegionViewSet
 
@@ -63,6 +64,9 @@ COMPANY_API = frozenset(f"api:{pattern.name}" for pattern in company_patterns)
 v1_patterns = [
     *router.urls,
     path("reports/yearly/", YearlyReportView.as_view(), name="yearly-report"),
+    # Anonymous and throttled: the published reports in open data (api/public.py).
+    path("public/regions/", PublicRegionList.as_view(), name="public-regions"),
+    path("public/regions/<str:region>/<int:year>/", PublicReportView.as_view(), name="public-report"),
     *company_patterns,
 ]
 

@@ -2,7 +2,8 @@
 # make bench: every benchmark of bench/README.md against a throwaway PostgreSQL at national volume.
 #
 #   BENCH_PG_DIR (default /tmp/pgbench), BENCH_PG_PORT (54340), BENCH_HTTP_PORT (8765),
-#   BENCH_ONLY="check report exports pages load import digests" (a subset), BENCH_WORKERS (gunicorn workers, default 4).
+#   BENCH_ONLY="check report exports pages load import digests public" (a subset), BENCH_WORKERS (gunicorn workers,
+#   default 4), BENCH_SCALE (seed_demo --scale, default national; 1 for the demo région alone).
 #
 # The cluster is started if needed and kept (the national seed takes about ten minutes; it is written once,
 # seed_demo does nothing when the demo is present). Stop it with: scripts/pg_throwaway.sh stop DIR.
@@ -24,7 +25,8 @@ export DEBUG=0 SECRET_KEY=bench-only-secret-key ALLOWED_HOSTS=127.0.0.1 SECURE_P
 echo "== Machine : $(nproc) cœurs, $(free -g | awk '/^Mem/ {print $2}') Gio, PostgreSQL $(ls /usr/lib/postgresql | sort -V | tail -n 1)"
 echo "== Charge au départ : $(cut -d' ' -f1-3 /proc/loadavg)"
 $PY manage.py migrate --noinput >/dev/null
-$PY manage.py seed_demo --scale national --force
+$PY manage.py createcachetable
+$PY manage.py seed_demo --scale "${BENCH_SCALE:-national}" --force
 $PY manage.py collectstatic --noinput >/dev/null
 
 if [[ " $ONLY " == *" check "* ]]; then
@@ -63,6 +65,26 @@ if [[ " $ONLY " == *" pages "* || " $ONLY " == *" load "* ]]; then
     $PY bench/load_summary.py "$stats/locust_stats.csv"
     echo "  mémoire des workers gunicorn (RSS) : $(ps -o rss= --ppid "$gunicorn_pid" | awk '{s+=$1; if ($1>m) m=$1} END {printf "%d Mo au total, %d Mo au plus par worker", s/1024, m/1024}')"
   fi
+  kill "$gunicorn_pid"
+  wait "$gunicorn_pid" 2>/dev/null || true
+  trap - EXIT
+fi
+
+if [[ " $ONLY " == *" public "* ]]; then
+  echo "== Page publique d'une région (issue 18) : bilans publiés, puis 50 visiteur·ses anonymes pendant 60 s"
+  $PY bench/public_page.py publish
+  gunicorn_log=$(mktemp)
+  .venv/bin/gunicorn config.wsgi -b "127.0.0.1:$HTTP_PORT" -w "${BENCH_WORKERS:-4}" --error-logfile "$gunicorn_log" &
+  gunicorn_pid=$!
+  trap 'kill "$gunicorn_pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/compte/connexion/" && break; sleep 0.2; done
+  [ -x bench/.venv/bin/locust ] || { "$(scripts/find_python.sh)" -m venv bench/.venv &&
+    bench/.venv/bin/pip install --quiet -r bench/requirements.txt; }
+  stats=$(mktemp -d)
+  (cd bench && .venv/bin/locust -f public_locustfile.py --headless --users 50 --spawn-rate 25 --run-time 60s \
+    --host "http://127.0.0.1:$HTTP_PORT" --csv "$stats/locust" --only-summary --loglevel WARNING \
+    --exit-code-on-error 0 >/dev/null 2>&1)
+  $PY bench/public_page.py summary "$stats/locust_stats.csv"
   kill "$gunicorn_pid"
   wait "$gunicorn_pid" 2>/dev/null || true
   trap - EXIT

@@ -47,6 +47,15 @@ OPEN_TO_COMPANIES = frozenset(
         "api:company-declaration-resubmit",
         "api_tokens:tokens",
         "api_tokens:token_revoke",
+        # The public pages of the published reports and their open data (open to everyone, anonymous included).
+        "public:index",
+        "public:region",
+        "public:region_year",
+        "public:data_csv",
+        "public:data_schema",
+        "public:version_csv",
+        "api:public-regions",
+        "api:public-report",
     }
 )
 COMPANY_ONLY = "Cette page n'est pas ouverte aux comptes d'entreprise."

@@ -46,6 +46,8 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if response.get("Cache-Control", "").startswith("public"):
+            return response  # the public pages of published figures (reporting.public_views): the same for all
         add_never_cache_headers(response)
         patch_vary_headers(response, ("Cookie",))
         return response

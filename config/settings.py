@@ -284,6 +284,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Business settings (DOMAIN.md §8 and §9).
+# The public API of the published reports (api/public.py): requests per client address (DRF rate syntax).
+CLAUSIER_PUBLIC_API_RATE = os.environ.get("CLAUSIER_PUBLIC_API_RATE", "60/minute")
 CLAUSIER_FTE_HOURS = int(os.environ.get("CLAUSIER_FTE_HOURS", "1600"))
 CLAUSIER_RETENTION_MONTHS = int(os.environ.get("CLAUSIER_RETENTION_MONTHS", "24"))
 # How long an eligibility criterion stays valid after its validation before it must be checked again (the

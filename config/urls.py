@@ -21,6 +21,7 @@ urlpatterns = [
     path("heures/", include("beneficiaries.urls_hours")),
     path("entreprise/", include("companies.urls")),
     path("lots/<int:pk>/", lot_detail, name="lot_detail"),
+    path("public/", include("reporting.public_urls")),  # no login: published figures only
     path("admin/", admin.site.urls),
 ]
 

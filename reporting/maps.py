@@ -26,6 +26,7 @@ DATA_FILE = Path(__file__).resolve().parent / "data" / "departements.json"
 WIDTH = 420  # viewBox width; the SVG scales to its container
 MARGIN = 6
 EMPTY_COLOUR = "#eeeeee"
+HIDDEN_COLOUR = "#d9d9d9"  # a département whose figures the small-count rule hides (the public page)
 # Sequential blues, light to dark (ColorBrewer "Blues", 5 classes).
 SCALE = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 
@@ -51,8 +52,8 @@ def outlines() -> dict[str, Outline]:
 class MapArea:
     code: str
     name: str
-    hours: Decimal
-    participants: int
+    hours: Decimal | str  # a text ("secret", "< 5") where the small-count rule hides the figure
+    participants: int | str
     colour: str = EMPTY_COLOUR
 
 
@@ -70,15 +71,20 @@ class HoursMap:
     missing: list[str]  # codes without an outline (overseas départements): in the table only
 
 
-def colour_of(hours: Decimal, largest: Decimal) -> str:
-    """The scale's step of `hours` among five equal steps up to `largest`; grey for no hours."""
+def colour_of(hours: Decimal | str, largest: Decimal) -> str:
+    """The scale's step of `hours` among five equal steps up to `largest`; grey for no hours, a darker grey for
+    hidden hours."""
+    if isinstance(hours, str):
+        return HIDDEN_COLOUR
     if hours <= 0 or largest <= 0:
         return EMPTY_COLOUR
     return SCALE[min(int(len(SCALE) * hours / largest), len(SCALE) - 1)]
 
 
-def legend_of(largest: Decimal) -> list[LegendStep]:
+def legend_of(largest: Decimal, *, hidden: bool = False) -> list[LegendStep]:
     steps = [LegendStep(EMPTY_COLOUR, "aucune heure")]
+    if hidden:
+        steps.append(LegendStep(HIDDEN_COLOUR, "chiffres masqués (petits effectifs)"))
     if largest <= 0:
         return steps
     size = largest / len(SCALE)
@@ -90,8 +96,9 @@ def legend_of(largest: Decimal) -> list[LegendStep]:
 
 def hours_map(departments: list[tuple[str, str]], figures: dict[str, tuple[Decimal, int]], *, title: str) -> HoursMap:
     """The map of `departments` ((code, name) pairs, the région's) coloured by `figures` ({code: (hours,
-    participants)}); no query."""
-    largest = max((figures.get(code, (Decimal(0), 0))[0] for code, _name in departments), default=Decimal(0))
+    participants)}, a text where the small-count rule hides a figure); no query."""
+    values = [figures.get(code, (Decimal(0), 0))[0] for code, _name in departments]
+    largest = max((value for value in values if not isinstance(value, str)), default=Decimal(0))
     areas = []
     for code, name in sorted(departments):
         hours, participants = figures.get(code, (Decimal(0), 0))
@@ -100,10 +107,16 @@ def hours_map(departments: list[tuple[str, str]], figures: dict[str, tuple[Decim
     drawn = [area for area in areas if area.code in shapes]
     return HoursMap(
         areas=areas,
-        legend=legend_of(largest),
+        legend=legend_of(largest, hidden=any(isinstance(value, str) for value in values)),
         svg=_svg(drawn, shapes, title=title),
         missing=[area.code for area in areas if area.code not in shapes],
     )
+
+
+def _participants_text(participants: int | str) -> str:
+    if isinstance(participants, str):  # hidden: "< 5" or "secret"
+        return f"{participants} participant·es"
+    return f"{participants} participant·e{'s' if participants > 1 else ''}"
 
 
 def _svg(areas: list[MapArea], shapes: dict[str, Outline], *, title: str) -> SafeString:
@@ -138,8 +151,8 @@ def _svg(areas: list[MapArea], shapes: dict[str, Outline], *, title: str) -> Saf
                 area.code,
                 area.name,
                 area.code,
-                french_number(area.hours, 0),
-                f"{area.participants} participant·e{'s' if area.participants > 1 else ''}",  # participant·es
+                area.hours if isinstance(area.hours, str) else french_number(area.hours, 0),
+                _participants_text(area.participants),
             )
             for area in areas
         ),

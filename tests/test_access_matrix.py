@@ -258,6 +258,10 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
                 kwargs[name] = "lien-invalide"
             elif name == "year":
                 kwargs[name] = 2025  # a year of the world's lots, with a validated record
+            elif name == "region":  # the public pages (issue 18): region 27, its report of 2025 published
+                kwargs[name] = published_of(world).region_id
+            elif name == "version":
+                kwargs[name] = published_of(world).version
             elif name == "month":
                 kwargs[name] = "2025-04"  # a month of the world's placements, with a declared record
             elif name == "export_id":  # a background export (issue 16) asked by coord_27, ready to download
@@ -266,6 +270,15 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
                 raise AssertionError(f"{route.name}: no value for the URL argument {name!r}")
         urls.append((tenant, reverse(route.name, kwargs=kwargs)))
     return urls
+
+
+def published_of(world):
+    """The report of 2025 of region 27, published once by coord_27 (the public pages show it)."""
+    if not hasattr(world, "published"):
+        from reporting import publication
+
+        world.published = publication.publish(user=world.users["coord_27"], year=2025, region=world.region)
+    return world.published
 
 
 def export_of(world):
@@ -406,6 +419,16 @@ def write_method(route: Route) -> str:
 ANON_WEB = {"anonymous": LOGIN}
 ANON_API = {"anonymous": 401}
 PUBLIC = expect(200)
+PUBLIC_PAGES = (
+    "public:index",
+    "public:region",
+    "public:region_year",
+    "public:data_csv",
+    "public:data_schema",
+    "public:version_csv",
+    "api:public-regions",
+    "api:public-report",
+)
 LOGGED = expect(200, **ANON_WEB)
 # GET on a POST-only view, POST on a GET-only view; a company contact gets the portal's 404 first
 # (companies.middleware).
@@ -521,6 +544,8 @@ SPECS: dict[str, tuple] = {
     "api:schema": (PUBLIC, expect(405)),
     "api:docs": (PUBLIC, expect(405)),
     "api:redoc": (PUBLIC, expect(405)),
+    # The public pages of the published reports and their open data (issue 18): open to everyone, read only.
+    **dict.fromkeys(PUBLIC_PAGES, (PUBLIC, expect(405))),
     # The year is needed (400); buyers have their dashboard (404, as on the web).
     "api:yearly-report": (expect(400, **ANON_API, buyers=404), expect(403, **ANON_API, owner=405, superuser=405)),
     "api_tokens:tokens": (LOGGED, expect(400, **ANON_WEB)),  # a token needs a name
@@ -631,6 +656,7 @@ COMPANY_OPEN = {
     "api:schema": (200, 405),
     "api:docs": (200, 405),
     "api:redoc": (200, 405),
+    **dict.fromkeys(PUBLIC_PAGES, (200, 405)),
 }
 # The company API (issue 15, api/companies.py): a company contact only (403 for everyone else, before any lookup), on
 # the lots opened to it (lot B: 404). The month is April 2025, declared and not yet transmitted: « Transmettre » goes
@@ -678,6 +704,7 @@ for name in list(SPECS):
             "api:docs",
             "api:redoc",
             "api:yearly-report",
+            *PUBLIC_PAGES,
         )
     ):
         SPECS[f"{name}.format"] = (SPECS[name][0], None)

@@ -48,6 +48,10 @@ ANONYMOUS_PAGES = {
     "password_reset_complete",
     "companies:accept",
     "notifications:unsubscribe",  # no login; the walk's link is invalid: the refusal page
+    # The public pages of the published reports (issue 18): region 27's report of 2025 (tests/test_access_matrix.py).
+    "public:index",
+    "public:region",
+    "public:region_year",
 }
 
 # Web routes that render no page of their own (POST-only actions, downloads, htmx fragments), with the reason.
@@ -81,6 +85,9 @@ NOT_PAGES = {
     "placements:choices": "htmx fragment (<option> list of a searchable select), not a page",
     "companies:upload_confirm": "POST only (confirmed from the company's preview, back to its declaration)",
     "companies:upload_template": "spreadsheet download",
+    "public:data_csv": "open-data CSV download",
+    "public:version_csv": "open-data CSV download (one version)",
+    "public:data_schema": "Table Schema JSON",
 }
 # Forms submitted empty (text fields cleared, browser validation off) by the structure admin: their error state.
 INVALID_FORMS = (

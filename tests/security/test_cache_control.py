@@ -1,11 +1,12 @@
 """No answer holding personal data lands in a cache: every URL pattern of the project (web, API, exports, PDF and
 Django admin, enumerated like the access matrix) answers a logged-in user with `Cache-Control: no-store, private`
-and `Vary: Cookie`, whatever its status."""
+and `Vary: Cookie`, whatever its status. The public pages of the published reports (issue 18) are the exception:
+rendered without the request, the same for everyone, they say `public` and set no cookie."""
 
 import pytest
 
 from tests.audit.world import build_world
-from tests.test_access_matrix import _CLIENTS, request, variants, walk
+from tests.test_access_matrix import _CLIENTS, PUBLIC_PAGES, request, variants, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,10 @@ def test_every_answer_to_a_logged_in_user_is_no_store():
             response = request(route, url, world, role, "get")
             cases += 1
             statuses.add(response.status_code)
-            if problems := cache_problems(response):
+            if route.name in PUBLIC_PAGES and not route.is_api:
+                if not response["Cache-Control"].startswith("public") or response.cookies:
+                    failures.append(f"GET {url} ({response.status_code}): a public page not public")
+            elif problems := cache_problems(response):
                 failures.append(f"GET {url} ({response.status_code}): {', '.join(problems)}")
     print(f"\nCache-Control : {cases} URL vérifiées ({sorted(statuses)}).")
     assert cases > 200

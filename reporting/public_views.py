@@ -1,0 +1,147 @@
+"""The public pages (no login): the list of régions with a published report, the page of a région, and its open
+data (CSV and Table Schema). Figures come from reporting.public only (published versions, public small-count rule).
+
+Every answer is rendered once per set of published versions and kept in the Django cache (reporting.public
+.PAGE_KEY); it is the same for everyone (no user, no CSRF token, no cookie), so it carries `Cache-Control: public`
+and an ETag (config.middleware.NoStoreMiddleware leaves such answers alone).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from reporting import exports, public
+from reporting.models import PublishedReport
+
+MAX_AGE = 300  # seconds a browser or a proxy may keep a page without asking again (then the ETag answers 304)
+
+
+def _cached(request, key: str, build, content_type: str, *, filename: str = "") -> HttpResponse:
+    """The answer kept under `key` (built by `build()` on a miss), with its public cache headers; 304 when the
+    client already holds it."""
+    etag = public.etag_of(key)
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponseNotModified()
+    else:
+        body = cache.get(key)
+        if body is None:
+            body = build()
+            cache.set(key, body, public.CACHE_SECONDS)
+        response = HttpResponse(body, content_type=content_type)
+        if filename:
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    return response
+
+
+def _region(slug: str):
+    region = public.region_of(slug)
+    if region is None:
+        raise Http404("Région inconnue.")
+    return region
+
+
+@login_not_required
+@require_GET
+def index(request):
+    state = PublishedReport.objects.filter(region__isnull=False).aggregate(last=Max("pk"), count=Count("pk"))
+    key = public.PAGE_KEY.format(kind="index", region="", year="", versions=f"{state['last']}-{state['count']}")
+
+    def build():
+        regions = [
+            {"region": region, "slug": public.slug_of(region), "years": years}
+            for region, years in public.regions_published()
+        ]
+        return render_to_string("public/index.html", {"regions": regions})
+
+    return _cached(request, key, build, "text/html; charset=utf-8")
+
+
+@login_not_required
+@require_GET
+def region_page(request, region: str, year: int | None = None):
+    region = _region(region)
+    latest = public.latest_versions(region)
+    if not latest:
+        raise Http404("Aucun bilan publié pour cette région.")
+    if year is None:
+        year = max(latest)
+    elif year not in latest:
+        raise Http404("Aucun bilan publié pour cette année.")
+    key = public.PAGE_KEY.format(kind="page", region=region.code, year=year, versions=public.versions_key(latest))
+
+    def build():
+        selected = public.published_year(region, year=year)
+        others = [
+            public.published_year(region, year=other)
+            for other in latest
+            if other != year and year - public.TREND_YEARS < other < year
+        ]
+        slug = public.slug_of(region)
+        context = {
+            "region": region,
+            "slug": slug,
+            "published": selected,
+            "years": sorted(latest, reverse=True),
+            "tables": exports.rendered_tables(public.public_tables(selected)),
+            "overview": public.trend_and_map(region, selected, others),
+            "csv_url": reverse("public:data_csv", args=[slug, year]),
+            "version_csv_url": reverse("public:version_csv", args=[slug, year, selected.version]),
+            "schema_url": reverse("public:data_schema", args=[slug, year]),
+            "api_url": reverse("api:public-report", args=[region.code, year]),
+        }
+        return render_to_string("public/region.html", context)
+
+    return _cached(request, key, build, "text/html; charset=utf-8")
+
+
+def _csv(request, region, year: int, version: int | None):
+    versions = public.latest_versions(region) if version is None else {}
+    if version is None:
+        if year not in versions:
+            raise Http404("Aucun bilan publié pour cette année.")
+        pk, version = versions[year]
+    else:
+        pk = public._published(region).filter(year=year, version=version).values_list("pk", flat=True).first()
+        if pk is None:
+            raise Http404("Cette version n'existe pas.")
+    key = public.PAGE_KEY.format(kind="csv", region=region.code, year=year, versions=pk)
+
+    def build():
+        return public.csv_text(public.published_year(region, year=year, version=version)).encode()
+
+    filename = f"clauses-sociales-{public.slug_of(region)}-{year}-v{version}.csv"
+    return _cached(request, key, build, "text/csv; charset=utf-8", filename=filename)
+
+
+@login_not_required
+@require_GET
+def data_csv(request, region: str, year: int):
+    return _csv(request, _region(region), year, None)
+
+
+@login_not_required
+@require_GET
+def version_csv(request, region: str, year: int, version: int):
+    return _csv(request, _region(region), year, version)
+
+
+@login_not_required
+@require_GET
+def data_schema(request, region: str, year: int):
+    region = _region(region)
+    if year not in public.latest_versions(region):
+        raise Http404("Aucun bilan publié pour cette année.")
+    body = json.dumps(public.schema(), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    return response
