@@ -229,7 +229,7 @@ def create_beneficiary(*, structure, user=None, channel: str = Channel.WEB, **fi
 
 def update_beneficiary(*, beneficiary: Beneficiary, user=None, channel: str = Channel.WEB, **changes) -> Beneficiary:
     """Change a person's identity, residence or path. Placements keep the publics frozen at their start
-    (DOMAIN.md §6): nothing the summary copies changes here."""
+    (DOMAIN.md §6): the summary copies only the structure that follows the person (its perimeter)."""
     _check_fields(changes, BENEFICIARY_FIELDS)
     changes = _with_geocoded_location(changes, previous=beneficiary)
     with transaction.atomic():
@@ -250,6 +250,8 @@ def _update_beneficiary(*, beneficiary: Beneficiary, user, channel: str, changes
             changed.append("qpv")
     _criteria_consistency_errors(beneficiary, changed).raise_if_any()
     _clean_and_save(beneficiary)
+    if "structure" in changed:  # the summary rows carry the structure that sees them
+        summary.refresh(beneficiary.placements.values_list("pk", flat=True))
     _journal(
         user=user,
         beneficiary=beneficiary,
