@@ -241,8 +241,13 @@ class PlacementYear(models.Model):
                 include=[name for name in REPORT_COLUMNS if name != "region_id"],
                 name="placement_year_region_idx",
             ),
-            # A département (ReportFilters.department, export_report --department).
-            models.Index(fields=["department", "year"], name="placement_year_department_idx"),
+            # A département (ReportFilters.department, export_report --department, within a region or the
+            # country): covering too, or PostgreSQL prefers the region's index-only scan and filters it.
+            models.Index(
+                fields=["department", "year"],
+                include=[name for name in REPORT_COLUMNS if name != "department_id"],
+                name="placement_year_department_idx",
+            ),
             # A buyer (visible_to of a buyer: its dashboard, all years and one year), refresh_organisations.
             models.Index(fields=["buyer", "year"], name="placement_year_buyer_idx"),
             # A facilitation structure (visible_to: the market's structure OR the person's, a BitmapOr of the
