@@ -193,6 +193,28 @@ def explain_largest_region(perimeter: Perimeter, year: int) -> None:
             print(f"    {line.strip()}")
 
 
+def without_perimeter_indexes(perimeter: Perimeter, year: int, runs: int) -> None:
+    """The largest region as before issue 19 (the year's covering index only): the perimeter indexes dropped in a
+    transaction rolled back afterwards (PostgreSQL's DDL is transactional), in the same run and load."""
+    from django.db import connection, transaction
+
+    times = []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for name in ("placement_year_region_idx", "placement_year_department_idx"):
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        run_application(perimeter, year)
+        for _ in range(runs):
+            started = time.perf_counter()
+            run_application(perimeter, year)
+            times.append(time.perf_counter() - started)
+        transaction.set_rollback(True)
+    print(
+        f"  {perimeter.label}, index de la seule année (avant issue 19, même passage) : médiane {ms(median(times))} "
+        f"(charge {loadavg()})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--year", type=int, default=date.today().year - 1)
@@ -246,6 +268,7 @@ def main() -> None:
             f"  {perimeter.label[:58]:<58} {fr(count):>11} {ms(app):>12} {per_row:>9} {ms(sql):>10} "
             f"{fr(ratio, 2):>6}  {target} {verdict}{'' if same else ' TOTAUX DIFFÉRENTS'}"
         )
+    without_perimeter_indexes(found[1], args.year, args.runs)
     print(f"  cible des ratios : application / SQL ≤ {fr(SQL_RATIO_TARGET, 0)} ; charge à la fin : {loadavg()}")
 
 
