@@ -4,9 +4,9 @@ The rows of a placement are always recomputed from its validated hours records, 
 increments: `refresh` writes the result of one grouped SELECT (INSERT … SELECT … ON CONFLICT DO UPDATE, nothing
 goes through Python), so the table cannot drift from the records whatever wrote them. Only the rows that
 differ are written (an update keeps the row's id; a year whose records did not change is not touched: importing
-2026 hours leaves the 2024–2025 rows of the same placements as they were, and leaves no dead rows behind), and
-the years left without counted record are deleted. Hours count only on a lot
-that carries a clause (DOMAIN.md §5): a placement whose lot has no clause has no row.
+2026 hours leaves the 2024–2025 rows of the same placements as they were, no dead row for them), and the years
+left without counted record are deleted. Hours count only on a lot that carries a clause (DOMAIN.md §5): a
+placement whose lot has no clause has no row.
 
 Who calls what (inside the writing transaction, after the write):
 - `refresh(placement_ids)`: after records or placements changed (hours services, placement services);
@@ -18,8 +18,8 @@ Who calls what (inside the writing transaction, after the write):
 - `compare()` / `differences()`: the rows that disagree with the detail, computed in SQL by ranges of ids.
 
 Concurrency (PostgreSQL, READ COMMITTED). `refresh` first takes `FOR SHARE` locks on every parent row it
-copies, table by table in a fixed order (placement, person, lot, clause, market, buyer, commune, département), each by
-increasing key, and only then runs its INSERT … SELECT, whose snapshot therefore sees the parents as they
+copies, table by table in a fixed order (placement, person, lot, clause, market, buyer, commune, département),
+each by increasing key, and only then runs its INSERT … SELECT, whose snapshot therefore sees the parents as they
 will stay until commit. The writers of those parents hold a row lock on them (their UPDATE or DELETE, and
 `refresh_lots` / `refresh_markets` / `refresh_organisations` take `FOR NO KEY UPDATE` before they look for the
 rows to refresh): a writer that comes second waits for the validation to commit, then sees and refreshes its
