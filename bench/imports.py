@@ -126,6 +126,17 @@ def print_summary_writes(before: dict) -> None:
         f"({fr(100 * dead / max(dead + live, 1), 1)} %), autovacuum passé "
         f"{after['autovacuums'] - before['autovacuums']} fois pendant l'import ; charge {loadavg()}"
     )
+    # Does autovacuum catch up (the table's thresholds: 2 % + 1,000 dead rows, checked every minute)?
+    waited = 0
+    while dead and waited < 120 and summary_state()["autovacuums"] == after["autovacuums"]:
+        time.sleep(5)
+        waited += 5
+    state = summary_state()
+    print(
+        f"    {waited} s plus tard : {fr(state['dead'])} lignes mortes "
+        f"({fr(100 * state['dead'] / max(state['dead'] + state['live'], 1), 1)} %), autovacuum passé "
+        f"{state['autovacuums'] - before['autovacuums']} fois ; charge {loadavg()}"
+    )
 
 
 def loadavg() -> str:
