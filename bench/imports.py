@@ -88,6 +88,62 @@ def write_xlsx(rows: list[list[str]], path: Path) -> None:
     workbook.close()
 
 
+def summary_state() -> dict:
+    """Write counters of the summary table (PostgreSQL statistics) and the current transaction id."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT n_tup_ins, n_tup_upd, n_tup_del, n_live_tup, n_dead_tup, autovacuum_count, txid_current() "
+            "FROM pg_stat_user_tables WHERE relname = 'reporting_placementyear'"
+        )
+        names = ("inserted", "updated", "deleted", "live", "dead", "autovacuums", "txid")
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def print_summary_writes(before: dict) -> None:
+    """What the import wrote in the summary (issue 19: only the current year's rows, few dead rows left)."""
+    from django.db import connection
+
+    time.sleep(1)  # the statistics of the import's backend reach the collector when it ends
+    after = summary_state()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT year < %s, COUNT(*) FROM reporting_placementyear WHERE xmin::text::bigint >= %s GROUP BY 1",
+            [date.today().year, before["txid"] % 2**32],
+        )
+        rewritten = dict(cursor.fetchall())
+    dead, live = after["dead"], after["live"]
+    print(
+        f"    synthèse : {fr(after['inserted'] - before['inserted'])} lignes insérées, "
+        f"{fr(after['updated'] - before['updated'])} mises à jour, {fr(after['deleted'] - before['deleted'])} "
+        f"supprimées ; lignes des années passées réécrites : {fr(rewritten.get(True, 0))} (cible 0), de "
+        f"{date.today().year} : {fr(rewritten.get(False, 0))}"
+    )
+    print(
+        f"    lignes mortes de la synthèse après l'import : {fr(dead)} sur {fr(dead + live)} "
+        f"({fr(100 * dead / max(dead + live, 1), 1)} %), autovacuum passé "
+        f"{after['autovacuums'] - before['autovacuums']} fois pendant l'import ; charge {loadavg()}"
+    )
+    # Does autovacuum catch up (the table's thresholds: 2 % + 1,000 dead rows, checked every minute)?
+    waited = 0
+    while dead and waited < 120 and summary_state()["autovacuums"] == after["autovacuums"]:
+        time.sleep(5)
+        waited += 5
+    state = summary_state()
+    print(
+        f"    {waited} s plus tard : {fr(state['dead'])} lignes mortes "
+        f"({fr(100 * state['dead'] / max(state['dead'] + state['live'], 1), 1)} %), autovacuum passé "
+        f"{state['autovacuums'] - before['autovacuums']} fois ; charge {loadavg()}"
+    )
+
+
+def loadavg() -> str:
+    with open("/proc/loadavg") as handle:
+        return " ".join(handle.read().split()[:3])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
@@ -110,6 +166,7 @@ def main() -> None:
             parsed = imports.parse_file(data, filename=path.name)
             parse_times.append(time.perf_counter() - started)
         refused = sum(1 for row in parsed if row.errors)
+        before = summary_state()
         started = time.perf_counter()
         completed = subprocess.run(  # noqa: S603 - our own management command
             [sys.executable, str(ROOT / "manage.py"), "import_hours", str(path)],
@@ -127,6 +184,7 @@ def main() -> None:
             f"code {completed.returncode}"
         )
         print(f"    {' '.join(outcome)[:300]}")
+        print_summary_writes(before)
 
 
 if __name__ == "__main__":

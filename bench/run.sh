@@ -2,8 +2,8 @@
 # make bench: every benchmark of bench/README.md against a throwaway PostgreSQL at national volume.
 #
 #   BENCH_PG_DIR (default /tmp/pgbench), BENCH_PG_PORT (54340), BENCH_HTTP_PORT (8765),
-#   BENCH_ONLY="check report exports pages load import digests public" (a subset), BENCH_WORKERS (gunicorn workers,
-#   default 4), BENCH_SCALE (seed_demo --scale, default national; 1 for the demo région alone).
+#   BENCH_ONLY="check report perimeters exports pages load import digests public" (a subset), BENCH_WORKERS
+#   (gunicorn workers, default 4), BENCH_SCALE (seed_demo --scale, default national; 1 for the demo région alone).
 #
 # The cluster is started if needed and kept (the national seed takes about ten minutes; it is written once,
 # seed_demo does nothing when the demo is present). Stop it with: scripts/pg_throwaway.sh stop DIR.
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 PG_DIR=${BENCH_PG_DIR:-/tmp/pgbench}
 PG_PORT=${BENCH_PG_PORT:-54340}
 HTTP_PORT=${BENCH_HTTP_PORT:-8765}
-ONLY=${BENCH_ONLY:-check report exports pages load import digests}
+ONLY=${BENCH_ONLY:-check report perimeters exports pages load import digests}
 PY=.venv/bin/python
 
 DATABASE_URL=postgres://clausier:clausier@127.0.0.1:$PG_PORT/clausier
@@ -37,6 +37,11 @@ fi
 if [[ " $ONLY " == *" report "* ]]; then
   echo "== Bilan annuel national"
   $PY bench/report.py --runs 7
+fi
+
+if [[ " $ONLY " == *" perimeters "* ]]; then
+  echo "== Bilan annuel par périmètre (chaque région, la France entière) : lignes lues, temps par ligne"
+  $PY bench/report_perimeters.py --runs 3
 fi
 
 if [[ " $ONLY " == *" exports "* ]]; then

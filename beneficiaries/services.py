@@ -229,7 +229,8 @@ def create_beneficiary(*, structure, user=None, channel: str = Channel.WEB, **fi
 
 def update_beneficiary(*, beneficiary: Beneficiary, user=None, channel: str = Channel.WEB, **changes) -> Beneficiary:
     """Change a person's identity, residence or path. Placements keep the publics frozen at their start
-    (DOMAIN.md §6); the summary copies only the qualification level (refreshed when it changes)."""
+    (DOMAIN.md §6); the summary copies only the qualification level (the ESF bands) and the structure that follows
+    the person (its perimeter), refreshed when either changes."""
     _check_fields(changes, BENEFICIARY_FIELDS)
     changes = _with_geocoded_location(changes, previous=beneficiary)
     with transaction.atomic():
@@ -250,7 +251,7 @@ def _update_beneficiary(*, beneficiary: Beneficiary, user, channel: str, changes
             changed.append("qpv")
     _criteria_consistency_errors(beneficiary, changed).raise_if_any()
     _clean_and_save(beneficiary)
-    if "qualification_level" in changed:  # the summary copies it (the ESF bands of the yearly report)
+    if {"qualification_level", "structure"} & set(changed):  # copied by the summary (ESF bands, perimeter)
         summary.refresh(beneficiary.placements.values_list("pk", flat=True))
     _journal(
         user=user,

@@ -59,8 +59,8 @@ def training_column(month: int) -> str:
 
 class PlacementYearQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The rows of the placements the user sees (same perimeter as HoursRecord.visible_to)."""
-        from beneficiaries.models import Placement
+        """The rows of the placements the user sees (same perimeter as HoursRecord.visible_to), from copied
+        columns only: each perimeter is an index look-up of its own rows (see Meta.indexes)."""
         from organisations.scoping import scope_of
 
         scope = scope_of(user)
@@ -68,11 +68,13 @@ class PlacementYearQuerySet(models.QuerySet):
             return self.none()
         if scope.is_superuser:
             return self.all()
-        # Buyers and coordination bodies see their markets: copied columns, no join. Facilitation structures also
-        # see the people they follow on other markets: the placements they see.
+        # Placement.visible_to: a market the user sees (its structure, buyer or region), or a person their
+        # structure follows.
         condition = models.Q(pk__in=[])
         if scope.facilitation_ids:
-            condition |= models.Q(placement__in=Placement.objects.visible_to(user).order_by().values("pk"))
+            condition |= models.Q(facilitator__in=scope.facilitation_ids) | models.Q(
+                structure__in=scope.facilitation_ids
+            )
         if scope.buyer_ids:
             condition |= models.Q(buyer__in=scope.buyer_ids)
         if scope.region_codes:
@@ -83,42 +85,88 @@ class PlacementYearQuerySet(models.QuerySet):
 class PlacementYear(models.Model):
     """Validated hours of one placement in one calendar year, month by month (summary of HoursRecord)."""
 
+    # No single-column index on the foreign keys (db_index=False): the indexes the queries use are listed in Meta,
+    # each with the query it serves. A key of a parent the database checks (placement, beneficiary, lot, QPV)
+    # leads an index there or is never deleted (see Meta.indexes).
     placement = models.ForeignKey(
-        "beneficiaries.Placement", on_delete=models.CASCADE, related_name="+", verbose_name="contrat / mission"
+        "beneficiaries.Placement",
+        on_delete=models.CASCADE,
+        db_index=False,
+        related_name="+",
+        verbose_name="contrat / mission",
     )
     year = models.PositiveSmallIntegerField("année")
     # Copied from the placement (kept in step by reporting.summary.refresh when a placement changes).
     beneficiary = models.ForeignKey(
-        "beneficiaries.Beneficiary", on_delete=models.CASCADE, related_name="+", verbose_name="participant·e"
+        "beneficiaries.Beneficiary",
+        on_delete=models.CASCADE,
+        db_index=False,
+        related_name="+",
+        verbose_name="participant·e",
     )
-    lot = models.ForeignKey("markets.Lot", on_delete=models.CASCADE, related_name="+", verbose_name="lot")
+    lot = models.ForeignKey(
+        "markets.Lot", on_delete=models.CASCADE, db_index=False, related_name="+", verbose_name="lot"
+    )
     # Copied from the lot, its clause, its market and the buyer (kept in step by reporting.summary). No
     # database constraint: these rows only exist for placements, which protect their lot, market and buyer.
     contractor = models.ForeignKey(
         "organisations.Organisation",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
         verbose_name="titulaire",
     )
     market = models.ForeignKey(
-        "markets.Market", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", verbose_name="marché"
+        "markets.Market",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name="marché",
     )
     buyer = models.ForeignKey(
         "organisations.Organisation",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
         verbose_name="acheteur",
     )
+    # The two facilitation structures that see the row (Placement.visible_to): the market's, and the one that
+    # follows the person (copied from the market and the person, so that a structure's perimeter is two index
+    # look-ups instead of a UNION of placement ids joined to the table).
+    facilitator = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name="structure de facilitation du marché",
+    )
+    structure = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name="structure qui accompagne la personne",
+    )
     buyer_type = models.CharField("type d'acheteur", max_length=30, blank=True)
     market_type = models.CharField("type de marché", max_length=20)
-    region = models.ForeignKey("territories.Region", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    region = models.ForeignKey(
+        "territories.Region", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     department = models.ForeignKey(
-        "territories.Department", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "territories.Department", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     epci = models.ForeignKey(
-        "territories.Epci", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+        "territories.Epci",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
     )
     mechanism = models.CharField("mécanisme juridique", max_length=30, blank=True)
     counts_training_hours = models.BooleanField("heures de formation comptées")
@@ -133,6 +181,7 @@ class PlacementYear(models.Model):
     qpv_at_start = models.ForeignKey(
         "territories.Qpv",
         on_delete=models.CASCADE,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -177,16 +226,47 @@ class PlacementYear(models.Model):
     class Meta:
         verbose_name = "synthèse annuelle d'un contrat"
         verbose_name_plural = "synthèses annuelles des contrats"
-        constraints = [models.UniqueConstraint(fields=["placement", "year"], name="placement_year_unique")]
+        constraints = [
+            # Also the index of: refresh (its INSERT … ON CONFLICT and the DELETE of the years left without
+            # record, by placement), compare (ranges of placement ids), the cascade from a deleted placement,
+            # markets.lot_views (the rows of a placement).
+            models.UniqueConstraint(fields=["placement", "year"], name="placement_year_unique"),
+        ]
+        # Each index names the queries that use it (issue 19: 22 indexes, several duplicated, made every
+        # refresh slow). A perimeter leads its index, so that a report reads only the rows of its perimeter.
         indexes = [
-            models.Index(fields=["year", "lot"], name="placement_year_year_lot_idx"),
-            models.Index(fields=["lot"], name="placement_year_lot_idx"),
-            models.Index(fields=["market"], name="placement_year_market_idx"),
-            models.Index(fields=["buyer", "year"], name="placement_year_buyer_idx"),
-            models.Index(fields=["region", "year"], name="placement_year_region_idx"),
-            # The yearly report reads a year's rows through this index alone on PostgreSQL (index-only scans:
-            # the national report went from 1.3 s to 1.0 s); other databases ignore a covering index.
+            # The whole country (superuser, export_report without --region): reporting.queries over
+            # `year IN (y, y - 1)`, index-only on PostgreSQL (other databases ignore INCLUDE).
             models.Index(fields=["year"], include=REPORT_COLUMNS, name="placement_year_report_idx"),
+            # A region (coordination bodies: PlacementYearQuerySet.visible_to, ReportFilters.region): the
+            # yearly report and the coordinator dashboard, index-only over the region's rows alone.
+            models.Index(
+                fields=["region", "year"],
+                include=[name for name in REPORT_COLUMNS if name != "region_id"],
+                name="placement_year_region_idx",
+            ),
+            # A département (ReportFilters.department, export_report --department, within a region or the
+            # country): covering too, or PostgreSQL prefers the region's index-only scan and filters it.
+            models.Index(
+                fields=["department", "year"],
+                include=[name for name in REPORT_COLUMNS if name != "department_id"],
+                name="placement_year_department_idx",
+            ),
+            # A buyer (visible_to of a buyer: its dashboard, all years and one year), refresh_organisations.
+            models.Index(fields=["buyer", "year"], name="placement_year_buyer_idx"),
+            # A facilitation structure (visible_to: the market's structure OR the person's, a BitmapOr of the
+            # next two): the structure dashboard and its yearly report.
+            models.Index(fields=["facilitator", "year"], name="placement_year_facilitator_idx"),
+            models.Index(fields=["structure", "year"], name="placement_year_structure_idx"),
+            # A market: dashboards.market_bilan, refresh_markets.
+            models.Index(fields=["market"], name="placement_year_market_idx"),
+            # A lot: queries.achieved_hours_subquery and lots_monthly_hours (lots tables), markets.lot_views,
+            # companies.views_home (`lot=…, year=…`), refresh_lots, the cascade from a deleted lot.
+            models.Index(fields=["lot", "year"], name="placement_year_lot_idx"),
+            # The foreign key checks of PostgreSQL when a person or a QPV is deleted (person purge, reference
+            # QPV reload): without it, a scan of the whole table per deleted row.
+            models.Index(fields=["beneficiary"], name="placement_year_beneficiary_idx"),
+            models.Index(fields=["qpv_at_start"], name="placement_year_qpv_idx"),
         ]
 
     def __str__(self):

@@ -411,8 +411,16 @@ def test_the_data_migration_fills_an_empty_summary(django_assert_num_queries):
     loader = MigrationLoader(connection)
     migration = loader.get_migration("reporting", "0002_fill_summary")
     assert migration.operations[0].code is fill_if_empty
-    historical = loader.project_state(("reporting", "0002_fill_summary")).apps
     editor = SimpleNamespace(connection=connection)
+    # 0002 leaves the filling to 0004, which adds the columns the summary now copies: nothing there.
+    counted_record(month=date(2025, 3, 1), hours=D("1"))
+    PlacementYear.objects.all().delete()
+    with django_assert_num_queries(0):
+        fill_if_empty(loader.project_state(("reporting", "0002_fill_summary")).apps, editor)
+    HoursRecord.objects.all().delete()
+    migration = loader.get_migration("reporting", "0004_summary_perimeters_and_lean_indexes")
+    assert fill_if_empty in [getattr(operation, "code", None) for operation in migration.operations]
+    historical = loader.project_state(("reporting", "0004_summary_perimeters_and_lean_indexes")).apps
     # A new database: two cheap queries, nothing written.
     with django_assert_num_queries(2):
         fill_if_empty(historical, editor)
@@ -441,3 +449,93 @@ def test_rebuild_summary_check_lists_the_first_disagreements_and_counts_them_all
         "… et 1 autres écarts.",
         "2 écart(s) : lancez « manage.py rebuild_summary » pour recalculer.",
     ]
+
+
+def _row_versions(placement) -> dict:
+    """{year: (row id, PostgreSQL's xmin: the transaction that last wrote the row, or None)} of a placement."""
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+
+    rows = PlacementYear.objects.filter(placement=placement)
+    if connection.vendor == "postgresql":
+        rows = rows.annotate(written_by=RawSQL("xmin::text", []))
+        return {year: (pk, xmin) for year, pk, xmin in rows.values_list("year", "pk", "written_by")}
+    return {year: (pk, None) for year, pk in rows.values_list("year", "pk")}
+
+
+def test_a_refresh_rewrites_only_the_years_whose_records_changed():
+    """Issue 19: importing 2026 hours rewrote the 2024 and 2025 rows of the same placement (delete and insert
+    of every year). Now an untouched year keeps its row (same id, and on PostgreSQL the same xmin: not
+    written at all); a changed year is updated in place; a year left without record is deleted."""
+    from django.db import transaction
+
+    user = UserFactory()
+    placement = place(lot_of())
+
+    def validated(month, hours):
+        entry = HoursEntry(placement=placement, month=month, hours=D(hours), expected_version=services.UNCHECKED)
+        with transaction.atomic():  # one transaction per write, as in a request (a new xmin each)
+            record = services.declare_hours(entry=entry, user=user).record
+            services.validate_hours(records=[record], user=user, versions=services.UNCHECKED)
+        return record
+
+    validated(date(2024, 11, 1), "20")
+    validated(date(2025, 3, 1), "35")
+    before = _row_versions(placement)
+    assert sorted(before) == [2024, 2025]
+
+    validated(date(2026, 1, 1), "12")  # the 2026 hours of the same placement
+    after = _row_versions(placement)
+    assert sorted(after) == [2024, 2025, 2026]
+    assert (after[2024], after[2025]) == (before[2024], before[2025])
+    assert_in_step()
+
+    validated(date(2025, 4, 1), "7")  # a new month of 2025: its row is updated in place
+    again = _row_versions(placement)
+    assert again[2025][0] == after[2025][0]
+    if again[2025][1] is not None:  # PostgreSQL: written again
+        assert again[2025][1] != after[2025][1]
+    assert (again[2024], again[2026]) == (after[2024], after[2026])
+    assert PlacementYear.objects.get(placement=placement, year=2025).hours == D("42")
+    assert_in_step()
+
+    # The only 2024 record declared again: the 2024 row goes, the others stay.
+    services.declare_hours(
+        entry=HoursEntry(
+            placement=placement, month=date(2024, 11, 1), hours=D("21"), expected_version=services.UNCHECKED
+        ),
+        user=user,
+    )
+    assert sorted(_row_versions(placement)) == [2025, 2026]
+    assert _row_versions(placement)[2026] == again[2026]
+    assert_in_step()
+
+
+def test_the_summary_rows_carry_both_structures_that_see_them():
+    """The structure perimeter is copied on the rows (the market's facilitation structure and the one that
+    follows the person) and follows a person moved to another structure."""
+    from organisations.models import OrganisationKind
+    from tests.organisations.factories import OrganisationFactory
+
+    record = counted_record(month=date(2025, 3, 1), hours=D("10"))
+    placement = record.placement
+    row = PlacementYear.objects.get(placement=placement)
+    assert (row.facilitator_id, row.structure_id) == (
+        placement.lot.market.facilitator_id,
+        placement.beneficiary.structure_id,
+    )
+    other = OrganisationFactory(kind=OrganisationKind.FACILITATION)
+    services.update_beneficiary(beneficiary=placement.beneficiary, structure=other)
+    assert PlacementYear.objects.get(placement=placement).structure_id == other.pk
+    assert summary.differences() == []
+
+
+def test_the_summary_has_autovacuum_settings_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("réglages d'autovacuum propres à PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [PlacementYear._meta.db_table])
+        options = dict(option.split("=") for option in cursor.fetchone()[0])
+    assert options == summary.AUTOVACUUM_SETTINGS

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("organisations", "0002_declaration_deadline_day"),
-        ("reporting", "0003_export_request"),
+        ("reporting", "0004_placement_year_age_and_qualification"),
         ("territories", "0002_qpv_official_outline"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
