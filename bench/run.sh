@@ -59,13 +59,16 @@ if [[ " $ONLY " == *" pages "* || " $ONLY " == *" load "* ]]; then
     echo "== Charge"
     stats=$(mktemp -d)
     users=${BENCH_USERS:-50}
-    # One password check measured while the run is at full load (20 s in: every user has logged in).
+    # Password checks measured while the run is under way (20 s in).
     (sleep 20 && $PY bench/password_hasher.py --runs 10 --label "sous charge" >"$stats/hasher.txt") &
     hasher_pid=$!
-    (cd bench && .venv/bin/locust -f locustfile.py --headless --users "$users" --spawn-rate 10 --run-time 60s \
+    # Users log in once each (the ramp), then 60 s of work after the last login (bench/locustfile.py stops the
+    # run); --run-time is only a safety cap.
+    (cd bench && LOCUST_REQUESTS_CSV="$stats/requests.csv" LOCUST_STEADY_SECONDS=60 \
+      .venv/bin/locust -f locustfile.py --headless --users "$users" --spawn-rate 10 --run-time 300s \
       --host "http://127.0.0.1:$HTTP_PORT" --csv "$stats/locust" --only-summary --loglevel WARNING \
       --exit-code-on-error 0 >/dev/null 2>&1)
-    $PY bench/load_summary.py "$stats/locust_stats.csv" "$users" 60
+    $PY bench/load_summary.py "$stats/locust_stats.csv" "$users" 60 "$stats/requests.csv"
     wait "$hasher_pid" || true
     echo "  coût du hachage des mots de passe :"
     cat "$stats/hasher.txt"
