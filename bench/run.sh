@@ -3,7 +3,8 @@
 #
 #   BENCH_PG_DIR (default /tmp/pgbench), BENCH_PG_PORT (54340), BENCH_HTTP_PORT (8765),
 #   BENCH_ONLY="check report perimeters exports pages load import digests public" (a subset), BENCH_WORKERS
-#   (gunicorn workers, default 4), BENCH_SCALE (seed_demo --scale, default national; 1 for the demo région alone).
+#   (gunicorn workers, default 4), BENCH_USERS (locust users, default 50), BENCH_SCALE (seed_demo --scale, default
+#   national; 1 for the demo région alone).
 #
 # The cluster is started if needed and kept (the national seed takes about ten minutes; it is written once,
 # seed_demo does nothing when the demo is present). Stop it with: scripts/pg_throwaway.sh stop DIR.
@@ -64,10 +65,21 @@ if [[ " $ONLY " == *" pages "* || " $ONLY " == *" load "* ]]; then
       bench/.venv/bin/pip install --quiet -r bench/requirements.txt; }
     echo "== Charge"
     stats=$(mktemp -d)
-    (cd bench && .venv/bin/locust -f locustfile.py --headless --users 20 --spawn-rate 10 --run-time 60s \
+    users=${BENCH_USERS:-50}
+    # Password checks measured while the run is under way (20 s in).
+    (sleep 20 && $PY bench/password_hasher.py --runs 10 --label "sous charge" >"$stats/hasher.txt") &
+    hasher_pid=$!
+    # Users log in once each (the ramp), then 60 s of work after the last login (bench/locustfile.py stops the
+    # run); --run-time is only a safety cap.
+    (cd bench && LOCUST_REQUESTS_CSV="$stats/requests.csv" LOCUST_STEADY_SECONDS=60 \
+      .venv/bin/locust -f locustfile.py --headless --users "$users" --spawn-rate 10 --run-time 300s \
       --host "http://127.0.0.1:$HTTP_PORT" --csv "$stats/locust" --only-summary --loglevel WARNING \
       --exit-code-on-error 0 >/dev/null 2>&1)
-    $PY bench/load_summary.py "$stats/locust_stats.csv"
+    $PY bench/load_summary.py "$stats/locust_stats.csv" "$users" 60 "$stats/requests.csv"
+    wait "$hasher_pid" || true
+    echo "  coût du hachage des mots de passe :"
+    cat "$stats/hasher.txt"
+    $PY bench/password_hasher.py --runs 20 --label "après la charge"
     echo "  mémoire des workers gunicorn (RSS) : $(ps -o rss= --ppid "$gunicorn_pid" | awk '{s+=$1; if ($1>m) m=$1} END {printf "%d Mo au total, %d Mo au plus par worker", s/1024, m/1024}')"
   fi
   kill "$gunicorn_pid"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 
 from beneficiaries.calculations import criterion_expires_on, months_before
 from beneficiaries.choices import OutcomeStage
@@ -22,16 +22,30 @@ def active_on(queryset, day):
     return queryset.filter(start_date__lte=day, end_date__gte=day)
 
 
+def ending_within_q(today, days: int = ENDING_SOON_DAYS) -> Q:
+    return Q(end_date__gte=today, end_date__lte=today + timedelta(days=days))
+
+
 def ending_within(queryset, today, days: int = ENDING_SOON_DAYS):
-    return queryset.filter(end_date__gte=today, end_date__lte=today + timedelta(days=days))
+    return queryset.filter(ending_within_q(today, days))
 
 
-def outcome_due(queryset, stage: str, today):
+def outcome_due_q(stage: str, today) -> Q:
     """Placements whose outcome at `stage` is due and not recorded: the one at the end once the placement has
     ended, the one six months later once six months have passed since its end."""
     ended_by = today - timedelta(days=1) if stage == OutcomeStage.AT_END else months_before(today, 6)
     recorded = Outcome.objects.filter(placement=OuterRef("pk"), stage=stage)
-    return queryset.filter(end_date__lte=ended_by).filter(~Exists(recorded))
+    return Q(end_date__lte=ended_by) & ~Exists(recorded)
+
+
+def outcome_due(queryset, stage: str, today):
+    return queryset.filter(outcome_due_q(stage, today))
+
+
+def count_each(queryset, **conditions: Q) -> dict[str, int]:
+    """How many rows of `queryset` meet each condition, in one query: the visibility subquery of the placements
+    (beneficiaries.models._placement_q) is computed once instead of once per count (issue 19)."""
+    return queryset.order_by().aggregate(**{name: Count("pk", filter=q) for name, q in conditions.items()})
 
 
 CRITERIA_EXPIRING_DAYS = 30

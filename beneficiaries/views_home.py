@@ -17,9 +17,10 @@ from beneficiaries.choices import HoursStatus, OutcomeStage
 from beneficiaries.due_dates import (
     CRITERIA_EXPIRING_DAYS,
     ENDING_SOON_DAYS,
+    count_each,
     criteria_expiring,
-    ending_within,
-    outcome_due,
+    ending_within_q,
+    outcome_due_q,
 )
 from beneficiaries.models import BeneficiaryCriterion, HoursRecord, Placement
 from clauses.calculations import TargetStatus
@@ -112,14 +113,24 @@ def home(request):
     today = timezone.localdate()
     last_month = add_months(first_of_month(today), -1)
     last_month_end = first_of_month(today) - timedelta(days=1)
-    placements = Placement.objects.visible_to(user).select_related("beneficiary", "lot__market", "employer")
+    visible = Placement.objects.visible_to(user)
+    placements = visible.select_related("beneficiary", "lot__market", "employer")
+    missing_q = Q(start_date__lte=last_month_end, end_date__gte=last_month) & ~Exists(
+        HoursRecord.objects.filter(placement=OuterRef("pk"), month=last_month)
+    )
     missing = (
-        placements.filter(start_date__lte=last_month_end, end_date__gte=last_month)
-        .filter(~Exists(HoursRecord.objects.filter(placement=OuterRef("pk"), month=last_month)))
+        placements.filter(missing_q)
         .with_visible_name(user)
         .order_by("lot__market__reference", "lot__number", "visible_last_name", "visible_first_name", "pk")
     )
-    ending = ending_within(placements, today).order_by("end_date", "pk")
+    ending = placements.filter(ending_within_q(today)).order_by("end_date", "pk")
+    # Every count of the queue in one query over the visible placements (their perimeter computed once).
+    counts = count_each(
+        visible,
+        missing=missing_q,
+        ending=ending_within_q(today),
+        **{f"outcome_{stage.value}": outcome_due_q(stage.value, today) for stage in OutcomeStage},
+    )
     progress = lots_progress(Lot.objects.visible_to(user), today=today)
     # Running lots behind the hours expected by today, apart from ended lots short of their target.
     behind = [item for item in progress if item.status == TargetStatus.BEHIND]
@@ -127,14 +138,14 @@ def home(request):
         (item for item in progress if item.status == TargetStatus.ENDED_BELOW),
         key=lambda item: (-item.lot.end_date.toordinal(), item.lot.pk),
     )
-    missing_list, ending_list = list(missing[: HOME_LIST_SIZE + 1]), list(ending[: HOME_LIST_SIZE + 1])
+    missing_list, ending_list = list(missing[:HOME_LIST_SIZE]), list(ending[:HOME_LIST_SIZE])
     queue = review_queue(user)
     to_validate, rejected = queue["declared"], queue["rejected"]
 
     def labelled(items):
         return [{"placement": p, "identified": permissions.can_see_identity(user, p.beneficiary)} for p in items]
 
-    missing_rows, ending_rows = labelled(missing_list[:HOME_LIST_SIZE]), labelled(ending_list[:HOME_LIST_SIZE])
+    missing_rows, ending_rows = labelled(missing_list), labelled(ending_list)
     # Criteria of the people the user follows (disability-related ones hidden from readers), one query.
     expiring = criteria_expiring(BeneficiaryCriterion.objects.visible_to(user), today)
     shown = [row["placement"].beneficiary for row in missing_rows + ending_rows if row["identified"]]
@@ -149,11 +160,9 @@ def home(request):
         "rejected": rejected[:HOME_LIST_SIZE],
         "rejected_total": sum(group.count for group in rejected),
         "rejected_groups": len(rejected),
-        "missing_total": missing.count() if len(missing_list) > HOME_LIST_SIZE else len(missing_list),
-        "ending_total": ending.count() if len(ending_list) > HOME_LIST_SIZE else len(ending_list),
-        "outcomes_due": [
-            {"stage": stage, "count": outcome_due(placements, stage.value, today).count()} for stage in OutcomeStage
-        ],
+        "missing_total": counts["missing"],
+        "ending_total": counts["ending"],
+        "outcomes_due": [{"stage": stage, "count": counts[f"outcome_{stage.value}"]} for stage in OutcomeStage],
         "missing": missing_rows,
         "ending": ending_rows,
         "ending_days": ENDING_SOON_DAYS,

@@ -5,6 +5,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from beneficiaries.calculations import add_months, first_of_month
@@ -157,3 +159,35 @@ def test_outcomes_due_counted_and_listed_at_the_end_and_six_months_later(owner_c
         assert listed.status_code == 200
         names = {"FABRE", "GARNIER", "HUBERT", "IMBERT", "JOURDAN", "KLEIN"}
         assert {name for name in names if f"{name} Zoé" in listed.text} == expected
+
+
+def test_home_counts_cost_one_query_whatever_the_lists_hold(owner_client, structure, market, django_assert_num_queries):
+    """Issue 19: the counts of the queue (missing hours, ending soon, outcomes due at the end and six months
+    later) come from one aggregate query over the visible placements, however long each list is, and stay exact
+    beyond the ten rows listed."""
+    today = timezone.localdate()
+    lot = market.lots.get()
+    running = {"start_date": today - datetime.timedelta(days=400), "end_date": today + datetime.timedelta(days=100)}
+    ending = {"start_date": today, "end_date": today + datetime.timedelta(days=10)}
+    ended = {"start_date": today - datetime.timedelta(days=800), "end_date": today - datetime.timedelta(days=300)}
+
+    def placements(count, last_name, dates):
+        for index in range(count):
+            person = BeneficiaryFactory(structure=structure, last_name=f"{last_name}{index:02d}")
+            PlacementFactory(beneficiary=person, lot=lot, employer=lot.contractor, **dates)
+
+    for name, dates in (("Running", running), ("Ending", ending), ("Ended", ended)):
+        placements(1, name, dates)
+    owner_client.get("/")  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        owner_client.get("/")
+    # The outcomes table is read once, by the one query that counts everything.
+    assert len([query for query in few.captured_queries if "beneficiaries_outcome" in query["sql"]]) == 1
+    for name, dates, count in (("Running", running, 11), ("Ending", ending, 12), ("Ended", ended, 13)):
+        placements(count, f"{name}-more", dates)
+    with django_assert_num_queries(len(few.captured_queries)):
+        body = owner_client.get("/").content.decode()
+    assert total(body, "missing-total") == 12
+    assert total(body, "ending-total") == 13
+    assert total(body, "outcome-due-at_end") == 14
+    assert total(body, "outcome-due-after_6_months") == 14
