@@ -10,6 +10,7 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from config.database import unavailable_message, web_statement_timeout
 from config.errors import refusal
+from config.routers import current_request, remember_write, reporting_alias_configured
 
 logger = logging.getLogger("clausier.security")
 
@@ -30,6 +31,31 @@ class StatementTimeoutMiddleware:
     def __call__(self, request):
         with web_statement_timeout(settings.WEB_STATEMENT_TIMEOUT_MS):
             return self.get_response(request)
+
+
+class ReadYourWritesMiddleware:
+    """Read-your-writes with a reporting replica (config.routers): a successful write (a non-GET request answered
+    below 400) by a signed-in user sends their reports to the primary for REPORTING_READ_YOUR_WRITES_SECONDS, so
+    their dashboard shows what they just saved while the replica catches up. The mark is kept per user in the
+    shared cache (every host and every browser of theirs, API tokens included: DRF sets the request's user). Without
+    a replica, it does nothing."""
+
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request.reset(token)
+        if request.method not in self.SAFE_METHODS and response.status_code < 400 and reporting_alias_configured():
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                remember_write(user.pk)
+        return response
 
 
 class NoStoreMiddleware:
