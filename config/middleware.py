@@ -8,9 +8,9 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
+from config import routers
 from config.database import unavailable_message, web_statement_timeout
 from config.errors import refusal
-from config.routers import current_request, remember_write, reporting_alias_configured
 
 logger = logging.getLogger("clausier.security")
 
@@ -46,15 +46,16 @@ class ReadYourWritesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = current_request.set(request)
+        token = routers.current_request.set(request)
         try:
             response = self.get_response(request)
         finally:
-            current_request.reset(token)
-        if request.method not in self.SAFE_METHODS and response.status_code < 400 and reporting_alias_configured():
+            routers.current_request.reset(token)
+        wrote = request.method not in self.SAFE_METHODS and response.status_code < 400
+        if wrote and routers.reporting_alias_configured():
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:
-                remember_write(user.pk)
+                routers.remember_write(user.pk)
         return response
 
 

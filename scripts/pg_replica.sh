@@ -37,6 +37,10 @@ case "$action" in
     pport=${4:-54416}
     rport=${5:-54417}
     url=$("$here/pg_throwaway.sh" start "$primary" "$pport")
+    # Keep enough WAL for the standby to catch up after a busy test run or a pause (no replication slot: a stopped
+    # standby must never fill the primary's disk).
+    "$bindir/psql" -h 127.0.0.1 -p "$pport" -U postgres -qtAc "ALTER SYSTEM SET wal_keep_size = '1GB'" >/dev/null
+    "$bindir/psql" -h 127.0.0.1 -p "$pport" -U postgres -qtAc "SELECT pg_reload_conf()" >/dev/null
     if [ ! -f "$replica/standby.signal" ]; then
       rm -rf "$replica"
       mkdir -p "$replica"
