@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
+from config.formatting import french_figure, french_number
+
 logger = logging.getLogger("clausier.replica")
 
 REPORTING_ALIAS = "reporting"
@@ -62,8 +64,8 @@ def _lag_reason() -> str:
         return ""
     limit = settings.REPORTING_MAX_LAG_SECONDS
     if seconds is None or float(seconds) > limit:
-        lag = "inconnu" if seconds is None else f"{float(seconds):.1f} s"
-        return f"retard de réplication {lag}, au-delà de {limit} s"
+        lag = "inconnu" if seconds is None else f"{french_number(float(seconds), 1)} s"
+        return f"retard de réplication {lag}, au-delà de {french_figure(limit)} s"
     return ""
 
 

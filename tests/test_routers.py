@@ -232,7 +232,7 @@ def test_an_unfit_replica_sends_the_reads_to_the_primary(reporting_alias, replic
 def test_the_health_check_is_cached_and_logged_once_per_change(
     reporting_alias, replica_state, monkeypatch, caplog, settings
 ):
-    answers = iter(["", "retard de réplication 9.0 s, au-delà de 5 s", "injoignable (connection refused)", ""])
+    answers = iter(["", "retard de réplication 9,0 s, au-delà de 5 s", "injoignable (connection refused)", ""])
     calls = []
 
     def lag_reason():
@@ -249,7 +249,7 @@ def test_the_health_check_is_cached_and_logged_once_per_change(
     assert len(calls) == 4
     warnings = [record.getMessage() for record in caplog.records if record.name == "clausier.replica"]
     assert len(warnings) == 2, warnings  # set aside once (lagging, then unreachable: same state), back once
-    assert "retard de réplication 9.0 s" in warnings[0]
+    assert "retard de réplication 9,0 s" in warnings[0]
     assert "de nouveau utilisée" in warnings[1]
 
 
