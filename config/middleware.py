@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
+from config import routers
 from config.database import unavailable_message, web_statement_timeout
 from config.errors import refusal
 
@@ -30,6 +31,32 @@ class StatementTimeoutMiddleware:
     def __call__(self, request):
         with web_statement_timeout(settings.WEB_STATEMENT_TIMEOUT_MS):
             return self.get_response(request)
+
+
+class ReadYourWritesMiddleware:
+    """Read-your-writes with a reporting replica (config.routers): a successful write (a non-GET request answered
+    below 400) by a signed-in user sends their reports to the primary for REPORTING_READ_YOUR_WRITES_SECONDS, so
+    their dashboard shows what they just saved while the replica catches up. The mark is kept per user in the
+    shared cache (every host and every browser of theirs, API tokens included: DRF sets the request's user). Without
+    a replica, it does nothing."""
+
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = routers.current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            routers.current_request.reset(token)
+        wrote = request.method not in self.SAFE_METHODS and response.status_code < 400
+        if wrote and routers.reporting_alias_configured():
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                routers.remember_write(user.pk)
+        return response
 
 
 class NoStoreMiddleware:

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.ReadYourWritesMiddleware",  # after a write, the user's reports are read on the primary
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "organisations.scoping.CurrentOrganisationMiddleware",
     "companies.middleware.CompanyPortalMiddleware",  # a company contact reaches its portal only
@@ -144,7 +145,19 @@ if os.environ.get("REPORTING_DATABASE_URL"):
     )
     # Tests never create a database on the replica: its alias points at the test database of "default".
     DATABASES["reporting"]["TEST"] = {"MIRROR": "default"}
+    if DATABASES["reporting"]["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable replica is set aside quickly (config.replica), never waited on for the OS's minutes.
+        DATABASES["reporting"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", int(os.environ.get("REPORTING_CONNECT_TIMEOUT_SECONDS", "2"))
+        )
 DATABASE_ROUTERS = ["config.routers.ReportingRouter"]
+# The replica fails safe (config.routers, config.replica): reads go to the primary while it is unreachable or lags
+# more than REPORTING_MAX_LAG_SECONDS (checked at most every REPORTING_HEALTH_CACHE_SECONDS per process), and for
+# REPORTING_READ_YOUR_WRITES_SECONDS after a user's successful write (so they see it: at least the lag allowed plus
+# the check's cache, beyond which the replica is set aside anyway).
+REPORTING_MAX_LAG_SECONDS = float(os.environ.get("REPORTING_MAX_LAG_SECONDS", "5"))
+REPORTING_HEALTH_CACHE_SECONDS = float(os.environ.get("REPORTING_HEALTH_CACHE_SECONDS", "5"))
+REPORTING_READ_YOUR_WRITES_SECONDS = float(os.environ.get("REPORTING_READ_YOUR_WRITES_SECONDS", "10"))
 # PostgreSQL statement timeouts of web requests (config.database), in milliseconds; 0 for none. A page's query
 # never needs 10 s; a yearly report over a large perimeter may take longer, within gunicorn's --timeout (120 s).
 # Commands and background work have no timeout.

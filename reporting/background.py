@@ -217,8 +217,7 @@ def produce(export_id: str, *, can_retry: bool = True) -> str:
 def _write(export: ExportRequest, user) -> tuple[str, int]:
     """Compute the report and write its file, reporting each step (the indicators, each table, the layout)."""
     delay = settings.EXPORT_STEP_DELAY  # slows each step down (demonstrations, the browser test)
-    with reporting_database():
-        report, meta = yearly_report_of(user, export.parameters)
+    report, meta = reporting_database()(yearly_report_of)(user, export.parameters)
     tables = exports.report_tables(report)
     _update(export, steps_total=len(tables) + 2, steps_done=1, step_label="Indicateurs calculés")
 

@@ -204,6 +204,156 @@ def test_without_the_setting_reports_run_on_default(client, db):
     assert touching([q["sql"] for q in on_default])
 
 
+# --- Failing safe: health, read-your-writes, primary-only models (mocked health, any database) -----------------
+
+
+@pytest.fixture
+def replica_state(settings):
+    """A fresh replica health state for the test, and again after it."""
+    from config import replica
+
+    replica.reset()
+    yield replica
+    replica.reset()
+
+
+def test_an_unfit_replica_sends_the_reads_to_the_primary(reporting_alias, replica_state, monkeypatch):
+    router = ReportingRouter()
+    monkeypatch.setattr(replica_state, "_lag_reason", lambda: "retard de réplication 42.0 s, au-delà de 5 s")
+    with reporting_database():
+        assert read_alias() == DEFAULT_DB_ALIAS
+        assert router.db_for_read(Market) is None
+    replica_state.reset()
+    monkeypatch.setattr(replica_state, "_lag_reason", lambda: "")
+    with reporting_database():
+        assert router.db_for_read(Market) == REPORTING_ALIAS
+
+
+def test_the_health_check_is_cached_and_logged_once_per_change(
+    reporting_alias, replica_state, monkeypatch, caplog, settings
+):
+    answers = iter(["", "retard de réplication 9,0 s, au-delà de 5 s", "injoignable (connection refused)", ""])
+    calls = []
+
+    def lag_reason():
+        calls.append(1)
+        return next(answers)
+
+    monkeypatch.setattr(replica_state, "_lag_reason", lag_reason)
+    settings.REPORTING_HEALTH_CACHE_SECONDS = 60
+    caplog.set_level("WARNING", logger="clausier.replica")
+    assert [replica_state.replica_healthy() for _ in range(3)] == [True, True, True]
+    assert len(calls) == 1  # cached
+    settings.REPORTING_HEALTH_CACHE_SECONDS = 0
+    assert [replica_state.replica_healthy() for _ in range(3)] == [False, False, True]
+    assert len(calls) == 4
+    warnings = [record.getMessage() for record in caplog.records if record.name == "clausier.replica"]
+    assert len(warnings) == 2, warnings  # set aside once (lagging, then unreachable: same state), back once
+    assert "retard de réplication 9,0 s" in warnings[0]
+    assert "de nouveau utilisée" in warnings[1]
+
+
+def test_users_sessions_memberships_and_accesses_are_read_on_the_primary(reporting_alias, replica_state, monkeypatch):
+    from django.contrib.auth.models import Permission
+
+    from api.models import ApiToken
+    from companies.models import CompanyAccess
+    from organisations.models import Membership, User
+
+    monkeypatch.setattr(replica_state, "_lag_reason", lambda: "")
+    router = ReportingRouter()
+    with reporting_database():
+        assert router.db_for_read(Organisation) == REPORTING_ALIAS
+        for model in (User, Membership, CompanyAccess, ApiToken, Permission, Session):
+            assert router.db_for_read(model) is None, model
+
+
+def test_a_successful_write_sends_the_writer_to_the_primary_for_a_while(
+    reporting_alias, replica_state, monkeypatch, settings, rf
+):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+
+    from config.middleware import ReadYourWritesMiddleware
+    from config.routers import choose_alias
+    from tests.organisations.factories import UserFactory
+
+    monkeypatch.setattr(replica_state, "_lag_reason", lambda: "")
+    settings.CACHES = {"default": cache_from_url("locmem://ryw")}
+    settings.REPORTING_READ_YOUR_WRITES_SECONDS = 10
+    writer, other = UserFactory(), UserFactory()
+    seen = {}
+
+    def serve(method, user, status):
+        def view(request):
+            seen[request.user.pk] = choose_alias()
+            return HttpResponse(status=status)
+
+        request = getattr(rf, method)("/tableau-de-bord/")
+        request.user = user
+        return ReadYourWritesMiddleware(view)(request)
+
+    serve("get", writer, 200)
+    assert seen[writer.pk] == REPORTING_ALIAS
+    serve("post", writer, 400)  # a refused write changes nothing
+    serve("get", writer, 200)
+    assert seen[writer.pk] == REPORTING_ALIAS
+    serve("post", writer, 302)
+    serve("get", writer, 200)
+    assert seen[writer.pk] == DEFAULT_DB_ALIAS
+    serve("get", other, 200)  # only the writer
+    assert seen[other.pk] == REPORTING_ALIAS
+    serve("post", AnonymousUser(), 200)  # nobody to remember
+    # After the window, back to the replica.
+    clock = __import__("time").time() + 11
+    monkeypatch.setattr("config.routers.time.time", lambda: clock)
+    serve("get", writer, 200)
+    assert seen[writer.pk] == REPORTING_ALIAS
+
+
+def test_a_read_failing_on_the_replica_is_served_by_the_primary(
+    client, reporting_alias, replica_state, monkeypatch, caplog
+):
+    """The replica passed its last check (cached) but fails now: the API answers from the primary, in JSON, with
+    the same figures, and the replica is set aside (one warning)."""
+    world = build_world()
+    client.force_login(world["coordinator"])
+    url = reverse("api:yearly-report")
+    monkeypatch.setattr(replica_state, "_lag_reason", lambda: "")
+    expected = client.get(url, {"year": 2025}).json()
+    assert expected["summary"]["hours"] == "250.00"
+
+    def broken(execute, sql, params, many, context):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    from django.db import OperationalError
+
+    caplog.set_level("WARNING", logger="clausier.replica")
+    with reporting_alias.execute_wrapper(broken):
+        response, on_default, _ = run_capturing(lambda: client.get(url, {"year": 2025}))
+    assert response.status_code == 200
+    assert response.json() == expected
+    assert touching(on_default)
+    assert any("écartée" in record.getMessage() for record in caplog.records)
+    assert replica_state.replica_healthy() is False  # until the next check
+
+
+def test_a_page_failing_on_the_replica_is_served_by_the_primary(client, reporting_alias, replica_state, monkeypatch):
+    from django.db import OperationalError
+
+    world = build_world()
+    monkeypatch.setattr(replica_state, "_lag_reason", lambda: "")
+
+    def broken(execute, sql, params, many, context):
+        raise OperationalError("could not receive data from server")
+
+    for role, url, params in report_pages(world):
+        replica_state.reset()
+        with reporting_alias.execute_wrapper(broken):
+            response = fetch(client, world[role], url, params)
+        assert response.status_code == 200, url
+
+
 # --- Settings: the replica alias, the shared cache, sessions -----------------------------------------------------
 
 

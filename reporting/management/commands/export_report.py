@@ -45,13 +45,12 @@ class Command(BaseCommand):
             raise CommandError(f"Le dossier {path.parent} n'existe pas.")
 
         self.stdout.write(f"Calcul des indicateurs {year} et {year - 1} ({perimeter})…")
-        with reporting_database():
-            report = queries.yearly_report(
-                records=PlacementYear.objects.all(),
-                markets=Market.objects.all(),
-                year=year,
-                filters=queries.ReportFilters(region=region or None, department=department or None),
-            )
+        report = reporting_database()(queries.yearly_report)(
+            records=PlacementYear.objects.all(),
+            markets=Market.objects.all(),
+            year=year,
+            filters=queries.ReportFilters(region=region or None, department=department or None),
+        )
         self.stdout.write(
             f"Indicateurs calculés : {exports.display_text(report.summary.hours, exports.HOURS)} heures, "
             f"{exports.display_text(report.summary.participants, exports.INTEGER)} participant·es."
