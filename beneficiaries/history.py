@@ -24,6 +24,7 @@ there, not guessed here).
 """
 
 import csv
+import functools
 import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -365,9 +366,26 @@ def _integer(value, column: str, row: HistoryRow) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _normalised(text: str) -> str:
+    return normalise_header(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_month(text: str) -> date | None:
+    return _month(text, "mois", HistoryRow(sheet="", number=0, source=""))
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_hours(value, name: str) -> tuple[str | None, tuple[str, ...]]:
+    errors: list[str] = []
+    parsed = _parse_decimal(value, name, errors)
+    return parsed, tuple(errors)
+
+
 def _choice(value, mapping: dict[str, str], column: str, row: HistoryRow, what: str) -> str | None:
     text = _text(value)
-    code = mapping.get(normalise_header(text))
+    code = mapping.get(_normalised(text))
     if code is None:
         row.refuse(column, f"{what} inconnu·e : « {_shown(text)} » (voir la feuille « Lisez-moi »).")
     return code
@@ -391,10 +409,15 @@ def _parse(sheet: str, row: HistoryRow) -> None:
         elif name.startswith(("debut", "fin", "date_", "validation_")):
             values[name] = _date(value, name, row)
         elif name == "mois":
-            values[name] = _month(value, name, row)
+            month = _cached_month(value) if isinstance(value, str) else None
+            values[name] = month if month is not None else _month(value, name, row)
         elif name in ("heures", "heures_formation"):
-            errors: list[str] = []
-            parsed = _parse_decimal(value, name, errors)
+            cacheable = isinstance(value, str | int | float) and not isinstance(value, bool)
+            parsed, errors = _cached_hours(value, name) if cacheable else (None, ())
+            if parsed is None and not errors:
+                messages: list[str] = []
+                parsed = _parse_decimal(value, name, messages)
+                errors = tuple(messages)
             for message in errors:
                 row.refuse(name, message)
             values[name] = Decimal(parsed) if parsed is not None else None
