@@ -25,6 +25,7 @@ there, not guessed here).
 
 import csv
 import functools
+import hashlib
 import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -62,6 +63,7 @@ from territories.models import Commune, Qpv
 
 MAX_HISTORY_FILE_SIZE = 25 * 1024 * 1024  # five years of a structure: ~150,000 monthly rows
 CRITERIA_SLOTS = 3
+VALIDATION_CHUNK = 5000  # hours records validated per call of services.validate_hours
 HISTORY_TARGET_REASON = "Objectif repris de l'historique de la structure (import)."
 
 CREATED, UPDATED, UNCHANGED, REFUSED = "created", "updated", "unchanged", "refused"
@@ -279,6 +281,8 @@ class HistoryRow:
 class HistoryReport:
     rows: dict[str, list[HistoryRow]]
     committed: bool = False
+    digest: str = ""  # of the hours records' versions the rows met: the confirmation expects the preview's
+    conflict: bool = False  # hours records changed since the preview: nothing written
 
     def count(self, sheet: str, status: str) -> int:
         return sum(1 for row in self.rows.get(sheet, []) if row.status == status)
@@ -289,7 +293,7 @@ class HistoryReport:
 
     @property
     def ok(self) -> bool:
-        return not any(row.errors for rows in self.rows.values() for row in rows)
+        return not self.conflict and not any(row.errors for rows in self.rows.values() for row in rows)
 
     def refusals(self) -> list[HistoryRow]:
         return [row for rows in self.rows.values() for row in rows if row.errors]
@@ -660,6 +664,10 @@ class _Context:
                 "pk", "placement_id", "month", "hours", "training_hours", "status", "version"
             ):
                 self.records[(record.placement_id, record.month)] = record
+        digest = hashlib.sha256()
+        for key in sorted((p, m.isoformat(), r.version) for (p, m), r in self.records.items()):
+            digest.update(repr(key).encode())
+        self.digest = digest.hexdigest()  # the versions of the hours records seen (the preview's, for the confirmation)
         self.outcomes = {
             (outcome.placement_id, outcome.stage): outcome
             for outcome in Outcome.objects.filter(placement__in=placement_ids)
@@ -1167,8 +1175,16 @@ def _write(rows: dict[str, list[HistoryRow]], context: _Context, keys: dict, *, 
             row.changes.append(_change("heures", record.hours, outcome.record.hours))
         if status == HoursStatus.VALIDATED:
             to_validate.append(outcome.record)
-    if to_validate:
-        services.validate_hours(records=to_validate, versions=services.UNCHECKED, user=user)
+    # The versions of the records just read or written: nobody else changed them in this transaction. By chunks
+    # of whole contracts, so each contract's summary is refreshed once.
+    to_validate.sort(key=lambda record: (record.placement_id, record.month))
+    chunk: list[HoursRecord] = []
+    for index, record in enumerate(to_validate):
+        chunk.append(record)
+        last = index + 1 == len(to_validate)
+        if last or (len(chunk) >= VALIDATION_CHUNK and to_validate[index + 1].placement_id != record.placement_id):
+            services.validate_hours(records=chunk, versions={item.pk: item.version for item in chunk}, user=user)
+            chunk = []
     # Outcomes.
     for row in rows[OUTCOMES]:
         values = row.values
@@ -1188,13 +1204,20 @@ def _write(rows: dict[str, list[HistoryRow]], context: _Context, keys: dict, *, 
         row.changes += lines
 
 
-def process(rows: dict[str, list[HistoryRow]], *, structure, user, commit: bool) -> HistoryReport:
-    """Check and write every row; keep the writes only when `commit` and no row is refused."""
+def process(
+    rows: dict[str, list[HistoryRow]], *, structure, user, commit: bool, expected_digest: str | None = None
+) -> HistoryReport:
+    """Check and write every row; keep the writes only when `commit` and no row is refused.
+
+    `expected_digest`: the preview's `HistoryReport.digest`; hours records created or changed since then make the
+    whole import a conflict (services.CONFLICT_MESSAGE) and nothing is written. None where nobody was shown a
+    preview (the preview itself, the bench)."""
     context = _Context(rows, structure)
     keys = {}
     if not any(row.errors for sheet in rows.values() for row in sheet):
         keys = _check_rows(rows, context)
-    report = HistoryReport(rows=rows)
+    report = HistoryReport(rows=rows, digest=context.digest)
+    report.conflict = expected_digest is not None and expected_digest != context.digest
     with transaction.atomic():
         if report.ok:
             _write(rows, context, keys, user=user)

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaries import history
+from beneficiaries.services import CONFLICT_MESSAGE
 from beneficiaries.spreadsheets import FileRefused, mebibytes, read_upload
 from organisations.choices import OrganisationKind, Role
 from organisations.models import Organisation
@@ -157,6 +158,7 @@ def upload(request):
                     "names": [name for name, _data in files],
                     "digests": digests,
                     "structure": structure.pk,
+                    "digest": report.digest,
                 }
             return _preview(request, report, filenames=[name for name, _data in files], structure=structure)
     return render(
@@ -220,9 +222,16 @@ def confirm(request):
     if rows is None:
         messages.error(request, "Le classeur n'a pas pu être relu : déposez-le de nouveau.")
         return redirect("imports:history")
-    report = history.process(rows, structure=structure, user=request.user, commit=True)
+    report = history.process(
+        rows, structure=structure, user=request.user, commit=True, expected_digest=pending.get("digest", "")
+    )
     if not report.committed:
-        messages.error(request, "Les données ont changé depuis l'aperçu : rien n'a été enregistré.")
+        messages.error(
+            request,
+            f"{CONFLICT_MESSAGE} Rien n'a été enregistré."
+            if report.conflict
+            else "Les données ont changé depuis l'aperçu : rien n'a été enregistré.",
+        )
         return _preview(request, report, filenames=[name for name, _data in files], structure=structure, status=409)
     return render(
         request,
