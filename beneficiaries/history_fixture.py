@@ -250,3 +250,59 @@ def to_csv_files(history: History) -> list[tuple[str, bytes]]:
             writer.writerow(row.get(name, "") for name in COLUMNS[sheet])
         files.append((name, output.getvalue().encode("utf-8")))
     return files
+
+
+def of_placement(placement, hours: list[tuple[date, str, str]]) -> History:
+    """The sheets describing an existing contract as it is (its market, lot, clause, person and contract: all
+    « inchangé »), with the given monthly rows (month, hours, status « validé » or « déclaré »)."""
+    lot, person = placement.lot, placement.beneficiary
+    market, clause = lot.market, getattr(lot, "clause", None)
+    sheets: dict[str, list[dict]] = {sheet: [] for sheet in SHEET_TITLES}
+    sheets[MARKETS].append(
+        {
+            "siret_acheteur": market.buyer.siret,
+            "reference_marche": market.reference,
+            "objet_marche": market.title,
+            "type_marche": market.market_type,
+            "commune_execution": market.execution_commune_id,
+            "debut_marche": _day(market.start_date),
+            "fin_marche": _day(market.end_date),
+            "montant_marche": str(market.amount_excl_vat),
+            "numero_lot": str(lot.number),
+            "intitule_lot": lot.title,
+            "siret_titulaire": lot.contractor.siret,
+            "montant_lot": str(lot.amount_excl_vat),
+            "debut_lot": _day(lot.start_date),
+            "fin_lot": _day(lot.end_date),
+            "mecanisme": clause.mechanism if clause else "execution_condition",
+            "objectif_heures": str(clause.override_hours) if clause and clause.override_hours is not None else "",
+        }
+    )
+    sheets[PARTICIPANTS].append(
+        {
+            "ref_participant": "P1",
+            "nom": person.last_name,
+            "prenom": person.first_name,
+            "date_naissance": _day(person.birth_date),
+            "sexe": person.sex,
+            "commune": person.commune_id,
+            "qpv": person.qpv_id or "",
+        }
+    )
+    sheets[CONTRACTS].append(
+        {
+            "ref_contrat": "C1",
+            "ref_participant": "P1",
+            "siret_acheteur": market.buyer.siret,
+            "reference_marche": market.reference,
+            "numero_lot": str(lot.number),
+            "siret_employeur": placement.employer.siret,
+            "modalite": placement.modality,
+            "debut": _day(placement.start_date),
+            "fin": _day(placement.end_date),
+            "poste": placement.job_title,
+        }
+    )
+    for month, value, status in hours:
+        sheets[HOURS].append({"ref_contrat": "C1", "mois": month.strftime("%m/%Y"), "heures": value, "statut": status})
+    return History(sheets=sheets)
