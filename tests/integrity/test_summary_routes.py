@@ -547,7 +547,6 @@ def history_upload(w, hours="45"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from beneficiaries.history_fixture import of_placement, to_csv_files
-
     from organisations.models import Organisation
 
     # The import finds a buyer by its SIRET; the world's has none (the SIRET is not copied by the summary).

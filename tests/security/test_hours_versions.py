@@ -51,7 +51,7 @@ UNCHECKED_ALLOWED = {
 # Routes that reach a writer without ever keeping a write.
 WRITES_NOTHING = {
     "imports:upload": "aperçu de l'import : la déclaration est annulée (test_import_preview_writes_nothing)",
-    "imports:history": "aperçu de l'import d'historique : tout est annulé (test_import_creates_then_rerun_changes_nothing)",
+    "imports:history": "aperçu de l'import d'historique : tout est annulé (test_history_import.py)",
 }
 
 
