@@ -257,3 +257,19 @@ def test_template_has_a_readme_and_every_sheet():
     for columns in history.COLUMNS.values():
         assert set(columns) <= set(readme)
     assert history.template_csv(history.HOURS).decode("utf-8-sig").startswith("ref_contrat;mois;heures")
+
+
+def test_close_spellings_hook_adds_notes_without_refusing(directory, structure, structure_admin, monkeypatch):
+    seen = []
+
+    def close(structure_, people):
+        seen.append((structure_, people))
+        return {people[0][0]: ["Orthographe proche de DUBOIS Marie (n° 12) : vérifiez avant de créer."]}
+
+    monkeypatch.setattr(history, "close_spellings", close)
+    report = run(parsed(small_history()), structure, structure_admin, commit=False)
+    assert report.ok
+    assert seen[0][0] == structure and len(seen[0][1]) == 8
+    assert report.rows[history.PARTICIPANTS][0].notes == [
+        "Orthographe proche de DUBOIS Marie (n° 12) : vérifiez avant de créer."
+    ]

@@ -94,3 +94,9 @@ def test_unreadable_file_is_refused_in_french(admin_client_of_structure, db):
     response = upload(admin_client_of_structure, b"PK\x03\x04 pas un classeur")
     assert response.status_code == 400
     assert "pas un classeur XLSX lisible : enregistrez-le au format XLSX ou CSV." in response.content.decode()
+
+
+def test_the_hours_import_page_leads_admins_to_the_history_import(admin_client_of_structure, owner_client):
+    link = reverse("imports:history")
+    assert link in admin_client_of_structure.get(reverse("imports:upload")).content.decode()
+    assert link not in owner_client.get(reverse("imports:upload")).content.decode()
