@@ -2,9 +2,9 @@
 # make bench: every benchmark of bench/README.md against a throwaway PostgreSQL at national volume.
 #
 #   BENCH_PG_DIR (default /tmp/pgbench), BENCH_PG_PORT (54340), BENCH_HTTP_PORT (8765),
-#   BENCH_ONLY="check report perimeters exports pages load import digests public" (a subset), BENCH_WORKERS
-#   (gunicorn workers, default 4), BENCH_USERS (locust users, default 50), BENCH_SCALE (seed_demo --scale, default
-#   national; 1 for the demo région alone).
+#   BENCH_ONLY="check report perimeters exports pages load import digests public history" (a subset; public and
+#   history are not in the default), BENCH_WORKERS (gunicorn workers, default 4), BENCH_USERS (locust users,
+#   default 50), BENCH_SCALE (seed_demo --scale, default national; 1 for the demo région alone).
 #
 # The cluster is started if needed and kept (the national seed takes about ten minutes; it is written once,
 # seed_demo does nothing when the demo is present). Stop it with: scripts/pg_throwaway.sh stop DIR.
@@ -110,6 +110,11 @@ fi
 if [[ " $ONLY " == *" import "* ]]; then
   echo "== Import de relevés d'heures"
   $PY bench/imports.py --rows 50000
+fi
+
+if [[ " $ONLY " == *" history "* ]]; then
+  echo "== Import de l'historique d'une structure (5 ans : 3 000 personnes, 8 000 contrats, 150 000 relevés)"
+  $PY bench/history_import.py
 fi
 
 if [[ " $ONLY " == *" digests "* ]]; then

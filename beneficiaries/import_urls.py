@@ -1,6 +1,6 @@
 from django.urls import path
 
-from beneficiaries import import_views
+from beneficiaries import history_views, import_views
 
 app_name = "imports"
 
@@ -8,4 +8,7 @@ urlpatterns = [
     path("heures/", import_views.upload, name="upload"),
     path("heures/confirmer/", import_views.confirm, name="confirm"),
     path("heures/modele.<str:extension>", import_views.template_file, name="template"),
+    path("historique/", history_views.upload, name="history"),
+    path("historique/confirmer/", history_views.confirm, name="history_confirm"),
+    path("historique/modele/<str:name>", history_views.template_file, name="history_template"),
 ]

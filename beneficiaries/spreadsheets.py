@@ -102,19 +102,20 @@ def mebibytes(size: int) -> str:
 # --- Whole file -----------------------------------------------------------------------------------------------
 
 
-def read_upload(fileobj, *, size: int | None = None) -> bytes:
+def read_upload(fileobj, *, size: int | None = None, limit: int = MAX_FILE_SIZE) -> bytes:
     """Read at most the size limit from an uploaded file or an open binary file; refuse a larger one at once."""
-    if size is not None and size > MAX_FILE_SIZE:
-        raise FileRefused(too_large(size))
-    data = fileobj.read(MAX_FILE_SIZE + 1)
-    if len(data) > MAX_FILE_SIZE:
-        raise FileRefused(too_large(None))
+    if size is not None and size > limit:
+        raise FileRefused(too_large(size, limit))
+    data = fileobj.read(limit + 1)
+    if len(data) > limit:
+        raise FileRefused(too_large(None, limit))
     return data
 
 
-def too_large(size: int | None) -> str:
+def too_large(size: int | None, limit: int = MAX_FILE_SIZE) -> str:
     shown = f" ({size / 1024 / 1024:.1f} Mo)".replace(".", ",") if size else ""
-    return f"Le fichier est trop volumineux{shown} : {MAX_FILE_SIZE_LABEL} au plus. Découpez-le par mois ou par marché."
+    label = MAX_FILE_SIZE_LABEL if limit == MAX_FILE_SIZE else mebibytes(limit)
+    return f"Le fichier est trop volumineux{shown} : {label} au plus. Découpez-le par mois ou par marché."
 
 
 def table_rows(data: bytes, filename: str = "", *, stats: ReadStats | None = None) -> Iterator[tuple[int, list]]:
@@ -228,6 +229,38 @@ def xlsx_rows(data: bytes, stats: ReadStats) -> Iterator[tuple[int, list]]:
     return _sheet_rows(archive, workbook, stats)
 
 
+def workbook_sheets(
+    data: bytes, *, limit: int = MAX_FILE_SIZE, stats_factory=ReadStats
+) -> list[tuple[str, Iterator[tuple[int, list]]]]:
+    """(title, rows) of every worksheet of an XLSX workbook, in order, with the guarantees of `table_rows`: the
+    whole-file checks once, then each sheet streamed and bounded as the first one is (its own `ReadStats`, so the
+    per-sheet limits hold for each). The shared strings are read once."""
+    if len(data) > limit:
+        raise FileRefused(too_large(len(data), limit))
+    if not data.strip():
+        raise FileRefused("Le fichier est vide.")
+    if data.startswith(OLE2_MAGIC):
+        raise FileRefused(
+            "Ce fichier est un classeur Excel ancien (XLS) ou protégé par un mot de passe : enregistrez-le au "
+            "format XLSX sans mot de passe, ou en CSV."
+        )
+    if not data.startswith(ZIP_MAGIC):
+        raise FileRefused(NOT_XLSX)
+    archive = _open_archive(data)
+    stats = stats_factory()
+    try:
+        workbook = _open_workbook(data, archive, stats)
+    except FileRefused:
+        raise
+    except Exception as error:  # openpyxl raises anything on a damaged file
+        raise _xml_refusal(error, "") from error
+    sheets = []
+    for title, path in workbook.sheets:
+        one = _Workbook(path, workbook.strings, workbook.epoch, workbook.date_styles, workbook.timedelta_styles)
+        sheets.append((title, _sheet_rows(archive, one, stats_factory())))
+    return sheets
+
+
 def _open_archive(data: bytes) -> zipfile.ZipFile:
     """The zip checked from its central directory alone, before anything is decompressed."""
     if data.count(CENTRAL_DIRECTORY_ENTRY) > MAX_MEMBERS:  # counted before zipfile builds one object per entry
@@ -298,6 +331,7 @@ class _Workbook:
     epoch: datetime
     date_styles: set[int]
     timedelta_styles: set[int]
+    sheets: tuple[tuple[str, str], ...] = ()  # (title, part) of every worksheet, in order
 
 
 def _open_workbook(data: bytes, archive: zipfile.ZipFile, stats: ReadStats) -> _Workbook:
@@ -317,9 +351,11 @@ def _open_workbook(data: bytes, archive: zipfile.ZipFile, stats: ReadStats) -> _
     _check_part(archive, ARC_STYLE, MAX_SMALL_PART_SIZE, "feuille de styles")
     reader.read_workbook()
     apply_stylesheet(reader.archive, reader.wb)
-    sheet_path = next(
-        (rel.target for _sheet, rel in reader.parser.find_sheets() if rel.Type.endswith("/worksheet")), None
-    )
+    worksheets = [
+        (sheet.name, rel.target) for sheet, rel in reader.parser.find_sheets() if rel.Type.endswith("/worksheet")
+    ]
+    sheet_path = worksheets[0][1] if worksheets else None
+    sheets = tuple((name, target) for name, target in worksheets if target in reader.valid_files)[:MAX_COLUMNS]
     if sheet_path is None or sheet_path not in reader.valid_files:
         raise FileRefused("Ce classeur n'a aucune feuille de calcul : enregistrez-le au format XLSX ou CSV.")
     strings: list[str] = []
@@ -333,6 +369,7 @@ def _open_workbook(data: bytes, archive: zipfile.ZipFile, stats: ReadStats) -> _
         epoch=workbook.epoch,
         date_styles=set(workbook._date_formats),  # filled by apply_stylesheet
         timedelta_styles=set(workbook._timedelta_formats),
+        sheets=sheets,
     )
 
 

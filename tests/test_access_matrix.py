@@ -248,6 +248,8 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
                 kwargs[name] = "json"
             elif name in ("fmt", "extension"):
                 kwargs[name] = "csv"
+            elif name == "name":  # imports:history_template, the workbook to fill in (issue 20)
+                kwargs[name] = "classeur.xlsx"
             elif name == "code":
                 kwargs[name] = territory_code(route, world)
             elif name == "kind":  # placements:choices, the options of one select of the placement form
@@ -554,6 +556,10 @@ SPECS: dict[str, tuple] = {
     "imports:upload": (EDITORS_ONLY, EDITORS_WRITE),
     "imports:confirm": (NOT_ALLOWED, EDITORS_WRITE),
     "imports:template": (LOGGED, NOT_ALLOWED),  # an empty spreadsheet
+    # The history import (issue 20): the admins of a facilitation structure only (the superuser follows none).
+    "imports:history": (expect(403, **ANON_WEB, owner_admin=200), expect(403, **ANON_WEB, owner_admin=WRITE_OK)),
+    "imports:history_confirm": (NOT_ALLOWED, expect(403, **ANON_WEB, owner_admin=WRITE_OK)),
+    "imports:history_template": (expect(403, **ANON_WEB, owner_admin=200), NOT_ALLOWED),
     "audit:journal": (
         expect(403, **ANON_WEB, owner_admin=200, superuser=200),
         expect(403, **ANON_WEB, owner_admin=200, superuser=200),

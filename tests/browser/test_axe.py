@@ -69,6 +69,8 @@ NOT_PAGES = {
     "imports:confirm": "POST only (confirmed from the preview, gives the done page)",
     "markets:decp_import_confirm": "POST only (confirmed from the DECP preview, redirects to the markets to follow)",
     "imports:template": "spreadsheet download",
+    "imports:history_confirm": "POST only (confirmed from the history preview, gives its done page)",
+    "imports:history_template": "spreadsheet download (the history workbook and its CSV files)",
     "reporting:dashboard_export": "CSV/XLSX download",
     "reporting:market_bilan_pdf": "PDF download",
     "reporting:market_bilan_export": "CSV/XLSX download",
@@ -393,6 +395,27 @@ def extra_states(run: Walk, world, tenant: str):
     with page.expect_navigation():
         page.locator(f"form[action='{reverse('imports:confirm')}']").first.evaluate("form => form.requestSubmit()")
     run.both_widths("structure_admin import terminé")
+    # The history import (issue 20): A's contract as it is, March changed, then confirmed.
+    from beneficiaries.history_fixture import of_placement, to_xlsx
+    from organisations.models import Organisation
+
+    Organisation.objects.filter(pk=objects.placement.lot.market.buyer_id).update(siret="21210231300013")
+    objects.placement.lot.market.buyer.siret = "21210231300013"
+    from datetime import date
+
+    workbook = to_xlsx(of_placement(objects.placement, [(date(2025, 3, 1), "44", "validé")]))
+    page.goto(base + reverse("imports:history"))
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "historique.xlsx", "mimeType": "application/octet-stream", "buffer": workbook}]
+    )
+    with page.expect_navigation():
+        page.locator("main form").first.evaluate("form => form.requestSubmit()")
+    run.both_widths("structure_admin aperçu import historique")
+    with page.expect_navigation():
+        page.locator(f"form[action='{reverse('imports:history_confirm')}']").first.evaluate(
+            "form => form.requestSubmit()"
+        )
+    run.both_widths("structure_admin historique importé")
     # Published markets (DECP): the demo file's preview, its confirmation, then the take-over form of one.
     from demo.seed import DEMO_DECP
 

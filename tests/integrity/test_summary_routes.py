@@ -544,6 +544,28 @@ def import_upload(w):
     return upload(logged(fac_a(w)), [import_row(w, "03/2025", "45")])
 
 
+def history_upload(w, hours="45"):
+    """The history import (issue 20) of A's contract as it is, its validated March changed to `hours`."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from beneficiaries.history_fixture import of_placement, to_csv_files
+    from organisations.models import Organisation
+
+    # The import finds a buyer by its SIRET; the world's has none (the SIRET is not copied by the summary).
+    Organisation.objects.filter(pk=w.a.placement.lot.market.buyer_id).update(siret="21210231300013")
+    w.a.placement.lot.market.buyer.siret = "21210231300013"
+    client = logged(fac_a(w))
+    sheets = of_placement(w.a.placement, [(MARCH, hours, "validé")])
+    files = [SimpleUploadedFile(name, data) for name, data in to_csv_files(sheets)]
+    return client, client.post("/imports/historique/", {"files": files})
+
+
+def history_confirm(w):
+    client, preview = history_upload(w)
+    assert "Confirmer l" in preview.text, preview.text[:3000]
+    return client.post("/imports/historique/confirmer/")
+
+
 def company_declares(w):
     """The company of lot A declares May 2025 (35 h) and transmits (issue 15): records « déclarées », not copied."""
     pk = w.a.placement.pk
@@ -704,6 +726,8 @@ HTML_CASES = {
     "html:companies:proposal": facilitator_accepts_proposal,
     "html:imports:confirm": import_confirm,
     "html:imports:upload": import_upload,
+    "html:imports:history": lambda w: history_upload(w)[1],  # a preview: written, then rolled back
+    "html:imports:history_confirm": history_confirm,
 }
 
 

@@ -50,7 +50,8 @@ UNCHECKED_ALLOWED = {
 }
 # Routes that reach a writer without ever keeping a write.
 WRITES_NOTHING = {
-    "imports:upload": "aperçu de l'import : la déclaration est annulée (test_import_preview_writes_nothing)"
+    "imports:upload": "aperçu de l'import : la déclaration est annulée (test_import_preview_writes_nothing)",
+    "imports:history": "aperçu de l'import d'historique : tout est annulé (test_history_import.py)",
 }
 
 
@@ -340,6 +341,26 @@ def import_update(world):
     return lambda: owner.post("/imports/heures/confirmer/"), CONFLICT
 
 
+def history_update(world):
+    """The history import (issue 20): the preview shows March 100 → 12, a colleague saves 80, then confirm."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from beneficiaries.history_fixture import of_placement, to_csv_files
+    from organisations.models import Organisation
+
+    Organisation.objects.filter(pk=world.buyer.pk).update(siret="21210231300013")  # found by its SIRET
+    world.placement.lot.market.buyer.siret = "21210231300013"
+    admin = client_of(world.admin)
+    files = [
+        SimpleUploadedFile(name, data)
+        for name, data in to_csv_files(of_placement(world.placement, [(MARCH, "12", "déclaré")]))
+    ]
+    preview = admin.post("/imports/historique/", {"files": files})
+    assert "100 → 12" in preview.text, preview.text[:3000]
+    colleague_declares(world, MARCH, "80")
+    return lambda: admin.post("/imports/historique/confirmer/"), CONFLICT
+
+
 def api_client(user):
     from rest_framework.test import APIClient
 
@@ -389,6 +410,7 @@ SCENARIOS_BY_ROUTE = {
         grid_reject_after_validation,
     ],
     "imports:confirm": [import_create, import_update],
+    "imports:history_confirm": [history_update],
     "api:hoursrecord-list": [api_create],
     "api:hoursrecord-detail": [
         api_update("patch", lambda world: {"hours": "45"}),
