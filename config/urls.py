@@ -21,6 +21,7 @@ urlpatterns = [
     path("heures/", include("beneficiaries.urls_hours")),
     path("entreprise/", include("companies.urls")),
     path("lots/<int:pk>/", lot_detail, name="lot_detail"),
+    path("aide/", include("config.guide")),
     path("admin/", admin.site.urls),
 ]
 

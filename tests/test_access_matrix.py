@@ -169,6 +169,7 @@ OBJECT_OF = {
     "beneficiaries:update": "person",
     "beneficiaries:criterion_add": "person",
     "beneficiaries:criterion_delete": "person",
+    "beneficiaries:merge": "person",
     "placements:detail": "placement",
     "placements:update": "placement",
     "placements:outcome": "placement",
@@ -248,6 +249,8 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
                 kwargs[name] = "csv"
             elif name == "code":
                 kwargs[name] = territory_code(route, world)
+            elif name == "role":  # guide:role, the user guide of a role (issue 20)
+                kwargs[name] = "facilitateur"
             elif name == "kind":  # placements:choices, the options of one select of the placement form
                 kwargs[name] = "beneficiary"
             elif name == "uidb64":
@@ -521,6 +524,11 @@ SPECS: dict[str, tuple] = {
     "beneficiaries:update": (PERSON_EDIT, PERSON_WRITE),
     "beneficiaries:criterion_add": (NOT_ALLOWED, PERSON_WRITE),
     "beneficiaries:criterion_delete": (NOT_ALLOWED, PERSON_WRITE),
+    # Merging two records of a person (issue 20): the structure's admins and members; readers 403, anyone else 404.
+    "beneficiaries:merge": (PERSON_EDIT, PERSON_WRITE),
+    # The user guides (issue 20): no personal data, every logged-in user, company contacts included.
+    "guide:index": (LOGGED, None),
+    "guide:role": (LOGGED, None),
     "placements:list": (PEOPLE_LIST, None),
     "placements:create": (EDITORS_ONLY, EDITORS_WRITE),
     "placements:choices": (EDITORS_ONLY, NOT_ALLOWED),
@@ -608,6 +616,8 @@ COMPANY_OPEN = {
     "api:schema": (200, 405),
     "api:docs": (200, 405),
     "api:redoc": (200, 405),
+    "guide:index": (200, None),  # the user guides (issue 20): no personal data, the company's own among them
+    "guide:role": (200, None),
 }
 # The company API (issue 15, api/companies.py): a company contact only (403 for everyone else, before any lookup), on
 # the lots opened to it (lot B: 404). The month is April 2025, declared and not yet transmitted: « Transmettre » goes
