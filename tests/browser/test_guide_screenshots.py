@@ -136,3 +136,44 @@ def test_guide_screenshots_are_taken_of_the_real_screens(browser, live_server):
             taken.add(name)
         context.close()
     assert taken == referenced_screenshots(), "Les guides et les captures prises ici doivent correspondre."
+
+
+GUIDE_READERS = {"facilitateur": "fac_b", "structure": "fac_a", "entreprise": "company_a", "acheteur": "buyer_x"}
+GUIDE_READERS["coordination"] = "coord_27"
+
+
+def test_each_role_reads_its_guide_with_its_pictures_at_both_widths(browser, live_server, results_dir):
+    """Each guide, read by its role at 1,366 and 390 px: every picture loads, nothing overflows sideways, and the
+    « Aide » block of the home page leads to it (screenshots in test-results/ to look at)."""
+    from tests.browser.test_buyer_dashboard import no_sideways_overflow
+
+    world = build_world()
+    base = live_server.url
+    for slug, user_key in GUIDE_READERS.items():
+        context = browser.new_context(viewport=VIEWPORT, locale="fr-FR", timezone_id="Europe/Paris")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        log_in(page, base, world.users[user_key])
+        page.goto(f"{base}/", wait_until="networkidle")
+        page.locator("details.help > summary").first.click()
+        expect(page.locator("details.help .help__body")).to_be_visible()
+        page.screenshot(path=str(results_dir / f"help-{slug}-1366.png"))
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert no_sideways_overflow(page), f"L'aide de l'accueil ({slug}) déborde à 390 px."
+        page.screenshot(path=str(results_dir / f"help-{slug}-390.png"))
+        page.set_viewport_size(VIEWPORT)
+        page.locator("details.help .help__guide a").click()
+        expect(page).to_have_url(f"{base}/aide/{slug}/")
+        for width in (1366, 390):
+            page.set_viewport_size({"width": width, "height": 844})
+            page.reload(wait_until="networkidle")
+            for image in page.locator("article.guide img").all():
+                image.scroll_into_view_if_needed()
+            broken = page.evaluate(
+                "() => [...document.querySelectorAll('article.guide img')]"
+                ".filter((img) => !img.complete || img.naturalWidth === 0).map((img) => img.src)"
+            )
+            assert not broken, f"Guide {slug} : images absentes {broken}"
+            assert no_sideways_overflow(page), f"Le guide {slug} déborde à {width} px."
+            page.screenshot(path=str(results_dir / f"guide-{slug}-{width}.png"), full_page=True)
+        context.close()
