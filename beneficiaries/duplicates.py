@@ -108,25 +108,63 @@ def match_rule(
     return None
 
 
+def _ranked(found: list[LikelyDuplicate]) -> list[LikelyDuplicate]:
+    order = list(DuplicateRule)
+    return sorted(found, key=lambda duplicate: (order.index(duplicate.rule), duplicate.person.pk))
+
+
 def likely_duplicates(
     structure, *, last_name: str, first_name: str, birth_date: date | None, exclude=None
 ) -> list[LikelyDuplicate]:
     """The people `structure` follows who are likely the typed person (rules in the module's docstring), best rule
     first. `exclude`: a person (or its id) left out, e.g. the one being edited. One query, on the people born that day
-    or whose birth date is unknown (all of the structure's people when `birth_date` is unknown)."""
+    or whose birth date is unknown (all of the structure's people when `birth_date` is unknown). For many look-ups
+    (an import), `DuplicateFinder` reads the structure's people once."""
     people = Beneficiary.objects.filter(structure=structure, anonymised_at__isnull=True)
     if birth_date is not None:
         people = people.filter(Q(birth_date=birth_date) | Q(birth_date__isnull=True))
     if exclude is not None:
         people = people.exclude(pk=getattr(exclude, "pk", exclude))
     found = []
-    order = list(DuplicateRule)
     for person in people.select_related("commune").order_by("last_name", "first_name", "pk"):
         rule = match_rule(last_name, first_name, birth_date, person.last_name, person.first_name, person.birth_date)
         if rule is not None:
             found.append(LikelyDuplicate(person=person, rule=rule))
-    found.sort(key=lambda duplicate: order.index(duplicate.rule))
-    return found
+    return _ranked(found)
+
+
+class DuplicateFinder:
+    """`likely_duplicates` for many identities of one structure (an import of thousands of rows): the structure's
+    people are read once (one query, identity columns only), grouped by birth date; each look-up compares in memory.
+    People created after the finder are not seen: `add` them as the import creates them."""
+
+    def __init__(self, structure):
+        self._by_birth: dict[date | None, list[Beneficiary]] = {}
+        people = (
+            Beneficiary.objects.filter(structure=structure, anonymised_at__isnull=True)
+            .only("pk", "structure_id", "last_name", "first_name", "birth_date")
+            .order_by("last_name", "first_name", "pk")
+        )
+        for person in people:
+            self.add(person)
+
+    def add(self, person: Beneficiary) -> None:
+        self._by_birth.setdefault(person.birth_date, []).append(person)
+
+    def find(self, *, last_name: str, first_name: str, birth_date: date | None, exclude=None) -> list[LikelyDuplicate]:
+        if birth_date is None:
+            candidates = [person for group in self._by_birth.values() for person in group]
+        else:
+            candidates = self._by_birth.get(birth_date, []) + self._by_birth.get(None, [])
+        excluded = getattr(exclude, "pk", exclude)
+        found = []
+        for person in candidates:
+            if person.pk == excluded:
+                continue
+            rule = match_rule(last_name, first_name, birth_date, person.last_name, person.first_name, person.birth_date)
+            if rule is not None:
+                found.append(LikelyDuplicate(person=person, rule=rule))
+        return _ranked(found)
 
 
 # The merge ---------------------------------------------------------------------------------------------------------

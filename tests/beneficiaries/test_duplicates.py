@@ -11,6 +11,7 @@ from beneficiaries.choices import Criterion, EvidenceType, Sex
 from beneficiaries.duplicates import (
     MERGE_OTHER_STRUCTURE,
     MERGE_SAME_PERSON,
+    DuplicateFinder,
     DuplicateRule,
     edit_distance,
     fold,
@@ -94,6 +95,25 @@ def test_likely_duplicates_looks_in_the_structure_only_and_says_the_rule(structu
     assert likely_duplicates(structure, last_name="Lefèvre", first_name="Zoé", birth_date=BORN, exclude=same) == [
         found[1]
     ]
+
+
+def test_the_finder_of_an_import_answers_like_the_single_look_up_in_one_query(structure, django_assert_num_queries):
+    people = [
+        BeneficiaryFactory(structure=structure, last_name="Lefèvre", first_name="Zoé", birth_date=BORN),
+        BeneficiaryFactory(structure=structure, last_name="Zoe", first_name="Lefevre", birth_date=BORN),
+        BeneficiaryFactory(structure=structure, last_name="Lefevre", first_name="Zoe", birth_date=None),
+        BeneficiaryFactory(
+            structure=structure, last_name="Lefèvre", first_name="Zoé", birth_date=datetime.date(1990, 1, 1)
+        ),
+    ]
+    with django_assert_num_queries(1):
+        finder = DuplicateFinder(structure)
+    for birth_date in (BORN, None, datetime.date(1990, 1, 1), datetime.date(2000, 1, 1)):
+        for exclude in (None, people[0]):
+            typed = {"last_name": "LEFEVRE", "first_name": "zoe", "birth_date": birth_date, "exclude": exclude}
+            expected = [(d.person.pk, d.rule) for d in likely_duplicates(structure, **typed)]
+            with django_assert_num_queries(0):
+                assert [(d.person.pk, d.rule) for d in finder.find(**typed)] == expected, typed
 
 
 # The merge ----------------------------------------------------------------------------------------------------------
