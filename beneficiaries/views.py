@@ -88,6 +88,11 @@ def beneficiary_create(request):
         if duplicates and request.POST.get("create_anyway") != "1":
             form.add_error(None, DUPLICATES_FOUND)
             status = 422
+            log_views(
+                user=request.user,
+                beneficiaries=[duplicate.person for duplicate in duplicates],
+                detail="Doublons possibles (nouvelle fiche)",
+            )
         else:
             try:
                 beneficiary = services.create_beneficiary(structure=structure, user=request.user, **values)

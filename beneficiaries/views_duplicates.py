@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
 
-from audit.models import AccessAction
-from audit.services import log_access
+from audit.services import log_views
 from beneficiaries.duplicates import likely_duplicates, merge_conflicts, merge_people
 from beneficiaries.forms import MergeForm, add_service_errors
 from beneficiaries.models import Beneficiary, HoursRecord
@@ -79,16 +78,8 @@ def beneficiary_merge(request, pk):
                 )
                 return redirect("beneficiaries:detail", pk=result.kept.pk)
         status = 422
-    if other is not None:
-        for shown in (person, other):
-            log_access(user=request.user, beneficiary=shown, action=AccessAction.VIEWED, detail="Comparaison (fusion)")
-    context = {
-        "beneficiary": person,
-        "other": other,
-        "form": form,
-        "cards": [_card(person), _card(other)] if other is not None else [],
-        "conflicts": conflicts,
-        "candidates": []
+    candidates = (
+        []
         if other is not None
         else likely_duplicates(
             person.structure,
@@ -96,6 +87,18 @@ def beneficiary_merge(request, pk):
             first_name=person.first_name,
             birth_date=person.birth_date,
             exclude=person,
-        ),
+        )
+    )
+    # Every person whose identity the page shows is journalled (tests/security/test_identity_journal.py).
+    shown = [person, other] if other is not None else [person] + [candidate.person for candidate in candidates]
+    detail = "Comparaison avant fusion" if other is not None else "Doublons possibles (fusion)"
+    log_views(user=request.user, beneficiaries=shown, detail=detail)
+    context = {
+        "beneficiary": person,
+        "other": other,
+        "form": form,
+        "cards": [_card(person), _card(other)] if other is not None else [],
+        "conflicts": conflicts,
+        "candidates": candidates,
     }
     return render(request, "beneficiaries/merge.html", context, status=status)

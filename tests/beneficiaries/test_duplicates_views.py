@@ -49,6 +49,7 @@ def test_the_form_proposes_the_likely_duplicates_before_saving(owner_client, str
     assert f'href="/participants/{existing.pk}/"' in page
     assert "mêmes nom, prénom et date de naissance" in page
     assert 'name="create_anyway"' in page
+    assert AccessLog.objects.filter(beneficiary=existing, detail="Doublons possibles (nouvelle fiche)").exists()
     assert Beneficiary.objects.filter(structure=structure).count() == 1
 
 
@@ -80,6 +81,9 @@ def test_the_merge_page_lists_the_likely_duplicates_and_compares_side_by_side(ow
     assert f"?avec={duplicate.pk}" in listed
     assert f"Cette fiche (n° {keep.pk})" in compared and f"L'autre fiche (n° {duplicate.pk})" in compared
     assert "LEFÈVRE Zoé" in compared and "LEFEVRE Zoe" in compared
+    for person in pair:
+        assert AccessLog.objects.filter(beneficiary=person, detail="Comparaison avant fusion").exists()
+    assert AccessLog.objects.filter(beneficiary=duplicate, detail="Doublons possibles (fusion)").exists()
 
 
 @pytest.mark.parametrize("role", ["member", "admin"])
