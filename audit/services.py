@@ -103,6 +103,12 @@ def log_views(*, user, beneficiaries: Iterable, channel: str = Channel.WEB, deta
     return len(rows)
 
 
+def move_person_entries(*, from_person_id: int, to_person_id: int) -> int:
+    """A merge of two records of one person (beneficiaries.duplicates.merge_people): the journal entries of the
+    record merged away now belong to the kept record, so its history stays whole."""
+    return AccessLog.objects.filter(beneficiary_id=from_person_id).update(beneficiary_id=to_person_id)
+
+
 def erase_hours_change_reasons(*, beneficiary_ids, placeholder: str) -> int:
     """Anonymisation: the reasons given for the changes of these people's hours records may quote them."""
     return (

@@ -456,3 +456,40 @@ class HoursRowForm(forms.Form):
         if data.get("hours") is None and amount is None and not self.errors and self.inputs_changed():
             self.add_error("hours", "Indiquez les heures du mois (0 si aucune activité).")
         return data
+
+
+# Duplicates -----------------------------------------------------------------------------------------------------
+
+
+class MergeForm(forms.Form):
+    """Merge two records of one person (beneficiaries.duplicates.merge_people): which one to keep, which of two
+    identical criteria to keep, and an explicit confirmation."""
+
+    avec = forms.IntegerField(
+        label="N° de l'autre fiche",
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choisissez la fiche à fusionner avec celle-ci.", "invalid": "N° invalide."},
+    )
+    keep = forms.ChoiceField(
+        label="Fiche à conserver",
+        choices=[("this", "Cette fiche"), ("other", "L'autre fiche")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez la fiche à conserver."},
+    )
+    from_duplicate = forms.MultipleChoiceField(
+        label="Critères en double : garder celui de la fiche supprimée plutôt que celui de la fiche conservée",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme la fusion : tout ce que porte la fiche non conservée lui sera rattaché, puis elle sera "
+        "supprimée. Cette opération ne peut pas être annulée.",
+        error_messages={"required": "Cochez la case pour confirmer la fusion."},
+    )
+
+    def __init__(self, *args, conflicts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_duplicate"].choices = [(code, label) for code, label, *_ in conflicts]
+        if not conflicts:
+            self.fields["from_duplicate"].widget = forms.MultipleHiddenInput()

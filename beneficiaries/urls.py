@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from beneficiaries import views
+from beneficiaries import views, views_duplicates
 
 app_name = "beneficiaries"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("qpv/", views.qpv_options, name="qpv_options"),
     path("<int:pk>/", views.beneficiary_detail, name="detail"),
     path("<int:pk>/modifier/", views.beneficiary_update, name="update"),
+    path("<int:pk>/fusionner/", views_duplicates.beneficiary_merge, name="merge"),
     path("<int:pk>/criteres/", views.criterion_add, name="criterion_add"),
     path("<int:pk>/criteres/<int:criterion_pk>/retirer/", views.criterion_delete, name="criterion_delete"),
 ]

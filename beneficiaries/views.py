@@ -10,6 +10,7 @@ from audit.models import AccessAction
 from audit.services import log_access, log_views
 from beneficiaries import services
 from beneficiaries.choices import SENSITIVE_CRITERIA
+from beneficiaries.duplicates import likely_duplicates
 from beneficiaries.filters import BeneficiaryFilter
 from beneficiaries.forms import (
     BeneficiaryForm,
@@ -63,20 +64,45 @@ def _beneficiary_values(form) -> dict:
     return {name: value for name, value in form.cleaned_data.items() if name in services.BENEFICIARY_FIELDS}
 
 
+DUPLICATES_FOUND = (
+    "Cette personne est peut-être déjà suivie par la structure : ouvrez sa fiche ci-dessous, ou cochez « créer quand "
+    "même » si c'est une autre personne."
+)
+
+
 def beneficiary_create(request):
+    """The form of a new person. Before saving, the likely duplicates of the structure (beneficiaries.duplicates)
+    are shown with a link to each; the person is created only if none is found, or the user confirms it is someone
+    else (« créer quand même »)."""
     structure = creating_structure(request)
     form = BeneficiaryForm(request.POST or None)
+    duplicates, status = [], 200
     if request.method == "POST" and form.is_valid():
-        try:
-            beneficiary = services.create_beneficiary(
-                structure=structure, user=request.user, **_beneficiary_values(form)
+        values = _beneficiary_values(form)
+        duplicates = likely_duplicates(
+            structure,
+            last_name=values["last_name"],
+            first_name=values["first_name"],
+            birth_date=values.get("birth_date"),
+        )
+        if duplicates and request.POST.get("create_anyway") != "1":
+            form.add_error(None, DUPLICATES_FOUND)
+            status = 422
+            log_views(
+                user=request.user,
+                beneficiaries=[duplicate.person for duplicate in duplicates],
+                detail="Doublons possibles (nouvelle fiche)",
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
         else:
-            messages.success(request, f"{beneficiary} est enregistré·e. Ajoutez ses critères d'éligibilité.")
-            return redirect("beneficiaries:detail", pk=beneficiary.pk)
-    return render(request, "beneficiaries/beneficiary_form.html", {"form": form})
+            try:
+                beneficiary = services.create_beneficiary(structure=structure, user=request.user, **values)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{beneficiary} est enregistré·e. Ajoutez ses critères d'éligibilité.")
+                return redirect("beneficiaries:detail", pk=beneficiary.pk)
+    context = {"form": form, "duplicates": duplicates}
+    return render(request, "beneficiaries/beneficiary_form.html", context, status=status)
 
 
 def beneficiary_update(request, pk):

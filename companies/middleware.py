@@ -32,6 +32,9 @@ OPEN_TO_COMPANIES = frozenset(
         "companies:upload_template",
         "companies:propose",
         "companies:accept",
+        # The user guides (config.guide): no personal data, the company's own among them.
+        "guide:index",
+        "guide:role",
         # The API's public description (the same for an anonymous visitor).
         "api:schema",
         "api:docs",

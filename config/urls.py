@@ -22,6 +22,7 @@ urlpatterns = [
     path("entreprise/", include("companies.urls")),
     path("lots/<int:pk>/", lot_detail, name="lot_detail"),
     path("public/", include("reporting.public_urls")),  # no login: published figures only
+    path("aide/", include("config.guide")),
     path("admin/", admin.site.urls),
 ]
 

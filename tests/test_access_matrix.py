@@ -169,6 +169,7 @@ OBJECT_OF = {
     "beneficiaries:update": "person",
     "beneficiaries:criterion_add": "person",
     "beneficiaries:criterion_delete": "person",
+    "beneficiaries:merge": "person",
     "placements:detail": "placement",
     "placements:update": "placement",
     "placements:outcome": "placement",
@@ -252,6 +253,8 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
                 kwargs[name] = "classeur.xlsx"
             elif name == "code":
                 kwargs[name] = territory_code(route, world)
+            elif name == "role":  # guide:role, the user guide of a role (issue 20)
+                kwargs[name] = "facilitateur"
             elif name == "kind":  # placements:choices, the options of one select of the placement form
                 kwargs[name] = "beneficiary"
             elif name == "uidb64":
@@ -261,9 +264,9 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
             elif name == "year":
                 kwargs[name] = 2025  # a year of the world's lots, with a validated record
             elif name == "region":  # the public pages (issue 18): region 27, its report of 2025 published
-                kwargs[name] = published_of(world).region_id
+                kwargs[name] = region_published_of(world).region_id
             elif name == "version":
-                kwargs[name] = published_of(world).version
+                kwargs[name] = region_published_of(world).version
             elif name == "month":
                 kwargs[name] = "2025-04"  # a month of the world's placements, with a declared record
             elif name == "export_id":  # a background export (issue 16) asked by coord_27, ready to download
@@ -274,13 +277,13 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
     return urls
 
 
-def published_of(world):
+def region_published_of(world):
     """The report of 2025 of region 27, published once by coord_27 (the public pages show it)."""
-    if not hasattr(world, "published"):
+    if not hasattr(world, "region_published"):
         from reporting import publication
 
-        world.published = publication.publish(user=world.users["coord_27"], year=2025, region=world.region)
-    return world.published
+        world.region_published = publication.publish(user=world.users["coord_27"], year=2025, region=world.region)
+    return world.region_published
 
 
 def export_of(world):
@@ -575,6 +578,11 @@ SPECS: dict[str, tuple] = {
     "beneficiaries:update": (PERSON_EDIT, PERSON_WRITE),
     "beneficiaries:criterion_add": (NOT_ALLOWED, PERSON_WRITE),
     "beneficiaries:criterion_delete": (NOT_ALLOWED, PERSON_WRITE),
+    # Merging two records of a person (issue 20): the structure's admins and members; readers 403, anyone else 404.
+    "beneficiaries:merge": (PERSON_EDIT, PERSON_WRITE),
+    # The user guides (issue 20): no personal data, every logged-in user, company contacts included.
+    "guide:index": (LOGGED, None),
+    "guide:role": (LOGGED, None),
     "placements:list": (PEOPLE_LIST, None),
     "placements:create": (EDITORS_ONLY, EDITORS_WRITE),
     "placements:choices": (EDITORS_ONLY, NOT_ALLOWED),
@@ -663,6 +671,8 @@ COMPANY_OPEN = {
     "api:docs": (200, 405),
     "api:redoc": (200, 405),
     **dict.fromkeys(PUBLIC_PAGES, (200, 405)),
+    "guide:index": (200, None),  # the user guides (issue 20): no personal data, the company's own among them
+    "guide:role": (200, None),
 }
 # The company API (issue 15, api/companies.py): a company contact only (403 for everyone else, before any lookup), on
 # the lots opened to it (lot B: 404). The month is April 2025, declared and not yet transmitted: « Transmettre » goes

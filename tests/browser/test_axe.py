@@ -40,6 +40,13 @@ ROLES = {
     "coordinator": ("coord_27", "a"),
     "company": ("company_a", "a"),
 }
+# The user guide each role reads (issue 20; the walk's `guide:role` URL is the facilitator's guide).
+GUIDE_OF = {
+    "structure_admin": "structure",
+    "buyer": "acheteur",
+    "coordinator": "coordination",
+    "company": "entreprise",
+}
 ANONYMOUS_PAGES = {
     "login",
     "password_reset",
@@ -287,6 +294,8 @@ def test_no_serious_or_critical_violation_on_any_page_for_any_role(browser, live
                 url = url_for(route, world, user_key, tenant)
                 run.visit(f"{role} {route.name}", url)
             run.visit(f"{role} page inconnue", "/page-qui-n-existe-pas/")
+            if role in GUIDE_OF:
+                run.visit(f"{role} guide", reverse("guide:role", kwargs={"role": GUIDE_OF[role]}))
             if user_key:
                 run.visit(f"{role} accueil", "/")
                 run.menu_open(f"{role} accueil")
@@ -362,6 +371,16 @@ def extra_states(run: Walk, world, tenant: str):
         route = next(r for r in walk() if r.name == name)
         page.goto(base + url_for(route, world, "fac_a", tenant))
         run.submit_blank(f"structure_admin {name}")
+    # Duplicates (issue 20): the participant form proposing the person already followed, then two records compared.
+    from tests.beneficiaries.factories import BeneficiaryFactory
+    from tests.browser.test_guide_screenshots import _fill_new_person
+
+    page.goto(base + reverse("beneficiaries:create"))
+    _fill_new_person(page)
+    run.both_widths("structure_admin doublons proposés")
+    twin = BeneficiaryFactory(structure=objects.structure, last_name=objects.person.last_name, commune=None)
+    merge = reverse("beneficiaries:merge", args=[objects.person.pk])
+    run.visit("structure_admin fusion (comparaison)", f"{merge}?avec={twin.pk}")
     # Forms inside detail pages: a criterion on the person's page, an outcome on the contract's page.
     page.goto(base + reverse("beneficiaries:detail", args=[objects.person.pk]))
     run.submit_blank(

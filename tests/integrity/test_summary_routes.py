@@ -137,6 +137,7 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
         for name in (
             "author_id",
             "erase_hours_change_reasons",
+            "move_person_entries",
             "log_access",
             "log_accesses",
             "log_views",
@@ -519,6 +520,16 @@ def html_form(url, user, changes=lambda w, data: {}):
     return case
 
 
+def _merge_into_a_new_record(w):
+    """Issue 20: the person of A typed again, then the first record merged into the new one (its contract moves)."""
+    from tests.beneficiaries.factories import BeneficiaryFactory
+
+    kept = BeneficiaryFactory(structure=w.a.structure, last_name="Quenouilard", first_name="Philomene")
+    return logged(fac_a(w)).post(
+        f"/participants/{kept.pk}/fusionner/", {"avec": w.a.person.pk, "keep": "this", "confirm": "on"}
+    )
+
+
 def grid_save_and_validate(w):
     client = logged(fac_a(w))
     page = grid_form(client, "2025-05")
@@ -696,6 +707,7 @@ HTML_CASES = {
     "html:beneficiaries:update": html_form(
         lambda w: f"/participants/{w.a.person.pk}/modifier/", fac_a, lambda w, data: {"sex": "M"}
     ),
+    "html:beneficiaries:merge": lambda w: _merge_into_a_new_record(w),
     "html:beneficiaries:criterion_add": lambda w: logged(fac_a(w)).post(
         f"/participants/{w.a.person.pk}/criteres/",
         {"criterion": "rsa", "validated_on": "01/02/2025", "evidence_type": "caf_certificate"},
