@@ -311,8 +311,20 @@ def _number(value) -> Decimal:
 
 
 def _rows_by_label(table: exports.Table) -> dict[str, list]:
-    label_column = table.columns[0]
-    return {exports.display_text(values[0], label_column.kind): values for values in table.records()}
+    """Rows by their displayed label: the first column, or the leading text columns together where the first repeats
+    (the bands: « FSE — 25 à 54 ans », « Clauses sociales — 50 ans et plus »)."""
+    records = list(table.records())
+    width = 1
+    if len({exports.display_text(values[0], table.columns[0].kind) for values in records}) < len(records):
+        while width < len(table.columns) and table.columns[width].kind == exports.TEXT:
+            width += 1
+    return {
+        " — ".join(
+            exports.display_text(value, column.kind)
+            for value, column in zip(values[:width], table.columns[:width], strict=True)
+        ): values
+        for values in records
+    }
 
 
 def differences(published: queries.YearlyReport, live: queries.YearlyReport) -> list[Difference]:

@@ -31,6 +31,8 @@ ALLOWED_CALLERS = {
     "territories/loaders.py": "les chargeurs des données officielles (une commune change d'EPCI)",
     "demo/seed.py": "le jeu de démonstration reconstruit la synthèse à la fin",
     "demo/national.py": "le jeu national reconstruit la synthèse à la fin",
+    "beneficiaries/duplicates.py": "la fusion de deux fiches (merge_people, le service des doublons : ses contrats "
+    "changent de personne)",
 }
 
 

@@ -110,6 +110,11 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
         f"service:companies.services.{name}": "comptes et accès des entreprises, jamais copiés"
         for name in ("invite_contact", "revoke_access", "accept_invitation")
     },
+    # The public pages and open data (issue 18): GET only (require_GET, 405 otherwise), published figures only.
+    **{
+        f"html:public:{name}": "lecture publique des bilans publiés (GET seulement)"
+        for name in ("index", "region", "region_year", "data_csv", "version_csv", "data_schema")
+    },
     "command:export_report": "lit la synthèse, n'écrit qu'un fichier",
     # Published markets (DECP, issue 17): their rows and the buyers and holders "à compléter" are never copied; the
     # take-over creates a market through markets.services.create_market, new and without hours: nothing to copy.

@@ -196,7 +196,7 @@ def test_the_synthesis_labels_the_partial_year_and_gives_the_full_previous_year(
     assert lines["Marchés notifiés dans l'année avec clause"] == [0, 2, D("-1"), 2]
     headers = [column.header for table in tables for column in table.columns]
     assert "Heures 2026 (au 31/10/2026)" in headers and "Heures 2025 même période" in headers
-    monthly = tables[-1]
+    monthly = next(table for table in tables if table.code == "mensuel")
     november = list(monthly.records())[10]
     assert november[1] is None and november[2] == D("0")  # after the cutoff: blank, not zero
 

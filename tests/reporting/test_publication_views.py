@@ -67,6 +67,11 @@ HOURS_DIFFERENCES = [
     ("Par modalité", "Embauche directe en CDD", "Heures 2025", "180", "192,5", "+12,5"),
     ("Par mécanisme juridique", "Condition d'exécution (L2112-2)", "Heures 2025", "250", "262,5", "+12,5"),
     ("Par mois", "décembre 2025", "Heures 2025", "80", "92,5", "+12,5"),
+    # The national headline set and the ESF bands (issue 18, item 5); a band row is named by both its text columns.
+    ("Chiffres clés nationaux", "Heures d'insertion", "2025", "250", "262,5", "+12,5"),
+    ("Par âge (FSE et clauses)", "FSE — Âge non renseigné", "Heures", "250", "262,5", "+12,5"),
+    ("Par âge (FSE et clauses)", "Clauses sociales — 50 ans et plus", "Heures", "80", "92,5", "+12,5"),
+    ("Par niveau d'études (FSE)", "FSE — Niveau non renseigné", "Heures", "250", "262,5", "+12,5"),
 ]
 
 

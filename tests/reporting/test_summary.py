@@ -418,9 +418,9 @@ def test_the_data_migration_fills_an_empty_summary(django_assert_num_queries):
     with django_assert_num_queries(0):
         fill_if_empty(loader.project_state(("reporting", "0002_fill_summary")).apps, editor)
     HoursRecord.objects.all().delete()
-    migration = loader.get_migration("reporting", "0004_summary_perimeters_and_lean_indexes")
+    migration = loader.get_migration("reporting", "0006_summary_perimeters_and_lean_indexes")
     assert fill_if_empty in [getattr(operation, "code", None) for operation in migration.operations]
-    historical = loader.project_state(("reporting", "0004_summary_perimeters_and_lean_indexes")).apps
+    historical = loader.project_state(("reporting", "0006_summary_perimeters_and_lean_indexes")).apps
     # A new database: two cheap queries, nothing written.
     with django_assert_num_queries(2):
         fill_if_empty(historical, editor)
