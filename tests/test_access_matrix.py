@@ -264,9 +264,9 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
             elif name == "year":
                 kwargs[name] = 2025  # a year of the world's lots, with a validated record
             elif name == "region":  # the public pages (issue 18): region 27, its report of 2025 published
-                kwargs[name] = region_published_of(world).region_id
+                kwargs[name] = region_report_of(world).region_id
             elif name == "version":
-                kwargs[name] = region_published_of(world).version
+                kwargs[name] = region_report_of(world).version
             elif name == "month":
                 kwargs[name] = "2025-04"  # a month of the world's placements, with a declared record
             elif name == "export_id":  # a background export (issue 16) asked by coord_27, ready to download
@@ -277,13 +277,13 @@ def variants(route: Route, world, role: str) -> list[tuple[str | None, str]]:
     return urls
 
 
-def region_published_of(world):
+def region_report_of(world):
     """The report of 2025 of region 27, published once by coord_27 (the public pages show it)."""
-    if not hasattr(world, "region_published"):
+    if not hasattr(world, "region_report"):
         from reporting import publication
 
-        world.region_published = publication.publish(user=world.users["coord_27"], year=2025, region=world.region)
-    return world.region_published
+        world.region_report = publication.publish(user=world.users["coord_27"], year=2025, region=world.region)
+    return world.region_report
 
 
 def export_of(world):
