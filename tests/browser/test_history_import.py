@@ -103,3 +103,14 @@ def test_a_new_structure_imports_five_years(page, live_server, results_dir, stru
         assert report.summary.contracts == generated.contracts_by_year[year]
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(results_dir / f"history-import-yearly-report-{year}-390.png"), full_page=False)
+
+    # A refused row: its French reason on its column, nothing to confirm.
+    generated.sheets[history.PARTICIPANTS][0]["commune"] = "99999"
+    send(page, base, to_xlsx(generated))
+    expect(page.get_by_text("Commune inconnue : aucun code INSEE « 99999 ».")).to_be_visible()
+    expect(page.get_by_role("button", name="Confirmer l'import")).to_have_count(0)
+    page.screenshot(path=str(results_dir / "history-import-refused-390.png"), full_page=True)
+    page.goto(f"{base}/imports/historique/")
+    page.screenshot(path=str(results_dir / "history-import-upload-390.png"), full_page=False)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.screenshot(path=str(results_dir / "history-import-upload-1366.png"), full_page=False)
