@@ -49,6 +49,7 @@ from beneficiaries.choices import (
     PrescriberType,
     Sex,
 )
+from beneficiaries.duplicates import DuplicateFinder
 from beneficiaries.imports import _is_formula, _parse_decimal, _shown, _text, normalise_header
 from beneficiaries.models import Beneficiary, BeneficiaryCriterion, HoursRecord, Outcome, Placement
 from beneficiaries.spreadsheets import FileRefused, ReadStats, table_rows, workbook_sheets
@@ -71,10 +72,34 @@ STATUS_LABELS = {CREATED: "à créer", UPDATED: "à mettre à jour", UNCHANGED: 
 DONE_LABELS = {CREATED: "créé", UPDATED: "mis à jour", UNCHANGED: "inchangé", REFUSED: "refusé"}
 STATUSES = (CREATED, UPDATED, UNCHANGED, REFUSED)
 
-# Hook for close spellings (beneficiaries.duplicates, issue 20 item 2): a callable (structure, people) -> {row
-# number: [French note]}, where people are (row number, last name, first name, birth date ISO) of the rows "à
-# créer". None: not wired. Its notes are shown on the row, they never refuse it.
-close_spellings: Callable[[object, list[tuple[int, str, str, str]]], dict[int, list[str]]] | None = None
+
+def likely_duplicate_notes(structure, people: list[tuple[int, str, str, str]]) -> dict[int, list[str]]:
+    """Close spellings (beneficiaries.duplicates, issue 20 item 2) of the participants rows « à créer »: people are
+    (row number, last name, first name, birth date ISO or ""); each row that looks like a person the structure
+    already follows gets a French note naming that person and the rule. A note never refuses the row (the exact
+    natural key, name + birth date, already makes a row « à mettre à jour »)."""
+    finder = DuplicateFinder(structure)
+    notes: dict[int, list[str]] = {}
+    for number, last_name, first_name, birth in people:
+        try:
+            birth_date = date.fromisoformat(birth) if birth else None
+        except ValueError:
+            birth_date = None
+        for match in finder.find(last_name=last_name, first_name=first_name, birth_date=birth_date):
+            person = match.person
+            born = f", né·e le {person.birth_date:%d/%m/%Y}" if person.birth_date else ""
+            notes.setdefault(number, []).append(
+                f"Doublon probable de {person.last_name.upper()} {person.first_name} (n° {person.pk}{born}) : "
+                f"{match.reason}. Vérifiez avant de créer ; une fois créées, les deux fiches peuvent être fusionnées."
+            )
+    return notes
+
+
+# Close spellings of the rows « à créer », at the preview (a callable (structure, people) -> {row number: [French
+# note]}); replaceable in tests.
+close_spellings: Callable[[object, list[tuple[int, str, str, str]]], dict[int, list[str]]] | None = (
+    likely_duplicate_notes
+)
 
 
 @dataclass(frozen=True)
@@ -1230,7 +1255,7 @@ def process(
                 row.status = REFUSED
             elif not row.status and not report.ok:
                 row.status = ""  # not reached: a refusal elsewhere stopped the writes before this row
-    if close_spellings is not None:
+    if close_spellings is not None and not report.committed:  # after the commit, they would find themselves
         candidates = [
             (row.number, row.values.get("nom", ""), row.values.get("prenom", ""), str(row.values.get("date_naissance")))
             for row in rows[PARTICIPANTS]

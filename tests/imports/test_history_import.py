@@ -273,3 +273,32 @@ def test_close_spellings_hook_adds_notes_without_refusing(directory, structure, 
     assert report.rows[history.PARTICIPANTS][0].notes == [
         "Orthographe proche de DUBOIS Marie (n° 12) : vérifiez avant de créer."
     ]
+
+
+def test_a_close_spelling_of_a_person_already_followed_is_noted_on_its_row(directory, structure, structure_admin):
+    # The real look-up (beneficiaries.duplicates): a person the structure follows under a close spelling and the same
+    # birth date is named on the row « à créer », which is not refused; after the commit, nothing is noted.
+    from datetime import datetime
+
+    from tests.beneficiaries.factories import BeneficiaryFactory
+
+    generated = small_history()
+    first = generated.sheets[history.PARTICIPANTS][0]
+    birth = datetime.strptime(first["date_naissance"], "%d/%m/%Y").date()
+    known = BeneficiaryFactory(
+        structure=structure, last_name=first["nom"] + "e", first_name=first["prenom"], birth_date=birth
+    )
+    BeneficiaryFactory(structure=structure, last_name=first["nom"] + "e", first_name=first["prenom"], birth_date=None)
+    preview = run(parsed(generated), structure, structure_admin, commit=False)
+
+    assert preview.ok, preview.error_lines()
+    row = preview.rows[history.PARTICIPANTS][0]
+    assert row.status == history.CREATED
+    assert row.notes[0] == (
+        f"Doublon probable de {known.last_name.upper()} {known.first_name} (n° {known.pk}, né·e le "
+        f"{birth:%d/%m/%Y}) : orthographe proche, même date de naissance. Vérifiez avant de créer ; une fois créées, "
+        "les deux fiches peuvent être fusionnées."
+    )
+    assert not any(other.notes for other in preview.rows[history.PARTICIPANTS][1:])
+    done = run(parsed(generated), structure, structure_admin)
+    assert done.committed and not any(row.notes for row in done.rows[history.PARTICIPANTS])
