@@ -34,7 +34,19 @@ from territories.models import Department, Region
 # The tables of a yearly report shown to the public and published as open data (the figures issue 18 lists:
 # synthesis, publics, market types, buyer types, départements). A table is added here once its figures go through
 # reporting.suppression (EPCI and QPV stay out: too small areas).
-PUBLIC_TABLES = ("synthese", "publics", "market_type", "buyer_type", "department")
+# The headline set and what became of the people (issue 18, items 4 and 5) under the public rule too; not the bands,
+# whose rows are named by two columns (the open data's key is one label per row).
+PUBLIC_TABLES = (
+    "synthese",
+    "publics",
+    "market_type",
+    "buyer_type",
+    "department",
+    "chiffres_cles",
+    "sorties",
+    "sorties_fin_publics",
+    "sorties_six_mois_publics",
+)
 TREND_YEARS = trends.TREND_YEARS
 CACHE_SECONDS = 24 * 3600  # the key changes with every new version: the cache only needs to outlive a burst
 PAGE_KEY = "public:v1:{kind}:{region}:{year}:{versions}"
@@ -218,7 +230,7 @@ def schema() -> dict:
 
 
 def _unit(table: exports.Table, column: exports.Column, label: str) -> str:
-    if table.code == "synthese" and column.kind == exports.NUMBER:
+    if table.code in ("synthese", "chiffres_cles") and column.kind == exports.NUMBER:
         return LINE_UNITS.get(label, "nombre")
     return UNITS.get(column.kind, "nombre")
 

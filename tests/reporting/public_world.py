@@ -17,7 +17,7 @@ from decimal import Decimal
 from beneficiaries.choices import Sex
 from organisations.models import Role
 from reporting import publication
-from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory, PlacementFactory
+from tests.beneficiaries.factories import BeneficiaryFactory, HoursRecordFactory, OutcomeFactory, PlacementFactory
 from tests.clauses.factories import ClauseFactory
 from tests.markets.factories import LotFactory, MarketFactory
 from tests.organisations.factories import (
@@ -69,12 +69,13 @@ def build_public_world() -> dict:
         beneficiary = BeneficiaryFactory(structure=facilitator, last_name=person_names(index), sex=sex)
         placement = PlacementFactory(beneficiary=beneficiary, lot=lots[code], **flags)
         HoursRecordFactory(placement=placement, month=datetime.date(YEAR, 5, 1), hours=D(hours))
+        return placement
 
     for number in range(11):
         person("21", "100", is_woman=number < 6)
     person("21", "161.35", is_qpv_resident=True)
-    for _ in range(3):
-        person("25", "37.75")
+    for _ in range(3):  # in CDI at the end of their contract: 3 people, hidden on the public page
+        OutcomeFactory(placement=person("25", "37.75"))
     for _ in range(7):
         person("39", "20")
     published = publication.publish(user=coordinator, year=YEAR, region=region)

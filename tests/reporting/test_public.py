@@ -204,3 +204,22 @@ def test_the_openapi_schema_documents_the_public_api(client, public_world):
     schema = client.get("/api/schema/?format=json").content.decode()
     assert "/api/v1/public/regions/{region}/{year}/" in schema
     assert "/api/v1/public/regions/" in schema
+
+
+def test_outcomes_and_the_headline_set_are_published_under_the_small_count_rule(client, public_world):
+    # Every contract ended on 31/12/2025; three people (Doubs) were in a CDI at the end, the others' outcome is not
+    # recorded: « 3 » is a small count, hidden, with its complement; the total of 22 people and the headline stay.
+    html = client.get(PAGE).content.decode()
+    assert 'id="tableau-sorties"' in html and 'id="tableau-chiffres_cles"' in html
+    rows = csv_rows(client.get(f"{PAGE}{YEAR}/donnees.csv").content)
+    outcomes = {(row["ligne"], row["indicateur"]): row for row in rows if row["tableau"] == "sorties"}
+    assert outcomes, "no outcome in the open data"
+    durable = [
+        row for (line, key), row in outcomes.items() if line.startswith("Emploi durable") and key == "fin_personnes"
+    ]
+    assert durable and all(row["valeur"] == "" and row["masque"] == "< 5" for row in durable)
+    people = [row for (_line, key), row in outcomes.items() if key.endswith("_personnes")]
+    small = [row for row in people if row["valeur"] in ("1", "2", "3", "4")]
+    assert not small, [(row["ligne"], row["indicateur"], row["valeur"]) for row in small]
+    headline = {row["ligne"]: row for row in rows if row["tableau"] == "chiffres_cles"}
+    assert headline["Participant·es"]["valeur"] == "22" and headline["Heures d'insertion"]["valeur"] == "1514.6"
