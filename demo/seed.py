@@ -151,6 +151,25 @@ class SeedSummary:
 # Small helpers
 
 
+# Outcomes at the end of a contract in the demo (every result has its weight: a new one must be given one).
+R = OutcomeResult
+OUTCOME_WEIGHTS = {
+    R.DURABLE_CDI: 10,
+    R.DURABLE_CDD: 12,
+    R.DURABLE_TEMP: 4,
+    R.DURABLE_BUSINESS: 1,
+    R.TRAINING: 8,
+    R.TRANSITIONAL_SHORT_CDD: 12,
+    R.TRANSITIONAL_TEMP: 8,
+    R.TRANSITIONAL_SUBSIDISED: 5,
+    R.TRANSITIONAL_SIAE: 12,
+    R.JOB_SEEKING: 20,
+    R.DROPPED_OUT: 3,
+    R.UNKNOWN: 5,
+}
+assert set(OUTCOME_WEIGHTS) == set(OutcomeResult), "every outcome result needs a weight in the demo"
+
+
 def weighted(rng: random.Random, items, weights):
     return rng.choices(items, weights=weights, k=1)[0]
 
@@ -1395,8 +1414,8 @@ class TerritorySeeder:
 
     def write_outcomes(self, batch: list[PlacementPlan], rows: list[int]):
         rng = self.rng
-        results = list(OutcomeResult.values)
-        weights = [10, 12, 1, 8, 12, 12, 5, 12, 20, 3, 5]
+        results = list(OUTCOME_WEIGHTS)
+        weights = list(OUTCOME_WEIGHTS.values())
         outcomes = []
         today = self.reference_month
         for p, placement in zip(batch, rows, strict=True):
