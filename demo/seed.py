@@ -151,21 +151,22 @@ class SeedSummary:
 # Small helpers
 
 
-# Outcomes at the end of a contract in the demo (every result has its weight: a new one must be given one).
+# Outcomes in the demo, (weight at the end of a contract, weight six months later): every result has its weights, a
+# new one must be given some.
 R = OutcomeResult
 OUTCOME_WEIGHTS = {
-    R.DURABLE_CDI: 10,
-    R.DURABLE_CDD: 12,
-    R.DURABLE_TEMP: 4,
-    R.DURABLE_BUSINESS: 1,
-    R.TRAINING: 8,
-    R.TRANSITIONAL_SHORT_CDD: 12,
-    R.TRANSITIONAL_TEMP: 8,
-    R.TRANSITIONAL_SUBSIDISED: 5,
-    R.TRANSITIONAL_SIAE: 12,
-    R.JOB_SEEKING: 20,
-    R.DROPPED_OUT: 3,
-    R.UNKNOWN: 5,
+    R.DURABLE_CDI: (10, 16),
+    R.DURABLE_CDD: (12, 14),
+    R.DURABLE_TEMP: (4, 3),
+    R.DURABLE_BUSINESS: (1, 2),
+    R.TRAINING: (8, 6),
+    R.TRANSITIONAL_SHORT_CDD: (12, 10),
+    R.TRANSITIONAL_TEMP: (8, 7),
+    R.TRANSITIONAL_SUBSIDISED: (5, 5),
+    R.TRANSITIONAL_SIAE: (12, 8),
+    R.JOB_SEEKING: (20, 22),
+    R.DROPPED_OUT: (3, 2),
+    R.UNKNOWN: (5, 5),
 }
 assert set(OUTCOME_WEIGHTS) == set(OutcomeResult), "every outcome result needs a weight in the demo"
 
@@ -1415,7 +1416,8 @@ class TerritorySeeder:
     def write_outcomes(self, batch: list[PlacementPlan], rows: list[int]):
         rng = self.rng
         results = list(OUTCOME_WEIGHTS)
-        weights = list(OUTCOME_WEIGHTS.values())
+        weights = [at_end for at_end, _later in OUTCOME_WEIGHTS.values()]
+        later_weights = [later for _at_end, later in OUTCOME_WEIGHTS.values()]
         outcomes = []
         today = self.reference_month
         for p, placement in zip(batch, rows, strict=True):
@@ -1435,7 +1437,7 @@ class TerritorySeeder:
                     {
                         "placement_id": placement,
                         "stage": OutcomeStage.AFTER_6_MONTHS,
-                        "result": weighted(rng, results, [16, 14, 2, 6, 10, 10, 5, 8, 22, 2, 5]),
+                        "result": weighted(rng, results, later_weights),
                         "observed_on": six_months + timedelta(days=rng.randrange(0, 20)),
                     }
                 )
