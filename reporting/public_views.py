@@ -50,20 +50,50 @@ def _region(slug: str):
     return region
 
 
+def _index_key() -> str:
+    state = PublishedReport.objects.filter(region__isnull=False).aggregate(last=Max("pk"), count=Count("pk"))
+    return public.PAGE_KEY.format(kind="index", region="", year="", versions=f"{state['last']}-{state['count']}")
+
+
+def _index_body() -> str:
+    regions = [
+        {"region": region, "slug": public.slug_of(region), "years": years}
+        for region, years in public.regions_published()
+    ]
+    return render_to_string("public/index.html", {"regions": regions})
+
+
 @login_not_required
 @require_GET
 def index(request):
-    state = PublishedReport.objects.filter(region__isnull=False).aggregate(last=Max("pk"), count=Count("pk"))
-    key = public.PAGE_KEY.format(kind="index", region="", year="", versions=f"{state['last']}-{state['count']}")
+    return _cached(request, _index_key(), _index_body, "text/html; charset=utf-8")
 
-    def build():
-        regions = [
-            {"region": region, "slug": public.slug_of(region), "years": years}
-            for region, years in public.regions_published()
-        ]
-        return render_to_string("public/index.html", {"regions": regions})
 
-    return _cached(request, key, build, "text/html; charset=utf-8")
+def _page_key(region, year: int, latest: dict) -> str:
+    return public.PAGE_KEY.format(kind="page", region=region.code, year=year, versions=public.versions_key(latest))
+
+
+def _page_body(region, year: int, latest: dict) -> str:
+    selected = public.published_year(region, year=year)
+    others = [
+        public.published_year(region, year=other)
+        for other in latest
+        if other != year and year - public.TREND_YEARS < other < year
+    ]
+    slug = public.slug_of(region)
+    context = {
+        "region": region,
+        "slug": slug,
+        "published": selected,
+        "years": sorted(latest, reverse=True),
+        "tables": exports.rendered_tables(public.public_tables(selected)),
+        "overview": public.trend_and_map(region, selected, others),
+        "csv_url": reverse("public:data_csv", args=[slug, year]),
+        "version_csv_url": reverse("public:version_csv", args=[slug, year, selected.version]),
+        "schema_url": reverse("public:data_schema", args=[slug, year]),
+        "api_url": reverse("api:public-report", args=[region.code, year]),
+    }
+    return render_to_string("public/region.html", context)
 
 
 @login_not_required
@@ -77,31 +107,33 @@ def region_page(request, region: str, year: int | None = None):
         year = max(latest)
     elif year not in latest:
         raise Http404("Aucun bilan publié pour cette année.")
-    key = public.PAGE_KEY.format(kind="page", region=region.code, year=year, versions=public.versions_key(latest))
+    return _cached(
+        request, _page_key(region, year, latest), lambda: _page_body(region, year, latest), "text/html; charset=utf-8"
+    )
 
-    def build():
-        selected = public.published_year(region, year=year)
-        others = [
-            public.published_year(region, year=other)
-            for other in latest
-            if other != year and year - public.TREND_YEARS < other < year
-        ]
-        slug = public.slug_of(region)
-        context = {
-            "region": region,
-            "slug": slug,
-            "published": selected,
-            "years": sorted(latest, reverse=True),
-            "tables": exports.rendered_tables(public.public_tables(selected)),
-            "overview": public.trend_and_map(region, selected, others),
-            "csv_url": reverse("public:data_csv", args=[slug, year]),
-            "version_csv_url": reverse("public:version_csv", args=[slug, year, selected.version]),
-            "schema_url": reverse("public:data_schema", args=[slug, year]),
-            "api_url": reverse("api:public-report", args=[region.code, year]),
-        }
-        return render_to_string("public/region.html", context)
 
-    return _cached(request, key, build, "text/html; charset=utf-8")
+def _csv_key(region, year: int, pk: int) -> str:
+    return public.PAGE_KEY.format(kind="csv", region=region.code, year=year, versions=pk)
+
+
+def _csv_body(region, year: int, version: int) -> bytes:
+    return public.csv_text(public.published_year(region, year=year, version=version)).encode()
+
+
+def warm(region) -> int:
+    """Prepare, in the cache, what the visitors of a région's public pages will ask for after a publication (the
+    list of régions, the page of each published year, each year's CSV), so that no visitor pays the first
+    rendering and a crowd arriving at once does not render the same page many times. Returns the number of
+    answers prepared."""
+    latest = public.latest_versions(region)
+    prepared = {_index_key(): _index_body}
+    for year, (pk, version) in latest.items():
+        prepared[_page_key(region, year, latest)] = lambda year=year: _page_body(region, year, latest)
+        prepared[_csv_key(region, year, pk)] = lambda year=year, version=version: _csv_body(region, year, version)
+    for key, build in prepared.items():
+        if cache.get(key) is None:
+            cache.set(key, build(), public.CACHE_SECONDS)
+    return len(prepared)
 
 
 def _csv(request, region, year: int, version: int | None):
@@ -114,10 +146,10 @@ def _csv(request, region, year: int, version: int | None):
         pk = public._published(region).filter(year=year, version=version).values_list("pk", flat=True).first()
         if pk is None:
             raise Http404("Cette version n'existe pas.")
-    key = public.PAGE_KEY.format(kind="csv", region=region.code, year=year, versions=pk)
+    key = _csv_key(region, year, pk)
 
     def build():
-        return public.csv_text(public.published_year(region, year=year, version=version)).encode()
+        return _csv_body(region, year, version)
 
     filename = f"clauses-sociales-{public.slug_of(region)}-{year}-v{version}.csv"
     return _cached(request, key, build, "text/csv; charset=utf-8", filename=filename)

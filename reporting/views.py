@@ -6,6 +6,7 @@ reporting.dashboards, and pages and exports render the same declarative tables (
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -20,9 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 from config.routers import reporting_database
 from markets.models import Lot, Market
 from organisations.scoping import current_membership, current_organisation, scope_of
-from reporting import background, dashboards, exports, publication, queries, trends
+from reporting import background, dashboards, exports, public_views, publication, queries, trends
 from reporting.forms import DashboardFilterForm, ReportFilterForm, region_codes_of
 from reporting.models import ExportRequest, ExportStatus, PlacementYear, PublishedReport
+
+logger = logging.getLogger(__name__)
 
 FORMATS = ("xlsx", "csv", "pdf", "json")
 CONTENT_TYPES = {
@@ -356,12 +359,23 @@ def yearly_report_publish(request):
         meta={"title": parameters["title"], "subtitle": parameters["subtitle"], "filters": parameters["filters"]},
         **perimeter,
     )
+    if published.region_id is not None:
+        _warm_public_pages(published.region)
     messages.success(
         request,
         f"Bilan {period.label} publié (version {published.version}, empreinte {published.short_hash}).",
     )
     query = urlencode([(field.html_name, field.value()) for field in form if field.value() not in (None, "")])
     return redirect(reverse("reporting:yearly_report") + (f"?{query}" if query else ""))
+
+
+def _warm_public_pages(region) -> None:
+    """The public pages of the région, prepared in the cache right after its publication (reporting.public_views.warm):
+    a cache, not data; a failure is logged and the publication stands."""
+    try:
+        public_views.warm(region)
+    except Exception:
+        logger.exception("Pages publiques de la région %s non préparées après la publication.", region.code)
 
 
 def _published_version(request, pk: int) -> PublishedReport:

@@ -223,3 +223,47 @@ def test_outcomes_and_the_headline_set_are_published_under_the_small_count_rule(
     assert not small, [(row["ligne"], row["indicateur"], row["valeur"]) for row in small]
     headline = {row["ligne"]: row for row in rows if row["tableau"] == "chiffres_cles"}
     assert headline["Participant·es"]["valeur"] == "22" and headline["Heures d'insertion"]["valeur"] == "1514.6"
+
+
+def test_a_publication_prepares_the_public_pages_for_the_first_visitors(client, public_world, monkeypatch):
+    # The coordinator publishes 2025 again through the page: the list of régions, the région's page and its CSV
+    # are prepared in the cache before anyone asks, so the first visitors are served without rendering anything.
+    from django.urls import reverse
+
+    from reporting import public_views
+
+    cache.clear()
+    client.force_login(public_world["coordinator"])
+    response = client.post(reverse("reporting:yearly_report_publish"), {"year": str(YEAR), "confirmer": "oui"})
+    assert response.status_code == 302
+    client.logout()
+
+    def not_rendered(*args, **kwargs):
+        raise AssertionError("rendered on a visit: the publication did not prepare it")
+
+    for name in ("_index_body", "_page_body", "_csv_body"):
+        monkeypatch.setattr(public_views, name, not_rendered)
+    for url in ("/public/", PAGE, f"{PAGE}{YEAR}/", CSV):
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+    assert "version 2" in client.get(PAGE).content.decode()
+
+
+def test_a_failed_preparation_leaves_the_publication_saved(client, public_world, monkeypatch, caplog):
+    from django.urls import reverse
+
+    from reporting import public_views
+    from reporting.models import PublishedReport
+
+    def broken(region):
+        raise RuntimeError("cache indisponible")
+
+    monkeypatch.setattr(public_views, "warm", broken)
+    client.force_login(public_world["coordinator"])
+    before = PublishedReport.objects.count()
+    assert (
+        client.post(reverse("reporting:yearly_report_publish"), {"year": str(YEAR), "confirmer": "oui"}).status_code
+        == 302
+    )
+    assert PublishedReport.objects.count() == before + 1
+    assert "Pages publiques de la région 27 non préparées" in caplog.text
