@@ -261,21 +261,27 @@ def _filters_of(form) -> queries.ReportFilters:
     )
 
 
+def _read_yearly_report(request):
+    """The figures of the yearly report page (called through reporting_database(): on the replica when fit, run
+    again on the primary when a read fails there)."""
+    form, report, meta = _report(request)
+    period = form.period()
+    filters = _filters_of(form)
+    overview = trends.overview(
+        records=PlacementYear.objects.visible_to(request.user),
+        period=period,
+        regions=region_codes_of(request.user),
+        report=report,
+        filters=filters,
+    )
+    return form, report, meta, period, filters, overview
+
+
 def _yearly_report_page(request, *, publish_error: str = "", status: int = 200):
     """The yearly report page; with the publication block (versions, differences, « Publier ce bilan ») for a
-    coordination or a facilitation structure. The figures are read inside reporting_database(); the published
+    coordination or a facilitation structure. The figures are read through reporting_database(); the published
     versions outside it, on the primary (a replica's lag must not hide a version just published)."""
-    with reporting_database():
-        form, report, meta = _report(request)
-        period = form.period()
-        filters = _filters_of(form)
-        overview = trends.overview(
-            records=PlacementYear.objects.visible_to(request.user),
-            period=period,
-            regions=region_codes_of(request.user),
-            report=report,
-            filters=filters,
-        )
+    form, report, meta, period, filters, overview = reporting_database()(_read_yearly_report)(request)
     report_filters = [(field.html_name, field.value()) for field in form if field.value() not in (None, "")]
     context = {
         "form": form,

@@ -349,6 +349,9 @@ def test_a_page_failing_on_the_replica_is_served_by_the_primary(client, reportin
 
     for role, url, params in report_pages(world):
         replica_state.reset()
+        if reporting_alias.connection is None:
+            # The failed read closed it (PostgreSQL); the test case only lets connections it opened reconnect.
+            reporting_alias.connect()
         with reporting_alias.execute_wrapper(broken):
             response = fetch(client, world[role], url, params)
         assert response.status_code == 200, url
