@@ -882,8 +882,9 @@ def _outcome_counts(people: list[tuple[int, str | None]], *, due) -> OutcomeCoun
 def outcomes(records: QuerySet[PlacementYear], *, year: int, as_of: date) -> Outcomes:
     """Outcomes at the end of the contract and six months later of the people whose contract ended in `year`
     (before `as_of`), over the placements of the perimeter (those with a row in `records`), by category, in all,
-    by public (women, youth, seniors, QPV: flags frozen at the start) and by market type. Two queries: the
-    placements that ended, their outcomes. Counting rules: OUTCOMES_LEGEND."""
+    by public (women, youth, seniors, QPV: flags frozen at the start) and by market type. One query: the
+    placements that ended, with their two outcomes beside them (each read by the unique index (placement, stage):
+    the perimeter is not computed twice). Counting rules: OUTCOMES_LEGEND."""
     last_day = min(date(year, 12, 31), as_of - timedelta(days=1))
     placements = Placement.objects.filter(
         pk__in=records.filter(year__lte=year).order_by().values("placement"),
@@ -891,21 +892,28 @@ def outcomes(records: QuerySet[PlacementYear], *, year: int, as_of: date) -> Out
         end_date__lte=last_day,
     )
     flags = [flag for _code, _label, flag in OUTCOME_PUBLICS]
+
+    def result_at(stage: str) -> Subquery:
+        return Subquery(Outcome.objects.filter(placement=OuterRef("pk"), stage=stage).order_by().values("result")[:1])
+
     latest: dict[int, tuple] = {}  # beneficiary → (end_date, pk, market type, flags…)
-    for pk, beneficiary, end_date, market_type, *values in placements.order_by().values_list(
-        "pk", "beneficiary_id", "end_date", "lot__market__market_type", *flags
-    ):
+    results: dict[tuple[int, str], str] = {}
+    stages = (OutcomeStage.AT_END, OutcomeStage.AFTER_6_MONTHS)
+    rows_read = (
+        placements.order_by()
+        .annotate(at_end=result_at(stages[0]), after_six_months=result_at(stages[1]))
+        .values_list(
+            "pk", "beneficiary_id", "end_date", "lot__market__market_type", *flags, "at_end", "after_six_months"
+        )
+    )
+    for pk, beneficiary, end_date, market_type, *values in rows_read:
+        *values, at_end, after_six_months = values
+        for stage, result in zip(stages, (at_end, after_six_months), strict=True):
+            if result is not None:
+                results[(pk, stage)] = result
         row = (end_date, pk, market_type, *values)
         if beneficiary not in latest or row[:2] > latest[beneficiary][:2]:
             latest[beneficiary] = row
-    chosen = {row[1] for row in latest.values()}
-    results: dict[tuple[int, str], str] = {
-        (placement, stage): result
-        for placement, stage, result in Outcome.objects.filter(placement__in=placements.values("pk"))
-        .order_by()
-        .values_list("placement_id", "stage", "result")
-        if placement in chosen
-    }
     six_months_due_by = months_before(as_of, 6)
 
     def group(code: str, label: str, rows: list[tuple]) -> OutcomeGroup:
