@@ -339,27 +339,49 @@ def dimension_by_year(
     """Hours, participants and contracts per value of one dimension, most hours first, for each year asked
     (one query), over January to `through_month` (see rows_through); `years=None` gives {None: rows over every
     year}."""
-    spec = DIMENSIONS_BY_CODE[dimension]
+    return dimensions_by_year(records, years=years, dimensions=[dimension], through_month=through_month)[dimension]
+
+
+def dimensions_by_year(
+    records: QuerySet[PlacementYear], *, years: Sequence[int] | None, dimensions: Sequence[str], through_month: int = 12
+) -> dict[str, dict[int | None, list[DimensionRow]]]:
+    """`dimension_by_year` of several dimensions in one query (a UNION ALL of one grouping per dimension, each
+    row tagged with its dimension's code), plus one query for the names of each named dimension that has rows."""
     records = rows_through(records, through_month)
-    columns = [spec.key]  # names are read apart: grouping by the key alone is faster than joining the names
-    if years is None:
-        grouped, contracts = records.values(*columns), Count("placement", distinct=True)
-    else:
-        # Within a year a placement has one row: no DISTINCT needed for contracts.
-        grouped, contracts = records.filter(year__in=years).values("year", *columns), Count("placement")
     hours = _sum_hours(hours=counted_through(through_month))
-    rows = grouped.annotate(hours=hours, participants=_count_people(), contracts=contracts).order_by("-hours", spec.key)
-    rows = list(rows)
-    names = spec.choices
-    if spec.names is not None:
-        keys = {row[spec.key] for row in rows} - {None}
-        names = dict(spec.names.objects.filter(pk__in=keys).values_list("pk", "name")) if keys else {}
-    result: dict[int | None, list[DimensionRow]] = {year: [] for year in (years or [None])}
+    parts = []
+    for code in dimensions:
+        spec = DIMENSIONS_BY_CODE[code]
+        # Names are read apart: grouping by the key alone is faster than joining the names.
+        tagged = records.annotate(dimension_code=Value(code), dimension_key=F(spec.key))
+        if years is None:
+            grouped, contracts = tagged.values("dimension_code", "dimension_key"), Count("placement", distinct=True)
+        else:
+            # Within a year a placement has one row: no DISTINCT needed for contracts.
+            grouped = tagged.filter(year__in=years).values("dimension_code", "year", "dimension_key")
+            contracts = Count("placement")
+        parts.append(grouped.annotate(hours=hours, participants=_count_people(), contracts=contracts).order_by())
+    rows = list(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else list(parts[0])
+    # Most hours first, then by key (NULL last, as PostgreSQL orders it).
+    rows.sort(key=lambda row: (-row["hours"], row["dimension_key"] is None, row["dimension_key"] or ""))
+    result: dict[str, dict[int | None, list[DimensionRow]]] = {
+        code: {year: [] for year in (years or [None])} for code in dimensions
+    }
+    names_of: dict[str, dict] = {}
+    for code in dimensions:
+        spec = DIMENSIONS_BY_CODE[code]
+        names_of[code] = spec.choices
+        if spec.names is not None:
+            keys = {row["dimension_key"] for row in rows if row["dimension_code"] == code} - {None}
+            names_of[code] = dict(spec.names.objects.filter(pk__in=keys).values_list("pk", "name")) if keys else {}
     for row in rows:
-        key = row[spec.key] or None  # "" is an unknown value too (a lot whose clause was removed)
-        label = UNKNOWN_LABEL if key is None else names.get(key, key)
+        code = row["dimension_code"]
+        key = row["dimension_key"] or None  # "" is an unknown value too (a lot whose clause was removed)
+        label = UNKNOWN_LABEL if key is None else names_of[code].get(key, key)
         year = row["year"] if years is not None else None
-        result[year].append(DimensionRow(key, label, exact_hours(row["hours"]), row["participants"], row["contracts"]))
+        result[code][year].append(
+            DimensionRow(key, label, exact_hours(row["hours"]), row["participants"], row["contracts"])
+        )
     return result
 
 
@@ -1147,10 +1169,9 @@ def yearly_report(
         full_notified = notified_markets(markets, year=year - 1)
     else:
         full_summaries, full_publics, full_notified = summaries_, publics, previous_notified
-    breakdowns = {
-        dimension.code: dimension_by_year(records, years=years, dimension=dimension.code, through_month=month)
-        for dimension in DIMENSIONS
-    }
+    breakdowns = dimensions_by_year(
+        records, years=years, dimensions=[dimension.code for dimension in DIMENSIONS], through_month=month
+    )
     monthly = monthly_hours(records, years=years)
     return YearlyReport(
         year=year,
