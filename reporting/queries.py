@@ -339,27 +339,49 @@ def dimension_by_year(
     """Hours, participants and contracts per value of one dimension, most hours first, for each year asked
     (one query), over January to `through_month` (see rows_through); `years=None` gives {None: rows over every
     year}."""
-    spec = DIMENSIONS_BY_CODE[dimension]
+    return dimensions_by_year(records, years=years, dimensions=[dimension], through_month=through_month)[dimension]
+
+
+def dimensions_by_year(
+    records: QuerySet[PlacementYear], *, years: Sequence[int] | None, dimensions: Sequence[str], through_month: int = 12
+) -> dict[str, dict[int | None, list[DimensionRow]]]:
+    """`dimension_by_year` of several dimensions in one query (a UNION ALL of one grouping per dimension, each
+    row tagged with its dimension's code), plus one query for the names of each named dimension that has rows."""
     records = rows_through(records, through_month)
-    columns = [spec.key]  # names are read apart: grouping by the key alone is faster than joining the names
-    if years is None:
-        grouped, contracts = records.values(*columns), Count("placement", distinct=True)
-    else:
-        # Within a year a placement has one row: no DISTINCT needed for contracts.
-        grouped, contracts = records.filter(year__in=years).values("year", *columns), Count("placement")
     hours = _sum_hours(hours=counted_through(through_month))
-    rows = grouped.annotate(hours=hours, participants=_count_people(), contracts=contracts).order_by("-hours", spec.key)
-    rows = list(rows)
-    names = spec.choices
-    if spec.names is not None:
-        keys = {row[spec.key] for row in rows} - {None}
-        names = dict(spec.names.objects.filter(pk__in=keys).values_list("pk", "name")) if keys else {}
-    result: dict[int | None, list[DimensionRow]] = {year: [] for year in (years or [None])}
+    parts = []
+    for code in dimensions:
+        spec = DIMENSIONS_BY_CODE[code]
+        # Names are read apart: grouping by the key alone is faster than joining the names.
+        tagged = records.annotate(dimension_code=Value(code), dimension_key=F(spec.key))
+        if years is None:
+            grouped, contracts = tagged.values("dimension_code", "dimension_key"), Count("placement", distinct=True)
+        else:
+            # Within a year a placement has one row: no DISTINCT needed for contracts.
+            grouped = tagged.filter(year__in=years).values("dimension_code", "year", "dimension_key")
+            contracts = Count("placement")
+        parts.append(grouped.annotate(hours=hours, participants=_count_people(), contracts=contracts).order_by())
+    rows = list(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else list(parts[0])
+    # Most hours first, then by key (NULL last, as PostgreSQL orders it).
+    rows.sort(key=lambda row: (-row["hours"], row["dimension_key"] is None, row["dimension_key"] or ""))
+    result: dict[str, dict[int | None, list[DimensionRow]]] = {
+        code: {year: [] for year in (years or [None])} for code in dimensions
+    }
+    names_of: dict[str, dict] = {}
+    for code in dimensions:
+        spec = DIMENSIONS_BY_CODE[code]
+        names_of[code] = spec.choices
+        if spec.names is not None:
+            keys = {row["dimension_key"] for row in rows if row["dimension_code"] == code} - {None}
+            names_of[code] = dict(spec.names.objects.filter(pk__in=keys).values_list("pk", "name")) if keys else {}
     for row in rows:
-        key = row[spec.key] or None  # "" is an unknown value too (a lot whose clause was removed)
-        label = UNKNOWN_LABEL if key is None else names.get(key, key)
+        code = row["dimension_code"]
+        key = row["dimension_key"] or None  # "" is an unknown value too (a lot whose clause was removed)
+        label = UNKNOWN_LABEL if key is None else names_of[code].get(key, key)
         year = row["year"] if years is not None else None
-        result[year].append(DimensionRow(key, label, exact_hours(row["hours"]), row["participants"], row["contracts"]))
+        result[code][year].append(
+            DimensionRow(key, label, exact_hours(row["hours"]), row["participants"], row["contracts"])
+        )
     return result
 
 
@@ -882,8 +904,9 @@ def _outcome_counts(people: list[tuple[int, str | None]], *, due) -> OutcomeCoun
 def outcomes(records: QuerySet[PlacementYear], *, year: int, as_of: date) -> Outcomes:
     """Outcomes at the end of the contract and six months later of the people whose contract ended in `year`
     (before `as_of`), over the placements of the perimeter (those with a row in `records`), by category, in all,
-    by public (women, youth, seniors, QPV: flags frozen at the start) and by market type. Two queries: the
-    placements that ended, their outcomes. Counting rules: OUTCOMES_LEGEND."""
+    by public (women, youth, seniors, QPV: flags frozen at the start) and by market type. One query: the
+    placements that ended, with their two outcomes beside them (each read by the unique index (placement, stage):
+    the perimeter is not computed twice). Counting rules: OUTCOMES_LEGEND."""
     last_day = min(date(year, 12, 31), as_of - timedelta(days=1))
     placements = Placement.objects.filter(
         pk__in=records.filter(year__lte=year).order_by().values("placement"),
@@ -891,21 +914,28 @@ def outcomes(records: QuerySet[PlacementYear], *, year: int, as_of: date) -> Out
         end_date__lte=last_day,
     )
     flags = [flag for _code, _label, flag in OUTCOME_PUBLICS]
+
+    def result_at(stage: str) -> Subquery:
+        return Subquery(Outcome.objects.filter(placement=OuterRef("pk"), stage=stage).order_by().values("result")[:1])
+
     latest: dict[int, tuple] = {}  # beneficiary → (end_date, pk, market type, flags…)
-    for pk, beneficiary, end_date, market_type, *values in placements.order_by().values_list(
-        "pk", "beneficiary_id", "end_date", "lot__market__market_type", *flags
-    ):
+    results: dict[tuple[int, str], str] = {}
+    stages = (OutcomeStage.AT_END, OutcomeStage.AFTER_6_MONTHS)
+    rows_read = (
+        placements.order_by()
+        .annotate(at_end=result_at(stages[0]), after_six_months=result_at(stages[1]))
+        .values_list(
+            "pk", "beneficiary_id", "end_date", "lot__market__market_type", *flags, "at_end", "after_six_months"
+        )
+    )
+    for pk, beneficiary, end_date, market_type, *values in rows_read:
+        *values, at_end, after_six_months = values
+        for stage, result in zip(stages, (at_end, after_six_months), strict=True):
+            if result is not None:
+                results[(pk, stage)] = result
         row = (end_date, pk, market_type, *values)
         if beneficiary not in latest or row[:2] > latest[beneficiary][:2]:
             latest[beneficiary] = row
-    chosen = {row[1] for row in latest.values()}
-    results: dict[tuple[int, str], str] = {
-        (placement, stage): result
-        for placement, stage, result in Outcome.objects.filter(placement__in=placements.values("pk"))
-        .order_by()
-        .values_list("placement_id", "stage", "result")
-        if placement in chosen
-    }
     six_months_due_by = months_before(as_of, 6)
 
     def group(code: str, label: str, rows: list[tuple]) -> OutcomeGroup:
@@ -1139,10 +1169,9 @@ def yearly_report(
         full_notified = notified_markets(markets, year=year - 1)
     else:
         full_summaries, full_publics, full_notified = summaries_, publics, previous_notified
-    breakdowns = {
-        dimension.code: dimension_by_year(records, years=years, dimension=dimension.code, through_month=month)
-        for dimension in DIMENSIONS
-    }
+    breakdowns = dimensions_by_year(
+        records, years=years, dimensions=[dimension.code for dimension in DIMENSIONS], through_month=month
+    )
     monthly = monthly_hours(records, years=years)
     return YearlyReport(
         year=year,

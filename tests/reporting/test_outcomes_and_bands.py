@@ -135,17 +135,17 @@ def test_outcomes_follow_the_perimeter(outcome_world):
     assert counts(result.total.at_end) == {"durable": 1}
 
 
-def test_outcomes_cost_two_queries_whatever_the_data(outcome_world):
+def test_outcomes_cost_one_query_whatever_the_data(outcome_world):
     def count():
         with CaptureQueriesContext(connection) as context:
             queries.outcomes(PlacementYear.objects.all(), year=2025, as_of=AS_OF)
         return len(context.captured_queries)
 
-    assert count() == 2
+    assert count() == 1
     for index in range(5):
         made = placement(BeneficiaryFactory(), outcome_world["works"], end=datetime.date(2025, 2 + index, 28))
         OutcomeFactory(placement=made, result=OutcomeResult.JOB_SEEKING)
-    assert count() == 2
+    assert count() == 1
 
 
 def test_yearly_report_carries_outcomes_headline_and_bands(outcome_world):

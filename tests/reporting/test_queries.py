@@ -209,3 +209,26 @@ def test_yearly_report_breakdowns_and_months_of_the_previous_year(dataset):
     previous = report.previous_breakdowns["department"]
     assert [(row.key, row.hours, row.participants) for row in previous] == [("21", D("25"), 1)]
     assert [(point.month, point.hours) for point in report.previous_monthly] == [(datetime.date(2024, 12, 1), D("25"))]
+
+
+def test_the_seven_breakdowns_cost_one_query_beside_the_names(dataset):
+    """yearly_report reads every dimension in one query (a UNION ALL), plus one query for the names of each named
+    dimension with rows (département, EPCI, QPV); each dimension gives the rows it gives alone."""
+    codes = [dimension.code for dimension in queries.DIMENSIONS]
+    for through_month, years in ((12, [2025, 2024]), (4, [2025, 2024]), (12, None)):
+        with CaptureQueriesContext(connection) as context:
+            together = queries.dimensions_by_year(
+                all_records(), years=years, dimensions=codes, through_month=through_month
+            )
+        named = [query["sql"] for query in context.captured_queries if "reporting_placementyear" not in query["sql"]]
+        assert len(context.captured_queries) - len(named) == 1
+        assert len(named) <= 3
+        for code in codes:
+            alone = queries.dimension_by_year(all_records(), years=years, dimension=code, through_month=through_month)
+            assert together[code] == alone
+    together = queries.dimensions_by_year(all_records(), years=[2025], dimensions=codes)
+    assert [(row.key, row.hours, row.participants, row.contracts) for row in together["market_type"][2025]] == [
+        (row.key, row.hours, row.participants, row.contracts)
+        for row in queries.by_dimension(all_records(), year=2025, dimension="market_type")
+    ]
+    assert sum(row.hours for row in together["department"][2025]) == D("250")
