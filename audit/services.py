@@ -311,12 +311,15 @@ def track_hours(*, record_ids: Iterable[int], user, reason: str = ""):
     from beneficiaries.models import HoursRecord
 
     record_ids = list(record_ids)
-    queryset = HoursRecord.objects.filter(pk__in=record_ids).select_related("placement__beneficiary")
+    queryset = HoursRecord.objects.filter(pk__in=record_ids).only(
+        "placement", "month", "hours", "training_hours", "status", "source"
+    )
     before = {record.pk: HoursState.of(record) for record in queryset}
     yield
-    changes, logs = _changes(list(queryset.all()), before, user, reason)
-    HoursChange.objects.bulk_create(changes)
-    AccessLog.objects.bulk_create(logs)
+    # Written as record_hours_changes does (rows as tuples, one statement per table): a validation of thousands.
+    record_hours_changes(
+        changes=[(record, before.get(record.pk)) for record in queryset.all()], user=user, reason=reason
+    )
 
 
 def record_organisation_change(*, organisation, user, fields: dict[str, tuple]) -> OrganisationChange | None:
