@@ -97,10 +97,12 @@ def main() -> None:
         return result, elapsed
 
     rows, _read = step("lecture du classeur", lambda: history.parse_workbook(data))
+    _checked = 0.0
     if not args.skip_preview:
         preview, _checked = step(
             "aperçu (tout vérifié et écrit par les services, puis annulé)",
             lambda: history.process(rows, structure=structure, user=user, commit=False),
+            TARGET_SECONDS,
         )
         assert preview.ok, preview.error_lines()[:5]
     rows = None  # the parsed rows of the preview, freed before the import
@@ -120,13 +122,18 @@ def main() -> None:
     rerun, _again = step(
         "second envoi du même classeur",
         lambda: history.process(history.parse_workbook(data), structure=structure, user=user, commit=True),
+        TARGET_SECONDS,
     )
     changed = sum(1 for rows_ in rerun.rows.values() for row in rows_ if row.status != history.UNCHANGED)
     print(f"    lignes non « inchangé » au second envoi : {changed} (cible : 0)")
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  mémoire du processus au plus (ru_maxrss) : {fr(peak_rss)} Mo (cible : moins de {fr(TARGET_RSS_MB)} Mo)")
-    verdict = "tenue" if imported < TARGET_SECONDS and peak_rss < TARGET_RSS_MB and changed == 0 else "MANQUÉE"
-    print(f"  cible (import en moins de {TARGET_SECONDS} s, mémoire bornée, second envoi sans effet) : {verdict}")
+    held = max(imported, _checked, _again) < TARGET_SECONDS and peak_rss < TARGET_RSS_MB and changed == 0
+    verdict = "tenue" if held else "MANQUÉE"
+    print(
+        f"  cible (aperçu, import et second envoi chacun en moins de {TARGET_SECONDS} s, mémoire bornée, second "
+        f"envoi sans effet) : {verdict}"
+    )
     print(f"  charge à la fin : {loadavg()}")
 
 

@@ -34,7 +34,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from beneficiaries import services
 from beneficiaries.calculations import first_of_month
@@ -986,6 +986,30 @@ def _diff(instance, wanted: dict) -> tuple[dict, list[str]]:
     return changes, lines
 
 
+def _analyse(*models) -> None:
+    """PostgreSQL plans the validation's and the summary's queries from the tables' statistics, which do not know
+    the thousands of rows this transaction just wrote (they would be planned as scans of tiny tables): ANALYZE them
+    (it counts the rows of the running transaction; the documented step after a bulk load)."""
+    if connection.vendor == "postgresql":
+        tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {tables}")
+
+
+def _batch(items: list, write, refuse) -> list[tuple]:
+    """`write(items)` through a bulk service (all or nothing): when it refuses rows, each is refused with its
+    reasons and the others are written again without them, so the preview checks every row. Returns the (item,
+    result) pairs written."""
+    while items:
+        try:
+            return list(zip(items, write(items), strict=True))
+        except services.BatchRefused as error:
+            for index, row_error in error.row_errors.items():
+                refuse(items[index], row_error)
+            items = [item for index, item in enumerate(items) if index not in error.row_errors]
+    return []
+
+
 def _write(rows: dict[str, list[HistoryRow]], context: _Context, keys: dict, *, user) -> None:
     structure = context.structure
     # Markets, lots and their clauses.
@@ -1064,8 +1088,11 @@ def _write(rows: dict[str, list[HistoryRow]], context: _Context, keys: dict, *, 
             _refuse_from(row, error, {**MARKET_COLUMNS, **LOT_COLUMNS, **CLAUSE_COLUMNS})
             continue
         row.status = CREATED if CREATED in statuses else UPDATED if statuses else UNCHANGED
-    # People and their criteria.
+    # People and their criteria: the new ones and every criterion added in batches (services.create_beneficiaries,
+    # add_criteria), the people already known changed one by one (a rerun changes none).
     person_objects: dict[str, Beneficiary] = {}
+    new_people: list[tuple[HistoryRow, dict]] = []
+    criteria: list[tuple[HistoryRow, int, dict]] = []
     for row in rows[PARTICIPANTS]:
         values = row.values
         key = _person_key(values["nom"], values["prenom"], values["date_naissance"])
@@ -1077,56 +1104,88 @@ def _write(rows: dict[str, list[HistoryRow]], context: _Context, keys: dict, *, 
         if values.get("prescripteur"):
             wanted["prescriber_type"] = values["prescripteur"]
         person = context.people.get(key)
-        try:
-            if person is None:
-                person = services.create_beneficiary(
-                    structure=structure,
-                    user=user,
-                    last_name=values["nom"],
-                    first_name=values["prenom"],
-                    birth_date=values["date_naissance"],
-                    prescriber_type=values.get("prescripteur") or PrescriberType.OTHER,
-                    **{name: value for name, value in wanted.items() if name != "prescriber_type"},
+        if person is None:
+            new_people.append(
+                (
+                    row,
+                    {
+                        "last_name": values["nom"],
+                        "first_name": values["prenom"],
+                        "birth_date": values["date_naissance"],
+                        "prescriber_type": values.get("prescripteur") or PrescriberType.OTHER,
+                        **{name: value for name, value in wanted.items() if name != "prescriber_type"},
+                    },
                 )
-                row.status = CREATED
-                held = {}
-            else:
-                changes, lines = _diff(person, wanted)
-                if changes:
-                    person = services.update_beneficiary(beneficiary=person, user=user, **changes)
-                    row.changes += lines
-                row.status = UPDATED if changes else UNCHANGED
-                held = context.criteria.get(person.pk, {})
-            for slot in range(1, CRITERIA_SLOTS + 1):
-                code = values.get(f"critere_{slot}")
-                if not code or code in held:
-                    continue
-                services.add_criterion(
-                    beneficiary=person,
-                    criterion=code,
-                    validated_on=values[f"validation_{slot}"],
-                    validated_by=user,
-                    evidence_type=values[f"justificatif_{slot}"],
-                    derogation_reason=HISTORY_TARGET_REASON if code == Criterion.DEROGATION else "",
-                )
-                if row.status != CREATED:
-                    row.status = UPDATED
-                    row.changes.append(_change("critère", "", Criterion(code).label))
-        except ValidationError as error:
-            _refuse_from(
-                row,
-                error,
-                {
-                    **PERSON_COLUMNS,
-                    "criterion": "critere_1",
-                    "validated_on": "validation_1",
-                    "evidence_type": "justificatif_1",
-                },
             )
             continue
+        try:
+            changes, lines = _diff(person, wanted)
+            if changes:
+                person = services.update_beneficiary(beneficiary=person, user=user, **changes)
+                row.changes += lines
+        except ValidationError as error:
+            _refuse_from(row, error, PERSON_COLUMNS)
+            continue
+        row.status = UPDATED if changes else UNCHANGED
         person_objects[values["ref_participant"]] = person
-    # Contracts.
+    for (row, _fields), person in _batch(
+        new_people,
+        lambda batch: services.create_beneficiaries(
+            structure=structure, user=user, rows=[fields for _row, fields in batch]
+        ),
+        lambda item, error: _refuse_from(item[0], error, PERSON_COLUMNS),
+    ):
+        row.status = CREATED
+        person_objects[row.values["ref_participant"]] = person
+    for row in rows[PARTICIPANTS]:
+        person = person_objects.get(row.values["ref_participant"])
+        if person is None or row.errors:
+            continue
+        held = context.criteria.get(person.pk, {}) if row.status != CREATED else {}
+        for slot in range(1, CRITERIA_SLOTS + 1):
+            code = row.values.get(f"critere_{slot}")
+            if not code or code in held:
+                continue
+            criteria.append(
+                (
+                    row,
+                    slot,
+                    {
+                        "beneficiary": person,
+                        "criterion": code,
+                        "validated_on": row.values[f"validation_{slot}"],
+                        "validated_by": user,
+                        "evidence_type": row.values[f"justificatif_{slot}"],
+                        "derogation_reason": HISTORY_TARGET_REASON if code == Criterion.DEROGATION else "",
+                    },
+                )
+            )
+
+    def refuse_criterion(item, error):
+        row, slot, _fields = item
+        _refuse_from(
+            row,
+            error,
+            {
+                **PERSON_COLUMNS,
+                "criterion": f"critere_{slot}",
+                "validated_on": f"validation_{slot}",
+                "evidence_type": f"justificatif_{slot}",
+            },
+        )
+
+    for (row, _slot, fields), _added in _batch(
+        criteria, lambda batch: services.add_criteria(rows=[fields for _r, _s, fields in batch]), refuse_criterion
+    ):
+        if row.status != CREATED:
+            row.status = UPDATED
+            row.changes.append(_change("critère", "", Criterion(fields["criterion"]).label))
+    for row in rows[PARTICIPANTS]:
+        if row.errors:  # a refused criterion refuses its person (and the contracts that need it)
+            person_objects.pop(row.values["ref_participant"], None)
+    # Contracts: the new ones in batches (services.start_placements), the known ones changed one by one.
     placement_objects: dict[str, Placement] = {}
+    new_placements: list[tuple[HistoryRow, dict]] = []
     for row in rows[CONTRACTS]:
         values = row.values
         person = person_objects.get(values["ref_participant"])
@@ -1141,24 +1200,28 @@ def _write(rows: dict[str, list[HistoryRow]], context: _Context, keys: dict, *, 
             "job_title": values.get("poste", ""),
         }
         placement = context.placements.get((person.pk, lot.pk, values["debut"]))
+        if placement is None:
+            new_placements.append((row, {"beneficiary": person, "lot": lot, "start_date": values["debut"], **wanted}))
+            continue
         try:
-            if placement is None:
-                placement = services.start_placement(
-                    beneficiary=person, lot=lot, start_date=values["debut"], user=user, **wanted
-                )
-                row.status = CREATED
-            else:
-                changes, lines = _diff(placement, wanted)
-                if changes:
-                    placement = services.update_placement(placement=placement, user=user, **changes)
-                    row.changes += lines
-                row.status = UPDATED if changes else UNCHANGED
+            changes, lines = _diff(placement, wanted)
+            if changes:
+                placement = services.update_placement(placement=placement, user=user, **changes)
+                row.changes += lines
+            row.status = UPDATED if changes else UNCHANGED
         except ValidationError as error:
             _refuse_from(row, error, PLACEMENT_COLUMNS)
             continue
         placement.lot = lot
         placement.beneficiary = person
         placement_objects[values["ref_contrat"]] = placement
+    for (row, _fields), placement in _batch(
+        new_placements,
+        lambda batch: services.start_placements(rows=[fields for _row, fields in batch], user=user),
+        lambda item, error: _refuse_from(item[0], error, PLACEMENT_COLUMNS),
+    ):
+        row.status = CREATED
+        placement_objects[row.values["ref_contrat"]] = placement
     if any(row.errors for sheet in rows.values() for row in sheet):
         return
     # Hours: one batch through declare_month, then the validation of the rows said "validé" (summary in bulk).
@@ -1194,6 +1257,7 @@ def _write(rows: dict[str, list[HistoryRow]], context: _Context, keys: dict, *, 
             for message in messages:
                 entry_rows[index][0].refuse("heures", str(message))
         return
+    _analyse(Beneficiary, Placement, HoursRecord)
     for (row, status, record), outcome in zip(entry_rows, outcomes, strict=True):
         row.status = CREATED if outcome.created else UPDATED
         if record is not None:

@@ -151,6 +151,10 @@ def _clean_and_save(instance, *, exclude=None) -> None:
     """Every rule of the model (field values, cross-field `clean`, constraints), then the save: a refusal is a
     ValidationError keyed by field, with the model's codes."""
     instance.full_clean(exclude=exclude)
+    _save_or_refuse(instance)
+
+
+def _save_or_refuse(instance) -> None:
     try:
         with transaction.atomic():
             instance.save()
@@ -217,13 +221,25 @@ def _place_residence(beneficiary: Beneficiary, *, changed: Iterable[str]) -> Non
 def create_beneficiary(*, structure, user=None, channel: str = Channel.WEB, **fields) -> Beneficiary:
     """Register a person followed by `structure` (the QPV must lie in the commune: Beneficiary.clean; with
     coordinates, it is computed from them)."""
-    _check_fields(fields, BENEFICIARY_FIELDS - {"structure"})
-    fields = _with_geocoded_location(fields, previous=None)
+    fields = _new_person_fields(fields)
     with transaction.atomic():
-        beneficiary = Beneficiary(structure=structure, **fields)
-        _place_residence(beneficiary, changed=fields)
-        _clean_and_save(beneficiary)
+        beneficiary = _checked_new_person(structure, fields)
+        _save_or_refuse(beneficiary)
         _journal(user=user, beneficiary=beneficiary, action=AccessAction.CREATED, channel=channel)
+    return beneficiary
+
+
+def _new_person_fields(fields: dict) -> dict:
+    _check_fields(fields, BENEFICIARY_FIELDS - {"structure"})
+    return _with_geocoded_location(fields, previous=None)
+
+
+def _checked_new_person(structure, fields: dict) -> Beneficiary:
+    """The person to create, its residence placed and every rule of the model checked (not saved): the one check
+    of `create_beneficiary` and `create_beneficiaries`."""
+    beneficiary = Beneficiary(structure=structure, **fields)
+    _place_residence(beneficiary, changed=fields)
+    beneficiary.full_clean()
     return beneficiary
 
 
@@ -314,9 +330,19 @@ class Errors:
             raise ValidationError(dict(self.by_field))
 
 
-def _placement_errors(*, beneficiary, lot, employer, modality, start_date, end_date, checks: set[str]) -> Errors:
-    """French reasons why a placement with these values is refused, by field. `checks` picks the rule groups."""
+def _criteria_of(beneficiary) -> dict[str, date]:
+    """The person's criteria: code -> validation date."""
+    return dict(beneficiary.criteria.values_list("criterion", "validated_on"))
+
+
+def _placement_errors(
+    *, beneficiary, lot, employer, modality, start_date, end_date, checks: set[str], criteria=None
+) -> Errors:
+    """French reasons why a placement with these values is refused, by field. `checks` picks the rule groups;
+    `criteria` (code -> validation date) are the person's, read from the database when not given."""
     errors = Errors()
+    if "eligibility" in checks and criteria is None:
+        criteria = _criteria_of(beneficiary)
     clause = _clause_of(lot)
     if clause is None:
         errors.add("lot", NO_CLAUSE_MESSAGE, "no_clause")
@@ -350,18 +376,14 @@ def _placement_errors(*, beneficiary, lot, employer, modality, start_date, end_d
     if "eligibility" in checks and end_date >= timezone.localdate():
         # The age-based criteria the person holds must hold at the start of a running or future placement
         # (DOMAIN.md §6; an ended placement keeps the publics frozen at its start).
-        for code in beneficiary.criteria.filter(
-            criterion__in=list(AGE_BOUNDS), validated_on__lte=start_date
-        ).values_list("criterion", flat=True):
+        for code in sorted(code for code, on in criteria.items() if code in AGE_BOUNDS and on <= start_date):
             subject = f"Le critère « {Criterion(code).label} »"
             refusal = _age_refusal(code, beneficiary.birth_date, start_date, "début du contrat", subject)
             if refusal:
                 errors.add("start_date", refusal, "age")
     if "eligibility" in checks:
         if clause.eligible_criteria:
-            validated = set(
-                beneficiary.criteria.filter(validated_on__lte=start_date).values_list("criterion", flat=True)
-            )
+            validated = {code for code, on in criteria.items() if on <= start_date}
             # An age-based criterion counts only when its bound holds at the start (DOMAIN.md §6).
             held = {code for code in validated if _age_holds(code, beneficiary.birth_date, start_date)}
             if not held & set(clause.eligible_criteria):
@@ -383,14 +405,14 @@ def _placement_errors(*, beneficiary, lot, employer, modality, start_date, end_d
     return errors
 
 
-def _freeze_publics(placement: Placement) -> None:
+def _freeze_publics(placement: Placement, criteria: dict[str, date] | None = None) -> None:
     beneficiary = placement.beneficiary
     publics = calculations.frozen_publics(
         start_date=placement.start_date,
         sex=beneficiary.sex,
         birth_date=beneficiary.birth_date,
         lives_in_qpv=beneficiary.qpv_id is not None,
-        criteria_validated_on=dict(beneficiary.criteria.values_list("criterion", "validated_on")),
+        criteria_validated_on=_criteria_of(beneficiary) if criteria is None else criteria,
     )
     for name, value in vars(publics).items():
         setattr(placement, name, value)
@@ -422,16 +444,8 @@ def start_placement(
 ) -> Placement:
     """Create a placement after checking the clause rules, with its publics frozen at the start date; written in
     the person's access journal (by `user`)."""
-    _placement_errors(
-        beneficiary=beneficiary,
-        lot=lot,
-        employer=employer,
-        modality=modality,
-        start_date=start_date,
-        end_date=end_date,
-        checks={"dates", "employer", "eligibility"},
-    ).raise_if_any()
-    placement = Placement(
+    placement = _checked_new_placement(
+        criteria=_criteria_of(beneficiary),
         beneficiary=beneficiary,
         lot=lot,
         employer=employer,
@@ -440,7 +454,6 @@ def start_placement(
         end_date=end_date,
         job_title=job_title,
     )
-    _freeze_publics(placement)
     _save_placement(placement)
     # A new placement has no validated hours yet: the summary has nothing to copy until a validation refreshes it.
     _journal(
@@ -450,6 +463,15 @@ def start_placement(
         channel=channel,
         detail=f"Contrat n° {placement.pk} créé",
     )
+    return placement
+
+
+def _checked_new_placement(*, criteria: dict[str, date], job_title: str = "", **fields) -> Placement:
+    """The placement to create, checked against the clause rules and its publics frozen (not saved): the one check
+    of `start_placement` and `start_placements`. `criteria`: the person's (code -> validation date)."""
+    _placement_errors(**fields, checks={"dates", "employer", "eligibility"}, criteria=criteria).raise_if_any()
+    placement = Placement(**fields, job_title=job_title)
+    _freeze_publics(placement, criteria)
     return placement
 
 
@@ -701,28 +723,16 @@ def add_criterion(
 ) -> BeneficiaryCriterion:
     """Record an eligibility criterion, validated by `validated_by` (who is also the author in the person's
     journal). Past placements keep the publics frozen at their start."""
-    errors = Errors()
-    if criterion not in Criterion.values:
-        errors.add("criterion", "Critère d'éligibilité inconnu.", "unknown_criterion")
-    if evidence_type not in EvidenceType.values:
-        errors.add("evidence_type", "Type de justificatif inconnu.", "unknown_evidence")
-    if validated_on > timezone.localdate():
-        errors.add("validated_on", "La date de validation ne peut pas être dans le futur.", "future")
     derogation_reason = derogation_reason.strip()
-    if criterion == Criterion.DEROGATION and not derogation_reason:
-        errors.add("derogation_reason", "Une dérogation doit être motivée.", "reason_missing")
-    if beneficiary.criteria.filter(criterion=criterion).exists():
-        errors.add("criterion", CRITERION_DUPLICATE, "unique")
-    for refusal in _age_criterion_refusals(
+    _criterion_errors(
+        beneficiary=beneficiary,
         criterion=criterion,
-        birth_date=beneficiary.birth_date,
         validated_on=validated_on,
+        evidence_type=evidence_type,
+        derogation_reason=derogation_reason,
+        held=set(beneficiary.criteria.values_list("criterion", flat=True)),
         placements=beneficiary.placements.all(),
-    ):
-        errors.add("criterion", refusal, "age")
-    if criterion == Criterion.QPV_RESIDENT and beneficiary.qpv_id is None:
-        errors.add("criterion", QPV_CRITERION_WITHOUT_QPV, "qpv_missing")
-    errors.raise_if_any()
+    ).raise_if_any()
     try:
         with transaction.atomic():
             added = BeneficiaryCriterion.objects.create(
@@ -740,9 +750,41 @@ def add_criterion(
         beneficiary=beneficiary,
         action=AccessAction.CHANGED,
         channel=channel,
-        detail=f"Critère ajouté : {added.get_criterion_display()}",
+        detail=_criterion_added(added),
     )
     return added
+
+
+def _criterion_added(added: BeneficiaryCriterion) -> str:
+    return f"Critère ajouté : {added.get_criterion_display()}"
+
+
+def _criterion_errors(
+    *, beneficiary, criterion, validated_on, evidence_type, derogation_reason, held, placements
+) -> Errors:
+    """Why a criterion cannot be added to the person (`held`: the codes it holds; `placements`: its own): the one
+    check of `add_criterion` and `add_criteria`."""
+    errors = Errors()
+    if criterion not in Criterion.values:
+        errors.add("criterion", "Critère d'éligibilité inconnu.", "unknown_criterion")
+    if evidence_type not in EvidenceType.values:
+        errors.add("evidence_type", "Type de justificatif inconnu.", "unknown_evidence")
+    if validated_on > timezone.localdate():
+        errors.add("validated_on", "La date de validation ne peut pas être dans le futur.", "future")
+    if criterion == Criterion.DEROGATION and not derogation_reason:
+        errors.add("derogation_reason", "Une dérogation doit être motivée.", "reason_missing")
+    if criterion in held:
+        errors.add("criterion", CRITERION_DUPLICATE, "unique")
+    for refusal in _age_criterion_refusals(
+        criterion=criterion,
+        birth_date=beneficiary.birth_date,
+        validated_on=validated_on,
+        placements=placements,
+    ):
+        errors.add("criterion", refusal, "age")
+    if criterion == Criterion.QPV_RESIDENT and beneficiary.qpv_id is None:
+        errors.add("criterion", QPV_CRITERION_WITHOUT_QPV, "qpv_missing")
+    return errors
 
 
 @transaction.atomic
@@ -759,6 +801,131 @@ def remove_criterion(*, criterion: BeneficiaryCriterion, user=None, channel: str
         channel=channel,
         detail=f"Critère retiré : {label}",
     )
+
+
+# Batches of people, criteria and placements (an import): the same checks as the single-row services above,
+# through the same functions, then a few statements per batch; all-or-nothing.
+
+
+class BatchRefused(ValidationError):
+    """Rows of a batch refused: `row_errors` maps the index of each refused row to its ValidationError (keyed by
+    field, with the codes and messages of the single-row service). Nothing of the batch is written."""
+
+    def __init__(self, row_errors: dict[int, ValidationError]):
+        self.row_errors = row_errors
+        super().__init__(f"{len(row_errors)} ligne(s) refusée(s) : rien n'a été enregistré.", code="batch_refused")
+
+
+def _checked_rows(rows: Sequence, check) -> list:
+    """`check(row)` for every row; every refusal gathered and raised at once (BatchRefused)."""
+    checked, refused = [], {}
+    for index, row in enumerate(rows):
+        try:
+            checked.append(check(row))
+        except ValidationError as error:
+            refused[index] = error
+    if refused:
+        raise BatchRefused(refused)
+    return checked
+
+
+def _bulk_insert(model, instances: list) -> None:
+    try:
+        with transaction.atomic():
+            model.objects.bulk_create(instances, batch_size=WRITE_BATCH_SIZE)
+    except IntegrityError as error:
+        raise ValidationError(
+            "L'enregistrement n'a pas pu être fait : ses données sont incohérentes.", code="integrity"
+        ) from error
+
+
+def _journal_many(*, user, changes: list[tuple], action: str, channel: str) -> None:
+    """`_journal` of many (person, detail) changes by one author, in one statement."""
+    if user is not None and changes:
+        audit_services.log_changes(user=user, changes=changes, action=action, channel=channel)
+
+
+@transaction.atomic
+def create_beneficiaries(
+    *, structure, user=None, channel: str = Channel.WEB, rows: Sequence[Mapping]
+) -> list[Beneficiary]:
+    """`create_beneficiary` for each row (its fields), all or none: the same rules and refusals (BatchRefused names
+    every refused row), the same journal entries."""
+    rows = [_new_person_fields(dict(fields)) for fields in rows]
+    people = _checked_rows(rows, lambda fields: _checked_new_person(structure, fields))
+    _bulk_insert(Beneficiary, people)
+    _journal_many(user=user, changes=[(person, "") for person in people], action=AccessAction.CREATED, channel=channel)
+    return people
+
+
+@transaction.atomic
+def add_criteria(*, rows: Sequence[Mapping], channel: str = Channel.WEB) -> list[BeneficiaryCriterion]:
+    """`add_criterion` for each row (beneficiary, criterion, validated_on, validated_by, evidence_type and
+    optionally derogation_reason), all or none, in order: a criterion given twice for a person is refused on its
+    second row as it would be on a second call."""
+    people = {row["beneficiary"].pk for row in rows}
+    held: dict[int, set[str]] = defaultdict(set)
+    for person, code in BeneficiaryCriterion.objects.filter(beneficiary__in=people).values_list(
+        "beneficiary", "criterion"
+    ):
+        held[person].add(code)
+    placements: dict[int, list[Placement]] = defaultdict(list)
+    for placement in Placement.objects.filter(beneficiary__in=people).order_by():
+        placements[placement.beneficiary_id].append(placement)
+
+    def check(row) -> BeneficiaryCriterion:
+        beneficiary = row["beneficiary"]
+        reason = row.get("derogation_reason", "").strip()
+        _criterion_errors(
+            beneficiary=beneficiary,
+            criterion=row["criterion"],
+            validated_on=row["validated_on"],
+            evidence_type=row["evidence_type"],
+            derogation_reason=reason,
+            held=held[beneficiary.pk],
+            placements=placements[beneficiary.pk],
+        ).raise_if_any()
+        held[beneficiary.pk].add(row["criterion"])
+        return BeneficiaryCriterion(
+            beneficiary=beneficiary,
+            criterion=row["criterion"],
+            validated_on=row["validated_on"],
+            validated_by=row["validated_by"],
+            evidence_type=row["evidence_type"],
+            derogation_reason=reason,
+        )
+
+    added = _checked_rows(rows, check)
+    _bulk_insert(BeneficiaryCriterion, added)
+    by_author: dict = defaultdict(list)
+    for criterion in added:
+        by_author[criterion.validated_by].append((criterion.beneficiary, _criterion_added(criterion)))
+    for author, changes in by_author.items():
+        _journal_many(user=author, changes=changes, action=AccessAction.CHANGED, channel=channel)
+    return added
+
+
+@transaction.atomic
+def start_placements(*, rows: Sequence[Mapping], user=None, channel: str = Channel.WEB) -> list[Placement]:
+    """`start_placement` for each row (beneficiary, lot, employer, modality, start_date, end_date, optionally
+    job_title), all or none: the same clause rules and refusals, the publics frozen by the same function, the same
+    journal entries. Like `start_placement`, nothing for the summary to copy yet (no validated hours)."""
+    criteria: dict[int, dict[str, date]] = defaultdict(dict)
+    for person, code, on in BeneficiaryCriterion.objects.filter(
+        beneficiary__in={row["beneficiary"].pk for row in rows}
+    ).values_list("beneficiary", "criterion", "validated_on"):
+        criteria[person][code] = on
+    placements = _checked_rows(
+        rows, lambda row: _checked_new_placement(criteria=criteria[row["beneficiary"].pk], **row)
+    )
+    _bulk_insert(Placement, placements)
+    _journal_many(
+        user=user,
+        changes=[(placement.beneficiary, f"Contrat n° {placement.pk} créé") for placement in placements],
+        action=AccessAction.CHANGED,
+        channel=channel,
+    )
+    return placements
 
 
 # Hours.

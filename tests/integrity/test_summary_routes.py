@@ -145,6 +145,7 @@ NOT_SUMMARY_WRITERS: dict[str, str] = {
             "move_person_entries",
             "log_access",
             "log_accesses",
+            "log_changes",
             "log_views",
             "record_hours_change",
             "record_hours_changes",
@@ -894,6 +895,54 @@ def create_beneficiary(w):
     )
 
 
+def create_beneficiaries(w):
+    services.create_beneficiaries(
+        structure=w.a.person.structure,
+        user=fac_a(w),
+        rows=[
+            {
+                "last_name": "Nouvelle",
+                "first_name": "Personne",
+                "birth_date": date(1990, 1, 1),
+                "sex": "F",
+                "commune": w.dijon,
+                "qpv": w.qpv,
+                "prescriber_type": w.a.person.prescriber_type,
+            }
+        ],
+    )
+
+
+def add_criteria(w):
+    services.add_criteria(
+        rows=[
+            {
+                "beneficiary": w.a.person,
+                "criterion": "rsa",
+                "validated_on": date(2025, 2, 1),
+                "validated_by": fac_a(w),
+                "evidence_type": "caf_certificate",
+            }
+        ]
+    )
+
+
+def start_placements(w):
+    services.start_placements(
+        rows=[
+            {
+                "beneficiary": w.b.person,
+                "lot": w.a.lot,
+                "employer": w.company,
+                "modality": "hire_cdd",
+                "start_date": date(2025, 6, 1),
+                "end_date": date(2025, 12, 31),
+            }
+        ],
+        user=fac_a(w),
+    )
+
+
 def update_beneficiary(w):
     # Placements keep the publics frozen at their start: leaving the QPV moves nothing the summary copies.
     services.update_beneficiary(beneficiary=w.a.person, user=fac_a(w), qpv=None, address="3 rue Neuve")
@@ -1030,6 +1079,9 @@ SERVICE_CASES = {
     "service:clauses.services.save_clause": save_clause,
     "service:organisations.services.update_organisation": update_organisation,
     "service:beneficiaries.services.create_beneficiary": create_beneficiary,
+    "service:beneficiaries.services.create_beneficiaries": create_beneficiaries,
+    "service:beneficiaries.services.add_criteria": add_criteria,
+    "service:beneficiaries.services.start_placements": start_placements,
     "service:beneficiaries.services.update_beneficiary": update_beneficiary,
     "service:beneficiaries.services.remove_criterion": remove_criterion,
     "service:clauses.services.remove_clause": remove_clause,
