@@ -276,8 +276,15 @@ def csv_text(published: PublishedYear) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([name for name, *_rest in FIELDS])
     for row in data_rows(published):
-        writer.writerow([_csv_number(row[name]) if name == "valeur" else row[name] for name, *_rest in FIELDS])
+        writer.writerow([_csv_cell(name, row[name]) for name, *_rest in FIELDS])
     return buffer.getvalue()
+
+
+def _csv_cell(name: str, value):
+    """The number written plainly; a text (labels: names of publics, départements, types) never read as a formula."""
+    if name == "valeur":
+        return _csv_number(value)
+    return exports.neutralise_formula(value) if isinstance(value, str) else value
 
 
 def etag_of(key: str) -> str:

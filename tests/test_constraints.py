@@ -70,6 +70,19 @@ def summary_row():
     return PlacementYear.objects.get(placement=record.placement)
 
 
+def published(perimeter: str = "region"):
+    """A version of a yearly report (issue 18), written straight: a region's, or a structure's."""
+    from django.utils import timezone
+
+    from reporting.models import PublishedReport
+    from tests.territories.factories import RegionFactory
+
+    owner = {"region": RegionFactory()} if perimeter == "region" else {"organisation": FacilitationStructureFactory()}
+    return PublishedReport.objects.create(
+        **owner, year=2025, version=1, payload={}, content_hash="0" * 64, published_at=timezone.now()
+    )
+
+
 # (constraint name, how to make the object, the violating write)
 VIOLATIONS = [
     # Organisations.
@@ -137,6 +150,16 @@ VIOLATIONS = [
     ("outcome_unique_per_stage", OutcomeFactory, lambda o: duplicate(o, result="unknown")),
     # Reporting summary: one row per placement and year.
     ("placement_year_unique", summary_row, lambda o: duplicate(o, hours=Decimal("1"))),
+    # Published reports: one perimeter, numbered versions from 1, one version number per perimeter, year and filters.
+    ("published_report_one_perimeter", published, lambda o: update(o, organisation=FacilitationStructureFactory())),
+    ("published_report_one_perimeter", published, lambda o: update(o, region=None)),
+    ("published_report_version_positive", published, lambda o: update(o, version=0)),
+    ("published_report_region_version_unique", published, lambda o: duplicate(o, content_hash="1" * 64)),
+    (
+        "published_report_organisation_version_unique",
+        lambda: published("organisation"),
+        lambda o: duplicate(o, content_hash="1" * 64),
+    ),
 ]
 
 

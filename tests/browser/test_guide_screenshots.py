@@ -159,7 +159,12 @@ def test_each_role_reads_its_guide_with_its_pictures_at_both_widths(browser, liv
         expect(page.locator("details.help .help__body")).to_be_visible()
         page.screenshot(path=str(results_dir / f"help-{slug}-1366.png"))
         page.set_viewport_size({"width": 390, "height": 844})
-        assert no_sideways_overflow(page), f"L'aide de l'accueil ({slug}) déborde à 390 px."
+        wide = page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
+            "document.documentElement.clientWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + "
+            "(e.id || '') + ' ' + Math.round(e.getBoundingClientRect().right))"
+        )
+        assert no_sideways_overflow(page), f"L'aide de l'accueil ({slug}) déborde à 390 px : {wide}"
         page.screenshot(path=str(results_dir / f"help-{slug}-390.png"))
         page.set_viewport_size(VIEWPORT)
         page.locator("details.help .help__guide a").click()
@@ -169,6 +174,10 @@ def test_each_role_reads_its_guide_with_its_pictures_at_both_widths(browser, liv
             page.reload(wait_until="networkidle")
             for image in page.locator("article.guide img").all():
                 image.scroll_into_view_if_needed()
+            # Lazy pictures load once scrolled to: wait until each has finished (loaded or failed), then judge.
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('article.guide img')].every((img) => img.complete)"
+            )
             broken = page.evaluate(
                 "() => [...document.querySelectorAll('article.guide img')]"
                 ".filter((img) => !img.complete || img.naturalWidth === 0).map((img) => img.src)"

@@ -4,10 +4,12 @@ and 5), at 390 and 1,366 px: the tables read, with their legend, and nothing is 
 import datetime
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from beneficiaries.choices import OutcomeResult, OutcomeStage
+from beneficiaries.models import Placement
 from reporting.models import PlacementYear
 from tests.beneficiaries.factories import OutcomeFactory
 from tests.browser.test_reporting import log_in
@@ -21,7 +23,19 @@ TODAY = datetime.date(2026, 11, 26)
 @pytest.fixture
 def world(monkeypatch):
     world = build_world()
-    woman = PlacementYear.objects.filter(year=2025, is_woman=True).first().placement
+    # A woman's contract that ended in 2025 and is her last one (on a tie, the last created: the one her outcome counts
+    # on, reporting.queries.OUTCOMES_LEGEND), whatever the order
+    # the summary's rows were written in (it differs between SQLite and PostgreSQL).
+    women = Placement.objects.filter(
+        pk__in=PlacementYear.objects.filter(year=2025, is_woman=True).values("placement"), end_date__year=2025
+    ).order_by("pk")
+    woman = next(
+        placement
+        for placement in women
+        if not Placement.objects.filter(beneficiary=placement.beneficiary)
+        .filter(Q(end_date__gt=placement.end_date) | Q(end_date=placement.end_date, pk__gt=placement.pk))
+        .exists()
+    )
     OutcomeFactory(placement=woman, result=OutcomeResult.DURABLE_TEMP, observed_on=datetime.date(2026, 1, 5))
     OutcomeFactory(
         placement=woman,

@@ -23,8 +23,22 @@ from tests.test_access_matrix import variants, walk
 
 pytestmark = pytest.mark.django_db
 
-# Public documentation (the same for an anonymous visitor): it describes the fields, criteria included.
-PUBLIC_DOCS = {"api:schema", "api:docs", "api:redoc"}
+# Public documentation (the same for an anonymous visitor): it describes the fields, criteria included. The public
+# pages of published reports too (issue 18): aggregates for anyone (« Femmes » is a public), with their own walk for
+# names and small counts (tests/reporting/test_public.py).
+PUBLIC_DOCS = {
+    "api:schema",
+    "api:docs",
+    "api:redoc",
+    "public:index",
+    "public:region",
+    "public:region_year",
+    "public:data_csv",
+    "public:version_csv",
+    "public:data_schema",
+    "api:public-regions",
+    "api:public-report",
+}
 
 
 def _text(response) -> str:

@@ -103,6 +103,7 @@ KEPT = {
     "reporting.PlacementYear.market_type": CODE + " (copied for the reports)",
     "reporting.PlacementYear.mechanism": CODE + " (copied for the reports)",
     "reporting.PlacementYear.modality": CODE + " (copied for the reports)",
+    "reporting.PlacementYear.qualification_level": CODE + " (copied for the ESF bands, as kept on the person)",
     "admin.LogEntry.action_time": RECORD_DATE,
     "admin.LogEntry.object_id": "the number of the object changed, as text",
 }

@@ -20,7 +20,8 @@ from tests.reporting.conftest import build_world
 
 WRITER = re.compile(r"csv\.writer\(|csv\.DictWriter\(|xlsxwriter\.Workbook\(|\bWorkbook\(\)")
 # Writers whose every cell is a constant of the code (checked below), not user data.
-CONSTANT_WRITERS = {"beneficiaries/imports.py"}
+# (the import templates: see the tests below; history_fixture generates invented histories for the tests and the bench)
+CONSTANT_WRITERS = {"beneficiaries/imports.py", "beneficiaries/history.py", "beneficiaries/history_fixture.py"}
 NUMBER = re.compile(r"^-?[\d\u00a0\u202f ]+(,\d+)?(\u00a0%)?$")
 HOSTILE = {
     "market1": "=1+2",
@@ -112,3 +113,20 @@ def test_names_starting_with_a_formula_come_out_neutralised(client, fmt, route, 
     assert any(
         cell.startswith(("'=1+2", "'@SOMME", "'=HYPERLINK", "'+33", "'-2+3", "'@Coordination")) for cell in neutralised
     ), cells
+
+
+def test_history_templates_hold_no_formula():
+    # The history import's templates (issue 20): the « Lisez-moi » sheet and one sheet or CSV per kind, written from
+    # the code's constants; no cell may start like a formula.
+    from beneficiaries import history
+
+    workbook = openpyxl.load_workbook(io.BytesIO(history.template_xlsx()))
+    cells = [str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row if cell]
+    for sheet in history.COLUMNS:
+        cells += [
+            cell
+            for row in csv.reader(io.StringIO(history.template_csv(sheet).decode("utf-8-sig")), delimiter=";")
+            for cell in row
+        ]
+    assert len(cells) > 20
+    assert not [cell for cell in cells if cell and cell[0] in "=+-@\t\r"], "a template cell reads as a formula"
