@@ -47,7 +47,7 @@ def replica_sql(sql: str, params=()):
         return cursor.fetchone()[0] if cursor.description else None
 
 
-def wait_for_replica(timeout: float = 20.0) -> None:
+def wait_for_replica(timeout: float = 60.0) -> None:
     """Until the standby accepts connections to the test database and has replayed what the primary wrote."""
     target = primary_lsn()
     deadline = time.monotonic() + timeout

@@ -156,8 +156,8 @@ def test_stopped_replica_falls_back_to_the_primary(client, replica, monkeypatch,
 def test_paused_replay_read_your_writes_then_lag_fallback(client, replica, settings, caplog):
     world = build_world()
     writer, reader = world["facilitator_member"], world["coordinator"]
+    wait_for_replica()  # the world replayed first: else « before » reads a standby that has not seen it yet
     before_writer, before_reader = api_hours(client, writer), api_hours(client, reader)
-    wait_for_replica()
     replica_sql("SELECT pg_wal_replay_pause()")
     try:
         # The writer validates 40 declared hours through the API (a POST answered 200).
