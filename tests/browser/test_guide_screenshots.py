@@ -6,6 +6,7 @@ referenced: a guide never shows a stale or missing picture (tests/test_guide.py 
 shots at 1,366 × 768 px, reduced to 128 colours (Pillow) to keep the repository small.
 """
 
+import contextlib
 import datetime
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from beneficiaries.choices import Sex
@@ -159,6 +161,11 @@ def test_each_role_reads_its_guide_with_its_pictures_at_both_widths(browser, liv
         expect(page.locator("details.help .help__body")).to_be_visible()
         page.screenshot(path=str(results_dir / f"help-{slug}-1366.png"))
         page.set_viewport_size({"width": 390, "height": 844})
+        # Charts redraw after a resize (asynchronously): give the page up to 5 s to fit, then judge.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(
+                "document.documentElement.scrollWidth <= document.documentElement.clientWidth", timeout=5_000
+            )
         wide = page.evaluate(
             "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
             "document.documentElement.clientWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + "
