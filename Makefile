@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The suite runs on every core (pytest-xdist), a test file per process so that its module fixtures are built once;
-# `make test PYTEST_ARGS=` runs it in one process.
-PYTEST_ARGS ?= -n auto --dist loadfile
+# `make test PYTEST_ARGS=` runs it in one process. `-n auto` counts the CPUs the machine really grants (at most 4:
+# tests/conftest.py); the 30 slowest tests are listed at the end.
+PYTEST_ARGS ?= -n auto --dist loadfile --durations=30
 
 .PHONY: run test setup lint format demo migrate clean vendor bench
 

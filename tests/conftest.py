@@ -12,6 +12,55 @@ def pytest_configure(config):
     settings.SECURE_SSL_REDIRECT = False
 
 
+def _cpu_quota() -> float | None:
+    """The CPUs a container's cgroup lets this process use (cgroup v2 `cpu.max`, v1 `cpu.cfs_quota_us`), if limited."""
+    v2 = _read("/sys/fs/cgroup/cpu.max").split()
+    v1 = [_read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), _read("/sys/fs/cgroup/cpu/cpu.cfs_period_us")]
+    for quota, period in (v2 if len(v2) == 2 else ["", ""], v1):
+        if quota.lstrip("-").isdigit() and int(quota) > 0 and period.isdigit() and int(period) > 0:
+            return int(quota) / int(period)
+    return None
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="ascii") as handle:
+            return handle.read().strip()
+    except (OSError, ValueError):
+        return ""
+
+
+def _available_memory_gib() -> float | None:
+    for line in _read("/proc/meminfo").splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024 / 1024
+    return None
+
+
+MAX_TEST_WORKERS = 4
+MEMORY_PER_TEST_WORKER_GIB = 1.5
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (make test): one worker per CPU this process may really use, never more than 4. xdist alone counts the
+    CPUs of the host (its affinity mask), not a container's CPU quota: on a 2-CPU share of a large host it would start
+    dozens of workers, each migrating its own test database and launching its own Chromium, and the suite would crawl.
+    Each worker also needs about 1.5 GiB (Chromium, WeasyPrint). CLAUSIER_TEST_WORKERS overrides the count."""
+    import math
+
+    forced = os.environ.get("CLAUSIER_TEST_WORKERS")
+    if forced:
+        return max(int(forced), 0)
+    counts = [len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)]
+    quota = _cpu_quota()
+    if quota:
+        counts.append(max(math.floor(quota), 1))
+    memory = _available_memory_gib()
+    if memory:
+        counts.append(max(math.floor(memory / MEMORY_PER_TEST_WORKER_GIB), 1))
+    return max(min(*counts, MAX_TEST_WORKERS), 1)
+
+
 @pytest.fixture(autouse=True)
 def _finalise_leaked_connections():
     """Threads of the concurrency tests open SQLite connections that Django never closes on an in-memory test

@@ -761,6 +761,7 @@ def test_every_url_pattern_has_an_expectation():
     assert not unknown, f"Expectations for URL patterns that no longer exist: {unknown}"
 
 
+@pytest.mark.timeout(900)  # about 90 s on a quiet 2-core machine: every route for every role
 def test_access_matrix():
     """Every URL × role × tenant (× GET and write); prints the number of cases checked."""
     world = build_world()

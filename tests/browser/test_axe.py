@@ -263,6 +263,7 @@ def test_the_helper_reports_what_axe_finds(browser):
     assert any("[color-contrast/serious]" in line for line in lines), lines
 
 
+@pytest.mark.timeout(1200)  # about 3 min on a quiet 2-core machine: every page for every role, at two widths
 def test_no_serious_or_critical_violation_on_any_page_for_any_role(browser, live_server, results_dir):
     started = time.monotonic()
     world = build_world()

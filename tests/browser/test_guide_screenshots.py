@@ -164,7 +164,7 @@ def test_each_role_reads_its_guide_with_its_pictures_at_both_widths(browser, liv
         # Charts redraw after a resize (asynchronously): give the page up to 5 s to fit, then judge.
         with contextlib.suppress(PlaywrightTimeout):
             page.wait_for_function(
-                "document.documentElement.scrollWidth <= document.documentElement.clientWidth", timeout=5_000
+                "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth", timeout=5_000
             )
         wide = page.evaluate(
             "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
