@@ -153,5 +153,5 @@ def test_new_facilitator_records_a_month_and_sees_the_lot_progress(page, live_se
     expect(page.get_by_role("table", name="Heures validées par mois (les chiffres du graphique)")).to_contain_text(
         "155,5"
     )
-    page.wait_for_function("() => document.querySelector('#lot-chart') && document.querySelector('#lot-chart').width > 0")
+    page.wait_for_function("() => document.querySelector('#lot-chart')?.width > 0")
     page.screenshot(path=str(results_dir / "facilitator_walk_lot_page.png"), full_page=True)
