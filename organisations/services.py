@@ -216,9 +216,9 @@ def incomplete_organisations(*, buyer_sirets: set[str], holder_sirets: set[str])
         found.update(
             {
                 siret: (pk, kind)
-                for pk, siret, kind in Organisation.objects.filter(
-                    siret__in=[o.siret for o in missing]
-                ).values_list("pk", "siret", "kind")
+                for pk, siret, kind in Organisation.objects.filter(siret__in=[o.siret for o in missing]).values_list(
+                    "pk", "siret", "kind"
+                )
             }
         )
     return found, len(missing)

@@ -28,7 +28,6 @@ from tests.organisations.factories import TEST_PASSWORD, CompanyFactory, Inserti
 pytestmark = pytest.mark.django_db
 
 
-
 def _months_ago(count: int) -> datetime.date:
     return add_months(first_of_month(timezone.localdate()), -count)
 
