@@ -29,6 +29,12 @@ $PY manage.py migrate --noinput >/dev/null
 $PY manage.py createcachetable
 $PY manage.py seed_demo --scale "${BENCH_SCALE:-national}" --force
 $PY manage.py collectstatic --noinput >/dev/null
+# What autovacuum does some time after a bulk load, done now so that every series reads the same tables: the
+# visibility map of the summary set (its index-only scans read no table page) and fresh statistics.
+$PY -c "import psycopg, sys; c = psycopg.connect(sys.argv[1], autocommit=True)
+for table in ('reporting_placementyear', 'beneficiaries_placement', 'beneficiaries_hoursrecord'):
+    c.execute(f'VACUUM (ANALYZE) {table}')" "$DATABASE_URL"
+echo "== Tables des bilans nettoyées et analysées (VACUUM ANALYZE), charge : $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [[ " $ONLY " == *" check "* ]]; then
   echo "== Vérification nocturne de la synthèse (rebuild_summary --check)"
