@@ -60,7 +60,8 @@ from organisations.models import (
     Role,
     User,
 )
-from reporting import summary
+from reporting import publication, summary
+from reporting.models import PlacementYear
 from territories.models import Commune, Qpv
 
 SEED = 272026
@@ -1540,6 +1541,44 @@ def load_demo_decp(*, today: date, log: Callable[[str], None] = print):
     return report
 
 
+PUBLISHED_YEARS = 5
+
+
+def publish_demo_reports(*, today: date, log: Callable[[str], None] = print) -> list[int]:
+    """The demo coordination publishes the yearly reports of its région's last complete years (at most five),
+    through the same service as « Publier ce bilan », so that the public page (/public/<région>/) shows figures
+    from the first `make run`; the current year is left for the coordinator to publish."""
+    coordinator = User.objects.get(email=f"coordination@{DEMO_DOMAIN}")
+    coordination = Organisation.objects.select_related("region").get(
+        kind=OrganisationKind.COORDINATION, memberships__user=coordinator
+    )
+    region = coordination.region
+    years = sorted(
+        set(
+            PlacementYear.objects.filter(region=region, year__lt=today.year)
+            .order_by()
+            .values_list("year", flat=True)
+            .distinct()
+        )
+    )[-PUBLISHED_YEARS:]
+    for year in years:
+        publication.publish(
+            user=coordinator,
+            year=year,
+            region=region,
+            meta={
+                "title": f"Bilan annuel {year} des clauses sociales d'insertion",
+                "subtitle": coordination.name,
+                "filters": [],
+            },
+        )
+    if years:
+        log(
+            f"Bilans publiés par la coordination : {', '.join(map(str, years))} (page publique : /public/{region.pk}/)."
+        )
+    return years
+
+
 def seed_demo(
     *, scale: int = 1, today: date | None = None, size: float = 1.0, log: Callable[[str], None] = print
 ) -> SeedSummary:
@@ -1573,6 +1612,7 @@ def seed_demo(
             validated[year] += hours
         log("Calcul de la synthèse annuelle des contrats (tables des bilans)…")
         summary.rebuild()
+        publish_demo_reports(today=today, log=log)
     return SeedSummary(
         created=True,
         organisations=Organisation.objects.count(),

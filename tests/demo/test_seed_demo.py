@@ -185,3 +185,34 @@ def test_participants_live_in_real_qpv_of_their_commune(seeded):
     assert all((qpv, commune) in pairs for qpv, commune in residents.values_list("qpv_id", "commune_id"))
     assert Qpv.objects.get(code="QN02101M").name == "Le Mail"
     assert residents.values("qpv").distinct().count() > 20
+
+
+def test_the_coordination_publishes_its_last_complete_years(seeded, client):
+    """The public page has figures from the first `make run`: the demo coordination published its région's last
+    five complete years (version 1 each, by its coordinator), the current year is left to publish."""
+    from reporting import publication
+    from reporting.models import PlacementYear, PublishedReport
+
+    this_year = date.today().year
+    published = PublishedReport.objects.select_related("region", "published_by").order_by("year")
+    assert [report.year for report in published] == list(range(this_year - 5, this_year))
+    assert {(report.version, report.published_by.email, report.filters_key) for report in published} == {
+        (1, "coordination@demo.clausier.fr", "")
+    }
+    region = published[0].region
+    assert region.pk == "27" and all(report.organisation_id is None for report in published)
+    assert PlacementYear.objects.filter(region=region, year=this_year).exists()  # a current year, not published
+    # The frozen figures are the live ones (nothing changed since): the last year's hours as the coordinator reads them.
+    last = published.last()
+    live = publication.live_report(year=last.year, region=region, user=last.published_by)
+    assert publication.thaw(last.payload).summary.hours == live.summary.hours > 0
+
+    index = client.get("/public/")
+    assert index.status_code == 200
+    assert region.name in index.content.decode()
+    page = client.get(f"/public/{region.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Aucune région n'a encore publié" not in text
+    for year in range(this_year - 5, this_year):
+        assert str(year) in text
