@@ -21,9 +21,12 @@ case "$action" in
     if [ ! -f "$dir/PG_VERSION" ]; then
       as_pg "$bindir/initdb" -D "$dir" --locale=C.UTF-8 --encoding=UTF8 --auth=trust -U postgres >/dev/null
     fi
-    as_pg "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w -o \
-      "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB -c work_mem=64MB -c random_page_cost=1.1 -c max_connections=200" \
-      start >/dev/null
+    # Already running (started earlier, e.g. by .ci/run before scripts/pg_replica.sh clones it): kept as it is.
+    if ! as_pg "$bindir/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+      as_pg "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w -o \
+        "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB -c work_mem=64MB -c random_page_cost=1.1 -c max_connections=200" \
+        start >/dev/null
+    fi
     psql=("$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -q)
     "${psql[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname='clausier'" | grep -q 1 ||
       "${psql[@]}" -c "CREATE ROLE clausier LOGIN SUPERUSER PASSWORD 'clausier'"
