@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var MAX_BARS = 15;
+  var COMPACT = new Intl.NumberFormat("fr-FR", { notation: "compact", maximumFractionDigits: 1 });
 
   var NARROW = 600; // px: under this width, long labels of horizontal bars go on several lines
   var LINE = 16; // characters per line of a wrapped label
@@ -66,8 +67,17 @@
             }
           }
         },
-        // Every bar keeps its label (at most MAX_BARS of them): a skipped label would leave a bar unnamed.
-        scales: { x: { ticks: { autoSkip: true } }, y: { ticks: { autoSkip: isMonthly } } }
+        // Every bar keeps its label (at most MAX_BARS of them): a skipped label would leave a bar unnamed. On a
+        // phone the value axis of horizontal bars keeps 4 graduations written short (« 400 k »), so that they fit
+        // side by side; the exact figures are in the tooltips and the table below the chart.
+        scales: {
+          x: {
+            ticks: isNarrow(canvas)
+              ? { autoSkip: true, maxTicksLimit: 4, callback: function (value) { return COMPACT.format(value); } }
+              : { autoSkip: true }
+          },
+          y: { ticks: { autoSkip: isMonthly } }
+        }
       }
     });
   }

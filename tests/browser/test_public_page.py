@@ -15,6 +15,31 @@ from tests.reporting.public_world import HIDDEN_HOURS, SLUG, YEAR, build_public_
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+# The graduations of each drawn chart's horizontal axis whose texts run into each other (unrotated ones only):
+# [chart id, left label, right label]. Chart.js lays them out; their boxes are measured with the axis's own font.
+# Also used by tests/browser/test_chart_axes.py.
+LABELS_OVERLAPPING = """() => {
+  const found = [];
+  document.querySelectorAll("canvas[data-drawn='1']").forEach((canvas) => {
+    const chart = window.Chart.getChart(canvas);
+    const items = chart.scales.x.getLabelItems().filter((item) => !item.options.rotation);
+    const context = chart.ctx;
+    const boxes = items.map((item) => {
+      context.font = item.font.string;
+      const width = context.measureText(item.label).width;
+      const [x] = item.options.translation;
+      const align = item.options.textAlign;
+      const left = align === "center" ? x - width / 2 : align === "right" ? x - width : x;
+      return [left, left + width, item.label];
+    }).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < boxes.length; i++) {
+      if (boxes[i][0] < boxes[i - 1][1] + 2) found.push([canvas.dataset.chart, boxes[i - 1][2], boxes[i][2]]);
+    }
+  });
+  return found;
+}"""
+
+
 @pytest.fixture
 def world():
     cache.clear()
@@ -49,6 +74,7 @@ def test_anyone_reads_the_public_page_its_map_trend_and_open_data(page, live_ser
     expect(page.locator("#tableau-tendance tbody tr")).to_have_count(2)
     expect(page.locator("canvas[data-chart='chart-data-tendance']")).to_have_attribute("data-drawn", "1")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(LABELS_OVERLAPPING) == [], "des graduations se chevauchent"
     text = page.locator("body").inner_text()
     for hidden in HIDDEN_HOURS:
         assert hidden not in text
