@@ -361,11 +361,17 @@ def test_a_page_failing_on_the_replica_is_served_by_the_primary(client, reportin
 
 
 def settings_in_subprocess(**env) -> str:
-    code = (
+    return python_in_subprocess(
         "import django, json; django.setup(); from django.conf import settings; "
         "print(json.dumps({'databases': sorted(settings.DATABASES), 'reporting': settings.DATABASES.get('reporting'),"
-        " 'cache': settings.CACHES['default']['BACKEND'], 'session': settings.SESSION_ENGINE}, default=str))"
+        " 'cache': settings.CACHES['default']['BACKEND'], 'session': settings.SESSION_ENGINE}, default=str))",
+        **env,
     )
+
+
+def python_in_subprocess(code: str, **env) -> str:
+    """What `code` prints, run by this interpreter with the project's settings, without the replica and shared-cache
+    variables of this process (plus `env`)."""
     environ = {
         key: value
         for key, value in os.environ.items()

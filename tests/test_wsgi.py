@@ -2,11 +2,8 @@
 garbage collector kept off the objects loaded at start (docs/performances.md: the grid's 95th percentile)."""
 
 import json
-import os
-import subprocess
-import sys
 
-from django.conf import settings
+from tests.test_routers import python_in_subprocess
 
 CODE = (
     "import gc, json, sys; import config.wsgi as w; "
@@ -16,17 +13,9 @@ CODE = (
 )
 
 
-def wsgi_in_subprocess() -> dict:
-    environ = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    environ.setdefault("SECRET_KEY", "clausier-test-only-secret-key-not-for-production")
-    done = subprocess.run(  # noqa: S603 (our own interpreter and code)
-        [sys.executable, "-c", CODE], cwd=settings.BASE_DIR, env=environ, capture_output=True, text=True, check=True
-    )
-    return json.loads(done.stdout)
-
-
 def test_the_wsgi_module_imports_the_views_and_freezes_what_it_loaded():
-    state = wsgi_in_subprocess()  # never imported here: it would freeze the test process's own objects
+    # In a subprocess: imported here, it would freeze the test process's own objects.
+    state = json.loads(python_in_subprocess(CODE))
     assert state["callable"]
     # The URLconf is imported at start: the views of every app, not only those a first request would have needed.
     for module in ("reporting.views", "beneficiaries.views", "markets.views", "companies.views"):
