@@ -1553,6 +1553,10 @@ def publish_demo_reports(*, today: date, log: Callable[[str], None] = print) -> 
         kind=OrganisationKind.COORDINATION, memberships__user=coordinator
     )
     region = coordination.region
+    if connection.vendor == "postgresql":
+        # Rows bulk-inserted in this transaction have no statistics yet: the report's joins would be planned blind.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     years = sorted(
         set(
             PlacementYear.objects.filter(region=region, year__lt=today.year)

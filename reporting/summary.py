@@ -315,9 +315,11 @@ def refresh_stale() -> int:
 
 
 # Tables the summary is computed from (see detail_rows).
+# Every table the rebuild's INSERT … SELECT reads (tests/reporting/test_summary.py checks it against the query).
 SOURCE_MODELS = (
     "beneficiaries.HoursRecord",
     "beneficiaries.Placement",
+    "beneficiaries.Beneficiary",
     "markets.Lot",
     "markets.Market",
     "clauses.Clause",
