@@ -44,6 +44,7 @@ REPORT_COLUMNS = [
     "is_long_term_job_seeker",
     "is_rsa",
     "qpv_at_start_id",
+    "end_date",
     "hours",
     "training_hours",
 ]
@@ -191,6 +192,9 @@ class PlacementYear(models.Model):
     # qualification level (refreshed by beneficiaries.services when it changes).
     age_at_start = models.PositiveSmallIntegerField("âge au début", null=True, blank=True)
     qualification_level = models.CharField("niveau de qualification", max_length=15, blank=True, default="")
+    # The placement's end (issue 19): the outcomes of the yearly report (contracts ended in the year) are then
+    # found among the perimeter's own rows, instead of among every placement of the country that ended that year.
+    end_date = models.DateField("fin du contrat")
     # Validated records of the year (a record of 0 h still counts the person).
     records = models.PositiveSmallIntegerField("relevés validés")
     hours = models.DecimalField("heures d'insertion", max_digits=8, decimal_places=2)

@@ -31,7 +31,7 @@ from beneficiaries.choices import (
     OutcomeStage,
     QualificationLevel,
 )
-from beneficiaries.models import HoursRecord, Outcome, Placement
+from beneficiaries.models import HoursRecord, Outcome
 from clauses import calculations as clause_calculations
 from clauses.models import Clause, Mechanism
 from config.formatting import exact_hours
@@ -904,29 +904,28 @@ def _outcome_counts(people: list[tuple[int, str | None]], *, due) -> OutcomeCoun
 def outcomes(records: QuerySet[PlacementYear], *, year: int, as_of: date) -> Outcomes:
     """Outcomes at the end of the contract and six months later of the people whose contract ended in `year`
     (before `as_of`), over the placements of the perimeter (those with a row in `records`), by category, in all,
-    by public (women, youth, seniors, QPV: flags frozen at the start) and by market type. One query: the
-    placements that ended, with their two outcomes beside them (each read by the unique index (placement, stage):
-    the perimeter is not computed twice). Counting rules: OUTCOMES_LEGEND."""
+    by public (women, youth, seniors, QPV: flags frozen at the start) and by market type. One query over the
+    perimeter's summary rows (which copy the contract's end): the placements that ended, with their two outcomes
+    beside them (each read by the unique index (placement, stage)). Counting rules: OUTCOMES_LEGEND."""
     last_day = min(date(year, 12, 31), as_of - timedelta(days=1))
-    placements = Placement.objects.filter(
-        pk__in=records.filter(year__lte=year).order_by().values("placement"),
-        end_date__gte=date(year, 1, 1),
-        end_date__lte=last_day,
-    )
+    # The perimeter's rows of the placements that ended in the year (the end, the person, the market type and the
+    # publics are copied on each row: no join), one per placement (a placement has a row per year of hours).
+    ended = records.filter(year__lte=year, end_date__gte=date(year, 1, 1), end_date__lte=last_day)
     flags = [flag for _code, _label, flag in OUTCOME_PUBLICS]
 
     def result_at(stage: str) -> Subquery:
-        return Subquery(Outcome.objects.filter(placement=OuterRef("pk"), stage=stage).order_by().values("result")[:1])
+        return Subquery(
+            Outcome.objects.filter(placement=OuterRef("placement_id"), stage=stage).order_by().values("result")[:1]
+        )
 
     latest: dict[int, tuple] = {}  # beneficiary → (end_date, pk, market type, flags…)
     results: dict[tuple[int, str], str] = {}
     stages = (OutcomeStage.AT_END, OutcomeStage.AFTER_6_MONTHS)
     rows_read = (
-        placements.order_by()
+        ended.order_by()
+        .values_list("placement_id", "beneficiary_id", "end_date", "market_type", *flags)
+        .distinct()
         .annotate(at_end=result_at(stages[0]), after_six_months=result_at(stages[1]))
-        .values_list(
-            "pk", "beneficiary_id", "end_date", "lot__market__market_type", *flags, "at_end", "after_six_months"
-        )
     )
     for pk, beneficiary, end_date, market_type, *values in rows_read:
         *values, at_end, after_six_months = values

@@ -78,6 +78,7 @@ COPIED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("is_rsa", "placement__is_rsa"),
     ("qpv_at_start_id", "placement__qpv_at_start_id"),
     ("age_at_start", "placement__age_at_start"),
+    ("end_date", "placement__end_date"),
     ("qualification_level", "placement__beneficiary__qualification_level"),
 )
 VALUE_COLUMNS = (

@@ -6,13 +6,13 @@ records with the ORM.
 """
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
-from django.db.models import BooleanField, Count, PositiveSmallIntegerField
+from django.db.models import BooleanField, Count, DateField, PositiveSmallIntegerField
 from rest_framework.test import APIClient
 
 from beneficiaries import services
@@ -381,6 +381,8 @@ def test_refresh_stale_checks_every_copied_column():
                 changed = field.related_model.objects.exclude(pk=current).values_list("pk", flat=True)[0]
         elif isinstance(field, PositiveSmallIntegerField):
             changed = (current or 0) + 1
+        elif isinstance(field, DateField):
+            changed = current + timedelta(days=1)
         else:
             changed = "autre"
         assert changed != current, name
@@ -412,15 +414,15 @@ def test_the_data_migration_fills_an_empty_summary(django_assert_num_queries):
     migration = loader.get_migration("reporting", "0002_fill_summary")
     assert migration.operations[0].code is fill_if_empty
     editor = SimpleNamespace(connection=connection)
-    # 0002 leaves the filling to 0004, which adds the columns the summary now copies: nothing there.
+    # 0002 leaves the filling to 0007, which adds the last column the summary copies: nothing there.
     counted_record(month=date(2025, 3, 1), hours=D("1"))
     PlacementYear.objects.all().delete()
     with django_assert_num_queries(0):
         fill_if_empty(loader.project_state(("reporting", "0002_fill_summary")).apps, editor)
     HoursRecord.objects.all().delete()
-    migration = loader.get_migration("reporting", "0006_summary_perimeters_and_lean_indexes")
+    migration = loader.get_migration("reporting", "0007_summary_end_date")
     assert fill_if_empty in [getattr(operation, "code", None) for operation in migration.operations]
-    historical = loader.project_state(("reporting", "0006_summary_perimeters_and_lean_indexes")).apps
+    historical = loader.project_state(("reporting", "0007_summary_end_date")).apps
     # A new database: two cheap queries, nothing written.
     with django_assert_num_queries(2):
         fill_if_empty(historical, editor)
