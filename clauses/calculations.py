@@ -199,9 +199,12 @@ def recent_months(*, start, end, today, count: int = RECENT_MONTHS) -> list:
     return [month for month in months if first_of_month(start) <= month <= first_of_month(end)]
 
 
-def lot_forecast(*, target_hours: int, achieved_hours: Decimal, monthly_hours, start, end, today) -> Forecast:
+def lot_forecast(
+    *, target_hours: int, achieved_hours: Decimal, monthly_hours, start, end, today, best_month: Decimal | None = None
+) -> Forecast:
     """Forecast of a lot on `today` from its validated hours month by month (`monthly_hours`: first day of a
-    month → hours of that month; months without hours may be absent).
+    month → hours of that month; months without hours may be absent). `best_month`, when the database computed
+    it (reporting.queries.lots_hours), lets `monthly_hours` hold only the recent months.
 
     - recent pace: the hours of the last 3 complete months of execution (recent_months) ÷ their number; None
       before a first complete month;
@@ -215,7 +218,10 @@ def lot_forecast(*, target_hours: int, achieved_hours: Decimal, monthly_hours, s
     """
     achieved = Decimal(achieved_hours)
     target = Decimal(target_hours or 0)
-    best = max((Decimal(hours) for hours in monthly_hours.values()), default=Decimal("0"))
+    if best_month is None:
+        best = max((Decimal(hours) for hours in monthly_hours.values()), default=Decimal("0"))
+    else:
+        best = Decimal(best_month)
     months = recent_months(start=start, end=end, today=today)
     recent = None
     if months:

@@ -264,7 +264,7 @@ class PlacementYear(models.Model):
             models.Index(fields=["structure", "year"], name="placement_year_structure_idx"),
             # A market: dashboards.market_bilan, refresh_markets.
             models.Index(fields=["market"], name="placement_year_market_idx"),
-            # A lot: queries.achieved_hours_subquery and lots_monthly_hours (lots tables), markets.lot_views,
+            # A lot: queries.achieved_hours_subquery and lots_hours (lots tables), markets.lot_views,
             # companies.views_home (`lot=…, year=…`), refresh_lots, the cascade from a deleted lot.
             models.Index(fields=["lot", "year"], name="placement_year_lot_idx"),
             # The foreign key checks of PostgreSQL when a person or a QPV is deleted (person purge, reference

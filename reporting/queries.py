@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from beneficiaries.calculations import months_before
@@ -558,7 +558,7 @@ def lots_progress(lots: QuerySet[Lot], *, today: date) -> list[LotProgress]:
     more). Lots at risk come first, then by rate.
     """
     lots = lots.filter(clause__isnull=False)
-    achieved, monthly = lots_monthly_hours(lots)
+    hours = lots_hours(lots, months=clause_calculations.recent_months(start=date.min, end=date.max, today=today))
     markets: dict[int, MarketRef] = {}
     companies: dict[int, Named] = {}
     items = []
@@ -572,40 +572,69 @@ def lots_progress(lots: QuerySet[Lot], *, today: date) -> list[LotProgress]:
         contractor = None
         if contractor_id is not None:
             contractor = companies.setdefault(contractor_id, Named(contractor_id, contractor_name))
-        lot = LotRef(pk, number, title, start, end, market, contractor, ClauseRef(target), achieved.get(pk) or ZERO)
-        items.append(progress_of(lot, today=today, monthly=monthly.get(pk, {})))
+        lot = LotRef(pk, number, title, start, end, market, contractor, ClauseRef(target), hours.achieved.get(pk, ZERO))
+        items.append(
+            progress_of(lot, today=today, monthly=hours.monthly.get(pk, {}), best_month=hours.best_month.get(pk, ZERO))
+        )
     return sort_at_risk_first(items)
 
 
-def lots_monthly_hours(lots: QuerySet[Lot]) -> tuple[dict[int, Decimal], dict[int, dict[date, Decimal]]]:
-    """Validated counted hours of each lot, all years, and month by month (first day of a month → hours; months
-    without hours absent), in one query grouped by lot and year."""
-    months = {
-        f"m{month:02d}": Sum(counted(hours_column(month), training_column(month)), output_field=HOURS_FIELD)
-        for month in MONTHS
+@dataclass(frozen=True)
+class LotsHours:
+    """Validated counted hours of lots, as their progress and forecast need them (see lots_hours)."""
+
+    achieved: dict[int, Decimal]  # all years
+    best_month: dict[int, Decimal]  # the largest monthly total ever (clauses.calculations.Forecast.best_month)
+    monthly: dict[int, dict[date, Decimal]]  # hours of the asked months (first day → hours; none absent)
+
+
+def lots_hours(lots: QuerySet[Lot], *, months: Sequence[date]) -> LotsHours:
+    """Validated counted hours of each lot: in all, its best calendar month, and the hours of `months` (the
+    recent months of the forecast), in one query grouped by lot and year. The database compares the twelve
+    months of each year and sums the asked ones: three values per lot and year reach Python, not thirteen (a
+    région holds thousands of lots)."""
+    by_month = {
+        month: Sum(counted(hours_column(month), training_column(month)), output_field=HOURS_FIELD) for month in MONTHS
+    }
+    asked = {
+        f"asked_{index}": Sum(
+            counted(hours_column(month.month), training_column(month.month)),
+            filter=Q(year=month.year),
+            output_field=HOURS_FIELD,
+        )
+        for index, month in enumerate(months)
     }
     rows = (
         PlacementYear.objects.filter(lot__in=lots.values("pk"))
         .order_by()
         .values("lot", "year")
-        .annotate(total=Sum(COUNTED_HOURS, output_field=HOURS_FIELD), **months)
+        .annotate(
+            total=Sum(COUNTED_HOURS, output_field=HOURS_FIELD),
+            best=Greatest(*by_month.values(), output_field=HOURS_FIELD),
+            **asked,
+        )
     )
-    achieved: dict[int, Decimal] = {}
-    monthly: dict[int, dict[date, Decimal]] = {}
+    hours = LotsHours(achieved={}, best_month={}, monthly={})
     for row in rows:
         lot = row["lot"]
-        achieved[lot] = achieved.get(lot, ZERO) + exact_hours(row["total"])
-        by_month = monthly.setdefault(lot, {})
-        for month in MONTHS:
-            hours = row[f"m{month:02d}"]
-            if hours:
-                by_month[date(row["year"], month, 1)] = exact_hours(hours)
-    return achieved, monthly
+        hours.achieved[lot] = hours.achieved.get(lot, ZERO) + exact_hours(row["total"])
+        hours.best_month[lot] = max(hours.best_month.get(lot, ZERO), exact_hours(row["best"]))
+        for index, month in enumerate(months):
+            if row["year"] == month.year and row[f"asked_{index}"]:
+                hours.monthly.setdefault(lot, {})[month] = exact_hours(row[f"asked_{index}"])
+    return hours
 
 
-def progress_of(lot: Lot | LotRef, *, today: date, monthly: dict[date, Decimal] | None = None) -> LotProgress:
+def progress_of(
+    lot: Lot | LotRef,
+    *,
+    today: date,
+    monthly: dict[date, Decimal] | None = None,
+    best_month: Decimal | None = None,
+) -> LotProgress:
     """Progress of a lot annotated with `achieved` (see achieved_hours_subquery), or of a LotRef; with its hours
-    month by month (`monthly`, see lots_monthly_hours), its forecast too."""
+    month by month (`monthly`, and `best_month` when it holds only the recent months: see lots_hours), its
+    forecast too."""
     target = lot.clause.target_hours or 0
     achieved = exact_hours(lot.achieved)
     status = clause_calculations.target_status(
@@ -633,6 +662,7 @@ def progress_of(lot: Lot | LotRef, *, today: date, monthly: dict[date, Decimal] 
                 target_hours=target,
                 achieved_hours=achieved,
                 monthly_hours=monthly,
+                best_month=best_month,
                 start=lot.start_date,
                 end=lot.end_date,
                 today=today,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from clauses.calculations import RISK_RULE
 from reporting import queries
+from tests.beneficiaries.factories import HoursRecordFactory, PlacementFactory
 from tests.clauses.factories import ClauseFactory
 from tests.markets.factories import LotFactory, MarketFactory
 from tests.reporting.conftest import add_hours
@@ -58,6 +59,47 @@ def test_lots_progress_carries_the_forecast_of_each_lot(world, risky, today):
     assert lot1.forecast.best_month == Decimal("100.00")
     assert lot1.forecast.needed_per_month == Decimal("62.47")
     assert lot1.at_risk is False
+
+
+def test_the_database_computed_forecast_equals_the_one_from_every_month(world, risky, today):
+    """lots_hours sends Python the best month and the recent months only (Dec. 2025 to Feb. 2026 here, across
+    two years); every lot's forecast equals lot_forecast over all of its validated months read from the records
+    (training hours counted where the clause says so, declared records left out)."""
+    from beneficiaries.choices import HoursStatus
+    from beneficiaries.models import HoursRecord
+    from clauses.calculations import lot_forecast
+    from markets.models import Lot
+
+    add_hours(risky, people=2, hours="35.5", month=datetime.date(2025, 12, 1))
+    add_hours(risky, people=1, hours="12.25", month=datetime.date(2026, 2, 1))
+    HoursRecordFactory(
+        placement=PlacementFactory(lot=risky),
+        month=datetime.date(2026, 1, 1),
+        hours=Decimal("200"),
+        status=HoursStatus.DECLARED,
+    )
+    progress = queries.lots_progress(Lot.objects.all(), today=today)
+    assert len(progress) >= 3
+    for item in progress:
+        monthly: dict = {}
+        records = HoursRecord.objects.filter(placement__lot=item.lot.pk, status=HoursStatus.VALIDATED)
+        counts_training = Lot.objects.get(pk=item.lot.pk).clause.counts_training_hours
+        for record in records:
+            hours = record.hours + (record.training_hours if counts_training else 0)
+            monthly[record.month] = monthly.get(record.month, Decimal("0")) + hours
+        expected = lot_forecast(
+            target_hours=item.target_hours,
+            achieved_hours=sum(monthly.values(), Decimal("0")),
+            monthly_hours=monthly,
+            start=item.lot.start_date,
+            end=item.lot.end_date,
+            today=today,
+        )
+        assert item.forecast == expected, item.lot.market.reference
+        assert item.achieved_hours == sum(monthly.values(), Decimal("0"))
+    risk = next(item for item in progress if item.lot.pk == risky.pk)
+    assert risk.forecast.recent_pace == Decimal("27.75")  # (71 + 0 + 12.25) ÷ 3: the declared January is not counted
+    assert risk.forecast.best_month == Decimal("71.00")
 
 
 @pytest.mark.parametrize("role", ["city_admin", "facilitator_member", "coordinator"])
