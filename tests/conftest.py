@@ -71,6 +71,10 @@ def _finalise_leaked_connections():
     gc.collect()
 
 
+# Below pytest.ini's `timeout` (300 s): see django_db_modify_db_settings.
+TEST_STATEMENT_TIMEOUT_MS = 240_000
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(request, tmp_path_factory, django_db_modify_db_settings_parallel_suffix):
     """Tests marked `worker` run the real task worker in a subprocess, which must share the test database: on
@@ -81,6 +85,12 @@ def django_db_modify_db_settings(request, tmp_path_factory, django_db_modify_db_
     settings_dict = connections["default"].settings_dict
     if worker_tests and settings_dict["ENGINE"] == "django.db.backends.sqlite3":
         settings_dict.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    if settings_dict["ENGINE"] == "django.db.backends.postgresql":
+        # A statement that runs (or waits on a lock) for minutes is a bad plan, not a slow test: PostgreSQL cancels
+        # it before pytest-timeout stops the test, so the failure names the query and its locks are released for
+        # the worker's next tests (once, a rebuild planned without statistics held them for 15 minutes in CI).
+        options = settings_dict.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c statement_timeout={TEST_STATEMENT_TIMEOUT_MS}".strip()
 
 
 @pytest.fixture(autouse=True)

@@ -39,3 +39,27 @@ def test_the_quota_is_read_from_cgroup_v2_or_v1(monkeypatch):
     assert conftest._cpu_quota() == 1.5
     files = {"/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "-1", "/sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000"}
     assert conftest._cpu_quota() is None
+
+
+@pytest.mark.django_db
+def test_postgresql_cancels_a_test_statement_stuck_for_minutes():
+    """On PostgreSQL (CI), every test connection starts with a statement_timeout below pytest-timeout's, and the
+    web requests' own limit (config.database: SET, then RESET) goes back to it, not to unlimited."""
+    from django.db import connection
+
+    from config.database import web_statement_timeout
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is a PostgreSQL setting (CI runs the suite on PostgreSQL)")
+
+    def current() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            return cursor.fetchone()[0]
+
+    default = f"{conftest.TEST_STATEMENT_TIMEOUT_MS // 60_000}min"
+    assert conftest.TEST_STATEMENT_TIMEOUT_MS < 300_000  # pytest.ini: timeout = 300
+    assert current() == default
+    with web_statement_timeout(1500):
+        assert current() == "1500ms"
+    assert current() == default
