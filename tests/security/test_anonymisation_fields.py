@@ -104,6 +104,7 @@ KEPT = {
     "reporting.PlacementYear.mechanism": CODE + " (copied for the reports)",
     "reporting.PlacementYear.modality": CODE + " (copied for the reports)",
     "reporting.PlacementYear.qualification_level": CODE + " (copied for the ESF bands, as kept on the person)",
+    "reporting.PlacementYear.end_date": STATISTICS + " (the contract's end, copied for the outcomes)",
     "admin.LogEntry.action_time": RECORD_DATE,
     "admin.LogEntry.object_id": "the number of the object changed, as text",
 }
