@@ -40,6 +40,7 @@ from beneficiaries.views_hours import parse_month
 from companies import declarations
 from companies.choices import Capacity, DeclarationAction, DeclarationStatus
 from companies.models import NEXT_STEP, CompanyAccess, placements_of
+from config.collation import French
 from config.formatting import french_month
 from organisations.scoping import scope_of
 
@@ -416,7 +417,7 @@ class CompanyPlacementList(CompanyView, APIView):
             placements_of(request.user)
             .filter(lot=lot)
             .select_related("beneficiary")
-            .order_by("beneficiary__last_name", "beneficiary__first_name", "pk")
+            .order_by(French("beneficiary__last_name"), French("beneficiary__first_name"), "pk")
         )
         self.people_shown = [placement.beneficiary for placement in placements]
         return Response(CompanyPlacementSerializer(placements, many=True).data)
@@ -427,7 +428,7 @@ def declaration_data(lot, company, month) -> dict:
     placements = list(
         declarations.rows_of(lot=lot, company=company, month=month)
         .select_related("beneficiary")
-        .order_by("beneficiary__last_name", "beneficiary__first_name", "pk")
+        .order_by(French("beneficiary__last_name"), French("beneficiary__first_name"), "pk")
     )
     records = {
         record.placement_id: record for record in HoursRecord.objects.filter(placement__in=placements, month=month)

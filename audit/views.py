@@ -11,6 +11,7 @@ from audit.models import AccessAction, AccessLog
 from audit.services import log_access
 from beneficiaries.models import Beneficiary
 from beneficiaries.views import visible_beneficiary
+from config.collation import French
 from organisations import permissions, scoping
 from organisations.web import paginate, require
 
@@ -41,7 +42,7 @@ def journal(request):
     context = {
         "page_obj": paginate(request, entries),
         "people": people.only("pk", "last_name", "first_name", "anonymised_at").order_by(
-            "last_name", "first_name", "pk"
+            French("last_name"), French("first_name"), "pk"
         ),
         "person": person,
         "selected_person": wanted,

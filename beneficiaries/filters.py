@@ -8,6 +8,7 @@ from django.utils import timezone
 from beneficiaries.choices import Modality, OutcomeStage, PrescriberType, Sex
 from beneficiaries.due_dates import ENDING_SOON_DAYS, active_on, ending_within, outcome_due
 from beneficiaries.models import Beneficiary, Placement
+from config.collation import French
 from markets.models import Lot, Market
 from organisations.scoping import scope_of
 
@@ -142,9 +143,12 @@ class PlacementFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset.with_visible_name(self._user()))
         order = queryset.query.order_by
-        if order and order[0].lstrip("-") == "visible_last_name":
-            direction = "-" if order[0].startswith("-") else ""
-            queryset = queryset.order_by(*order, f"{direction}visible_first_name", "pk")
+        if order and order[0] in ("visible_last_name", "-visible_last_name"):
+            # In French order (config.collation): « Émilie » before « Fabre », whatever the database's locale.
+            descending = order[0].startswith("-")
+            names = [French(name) for name in ("visible_last_name", "visible_first_name")]
+            keys = [name.desc() if descending else name.asc() for name in names]
+            queryset = queryset.order_by(*keys, *order[1:], "pk")
         return queryset
 
     def search(self, queryset, name, value):

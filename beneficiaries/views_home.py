@@ -27,6 +27,7 @@ from clauses.calculations import TargetStatus
 from companies import declarations as company_declarations
 from companies.choices import DeclarationStatus
 from companies.models import Declaration
+from config.collation import French
 from markets.models import Lot, Market
 from organisations import permissions, scoping
 from reporting.queries import lots_progress
@@ -121,7 +122,9 @@ def home(request):
     missing = (
         placements.filter(missing_q)
         .with_visible_name(user)
-        .order_by("lot__market__reference", "lot__number", "visible_last_name", "visible_first_name", "pk")
+        .order_by(
+            "lot__market__reference", "lot__number", French("visible_last_name"), French("visible_first_name"), "pk"
+        )
     )
     ending = placements.filter(ending_within_q(today)).order_by("end_date", "pk")
     # Every count of the queue in one query over the visible placements (their perimeter computed once).

@@ -30,6 +30,7 @@ from beneficiaries.choices import HoursStatus, Modality
 from beneficiaries.filters import search_placements
 from beneficiaries.forms import HoursRowForm
 from beneficiaries.models import HoursRecord, Placement
+from config.collation import French
 from config.formatting import exact_hours, french_figure, french_month
 from markets.models import Lot
 from organisations import permissions
@@ -124,7 +125,9 @@ def grid_placements(user, month: date, lot: Lot | None, *, search: str = "", sta
             Prefetch("hours_records", queryset=HoursRecord.objects.filter(month=month), to_attr="month_records")
         )
         .with_visible_name(user)
-        .order_by("lot__market__reference", "lot__number", "visible_last_name", "visible_first_name", "pk")
+        .order_by(
+            "lot__market__reference", "lot__number", French("visible_last_name"), French("visible_first_name"), "pk"
+        )
     )
     if lot is not None:
         queryset = queryset.filter(lot=lot)

@@ -18,6 +18,7 @@ from datetime import date
 from beneficiaries import imports
 from beneficiaries.models import HoursRecord, Placement
 from companies import declarations
+from config.collation import French
 from config.formatting import french_figure, french_month
 
 OTHER_LOT = (
@@ -121,7 +122,7 @@ def template_rows(*, lot, company, month: date) -> list[dict]:
     placements = (
         declarations.rows_of(lot=lot, company=company, month=month)
         .select_related("beneficiary")
-        .order_by("beneficiary__last_name", "beneficiary__first_name", "pk")
+        .order_by(French("beneficiary__last_name"), French("beneficiary__first_name"), "pk")
     )
     records = {
         record.placement_id: record for record in HoursRecord.objects.filter(placement__in=placements, month=month)

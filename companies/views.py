@@ -18,6 +18,7 @@ from companies.forms import InviteContactForm
 from companies.models import CompanyAccess, Declaration, lots_of, placements_of
 from companies.proposals import company_proposals_of
 from companies.tokens import decode_uid, invitation_tokens
+from config.collation import French
 from markets.models import Lot
 from organisations.models import User
 from organisations.scoping import scope_of
@@ -54,7 +55,9 @@ def _people(placements) -> list[dict]:
             "end_date": row["end_date"],
             "lot_id": row["lot_id"],
         }
-        for row in placements.order_by("beneficiary__last_name", "beneficiary__first_name", "pk").values(
+        for row in placements.order_by(
+            French("beneficiary__last_name"), French("beneficiary__first_name"), "pk"
+        ).values(
             "beneficiary__last_name",
             "beneficiary__first_name",
             "modality",

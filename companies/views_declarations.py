@@ -27,6 +27,7 @@ from companies.forms import CorrectionForm, DeclarationRowForm, ReopenForm
 from companies.models import CompanyAccess, Declaration, lots_of
 from companies.proposals import pending_proposals
 from companies.views import _can_manage, _followed_lot, _require_company
+from config.collation import French
 from config.formatting import french_figure, french_month
 from organisations.models import Organisation
 from organisations.scoping import scope_of
@@ -108,7 +109,7 @@ def company_declaration(request, pk, month):
     placements = list(
         declarations.rows_of(lot=lot, company=company, month=month)
         .select_related("beneficiary")
-        .order_by("beneficiary__last_name", "beneficiary__first_name", "pk")
+        .order_by(French("beneficiary__last_name"), French("beneficiary__first_name"), "pk")
     )
     records = _records_by_placement(placements, month)
     declaration = declarations.current(lot=lot, company=company, month=month)

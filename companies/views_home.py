@@ -32,6 +32,7 @@ from companies import declarations
 from companies.choices import Capacity, DeclarationStatus
 from companies.models import CompanyAccess, Declaration, DeclarationEvent, lots_of, placements_of
 from companies.views import _people, _require_company, _with_modality_labels, log_people_read, statement_years
+from config.collation import French
 from config.formatting import exact_hours, french_date
 from reporting import exports, queries
 from reporting.models import PlacementYear
@@ -229,7 +230,7 @@ def statement_of(*, lot, company, year: int, today: date) -> Statement:
         for row in records.order_by()
         .values("beneficiary", "beneficiary__last_name", "beneficiary__first_name")
         .annotate(total=Sum(queries.COUNTED_HOURS, output_field=queries.HOURS_FIELD))
-        .order_by("beneficiary__last_name", "beneficiary__first_name", "beneficiary")
+        .order_by(French("beneficiary__last_name"), French("beneficiary__first_name"), "beneficiary")
     ]
     return Statement(lot, company, year, months, queries.summary(records, year=year), people)
 

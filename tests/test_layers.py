@@ -4,8 +4,8 @@ From the bottom up, a module may import only from its own layer or below, and no
 cycle. Every module of the project is classified by a rule, not by a list: a new module is checked from its
 first commit.
 
-1. pure: `config.formatting`, `config.hooks`, `config.database`, `config.routers`, `config.replica`, every
-   `calculations` and `choices` module;
+1. pure: `config.collation`, `config.formatting`, `config.hooks`, `config.database`, `config.routers`,
+   `config.replica`, every `calculations` and `choices` module;
 2. reference data and organisations: `territories`, `organisations`;
 3. `markets`, `clauses`;
 4. `beneficiaries` (people, placements, hours);
@@ -37,7 +37,15 @@ APP_LAYER = {"territories": 2, "organisations": 2, "markets": 3, "clauses": 3, "
 APP_LAYER["audit"] = 5
 APP_LAYER["notifications"] = 5  # background tasks, e-mail, recurring jobs (issue 16)
 APP_LAYER["companies"] = 4  # company accounts: lots, placements and people below, the audit hook above
-PURE_CONFIG = {"config", "config.formatting", "config.hooks", "config.database", "config.routers", "config.replica"}
+PURE_CONFIG = {
+    "config",
+    "config.collation",
+    "config.formatting",
+    "config.hooks",
+    "config.database",
+    "config.routers",
+    "config.replica",
+}
 # Parts of a module path that make it a web (or driving) module, whatever its app.
 WEB_PARTS = {"admin", "forms", "filters", "templatetags", "management", "apps", "web", "middleware", "errors"}
 WEB_PREFIXES = ("views", "urls", "import_views", "lot_views", "import_urls", "right_of_access")
