@@ -32,6 +32,7 @@ from beneficiaries.forms import HoursRowForm
 from beneficiaries.models import HoursRecord, Placement
 from config.collation import French
 from config.formatting import exact_hours, french_figure, french_month
+from config.hooks import declarations as declaration_locks
 from markets.models import Lot
 from organisations import permissions
 from organisations.web import require_people_access
@@ -147,6 +148,10 @@ class GridRow:
     data: QueryDict | None = None  # the POST the row is shown again with
     errors: list[str] = field(default_factory=list)
     error_field: str = "hours"  # the input the first error concerns (the error list at the top links to it)
+    # Why the row is read-only although the user may edit hours: its month is in a company's declaration that was
+    # transmitted, validated or closed (companies.declarations.locked_months), and the link to review it.
+    locked_by: str = ""
+    review_url: str = ""
 
     @property
     def prefix(self) -> str:
@@ -339,9 +344,11 @@ class GridRow:
                 )
             )
         else:
-            for value in (record.hours, record.training_hours) if record else (None, None):
+            values = (record.hours, record.training_hours) if record else (None, None)
+            for label, value in zip(("Heures", "Formation"), values, strict=True):
                 shown = floatformat(value, "-2") if record else mark_safe('<span class="muted">—</span>')
-                cells.append(format_html('<td class="num">{}</td>', shown))
+                # data-label: the column's name beside the figure when the table is stacked (phone).
+                cells.append(format_html('<td class="num" data-label="{}">{}</td>', label, shown))
         if record:
             status = format_html('<span class="badge badge--{}">{}</span>', record.status, record.get_status_display())
             if record.is_converted:
@@ -353,6 +360,13 @@ class GridRow:
                 status += format_html('<br><span class="muted">Motif : {}</span>', record.rejection_reason)
         else:
             status = mark_safe('<span class="muted">Non saisi</span>')
+        if self.locked_by:
+            status += format_html(
+                '<br><span class="muted">Lecture seule : mois déclaré par l\'entreprise. <a href="{}">Vérifier la '
+                'déclaration<span class="visually-hidden"> de {}</span></a></span>',
+                self.review_url,
+                person,
+            )
         if self.editable and not record:
             status += format_html(
                 '<br><button type="submit" name="action" value="none:{}" class="button button--small '
@@ -422,6 +436,24 @@ def build_rows(user, placements, data: QueryDict | None = None) -> list[GridRow]
                 row.form = HoursRowForm(data, prefix=row.prefix, initial=row.initial(), with_amount=row.with_amount)
         rows.append(row)
     return rows
+
+
+def show_declaration_locks(rows: list[GridRow], month: date) -> None:
+    """Rows whose month a company transmitted, or the facilitator validated or closed, are shown read-only with the
+    reason and a link to the declaration (one query). Only when the grid is shown: a post keeps every row it sent,
+    so that a month locked since the page was shown is refused on its row by the service, never skipped."""
+    keys = {
+        row.prefix: (row.placement.lot_id, row.placement.employer_id, month)
+        for row in rows
+        if row.editable or row.validatable
+    }
+    locks = declaration_locks.locked_months(keys.values())
+    for row in rows:
+        reason = locks.get(keys.get(row.prefix))
+        if reason:
+            row.editable = row.validatable = False
+            row.locked_by = reason
+            row.review_url = reverse("companies:review", args=[row.placement.lot_id, month.strftime("%Y-%m")])
 
 
 _DECIMAL = forms.DecimalField(required=False, localize=True)
@@ -658,6 +690,7 @@ def hours_grid(request):
         for error in parameter_errors:
             messages.error(request, error)
         rows = build_rows(user, list(grid_placements(user, month, lot)))
+        show_declaration_locks(rows, month)
         status = 400
     elif request.method == "POST":
         if not permissions.is_facilitator(user):
@@ -695,6 +728,7 @@ def hours_grid(request):
             status = 422
     else:
         rows = build_rows(user, list(grid_placements(user, month, lot, search=search, status=status_filter)))
+        show_declaration_locks(rows, month)
         totals_lot_ids = set(request.session.pop(TOTALS_SESSION_KEY, None) or ())
     if lot is not None:
         totals_lot_ids.add(lot.pk)
@@ -719,6 +753,8 @@ def hours_grid(request):
         "rows": rows,
         "can_edit_any": any(row.editable for row in rows),
         "can_review_any": can_review_any,
+        # Why some rows are read-only (show_declaration_locks): each company's declaration once, above the rows.
+        "locked_notices": sorted({row.locked_by for row in rows if row.locked_by}),
         "has_empty_rows": any(row.editable and row.record is None for row in rows),
         # A refused review is told at the top (its rows are marked); only a missing reason sits on its field.
         "has_errors": review_error is None and bool(error_rows),

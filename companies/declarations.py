@@ -112,8 +112,12 @@ def lock_months(rows: Iterable[tuple[int, int, date]]) -> dict[tuple[int, int, d
         ignore_conflicts=True,
     )
     found = months.select_for_update(of=("self",)).select_related("company").order_by("pk")
+    return _refusals(found, keys)
+
+
+def _refusals(declarations, keys: set) -> dict[tuple[int, int, date], str]:
     refusals = {}
-    for declaration in found:
+    for declaration in declarations:
         key = (declaration.lot_id, declaration.company_id, declaration.month)
         if key in keys and declaration.status in WRITE_LOCKED:
             text = WRITE_LOCKED_DONE if declaration.status in (S.VALIDATED, S.CLOSED) else WRITE_LOCKED_WAITING
@@ -123,6 +127,22 @@ def lock_months(rows: Iterable[tuple[int, int, date]]) -> dict[tuple[int, int, d
                 status=DeclarationStatus(declaration.status).label.lower(),
             )
     return refusals
+
+
+def locked_months(rows: Iterable[tuple[int, int, date]]) -> dict[tuple[int, int, date], str]:
+    """What `lock_months` would refuse, read without locking nor creating anything (one query): the hours grid
+    shows those rows read-only, with the reason, instead of inputs whose save would be refused."""
+    keys = set(rows)
+    if not keys:
+        return {}
+    lots, companies = {lot for lot, _, _ in keys}, {company for _, company, _ in keys}
+    found = Declaration.objects.filter(
+        lot_id__in=lots,
+        company_id__in=companies,
+        month__in={month for _, _, month in keys},
+        status__in=WRITE_LOCKED,
+    ).select_related("company")
+    return _refusals(found, keys)
 
 
 def _refusal(action: str, status: str) -> ValidationError:

@@ -106,3 +106,18 @@ def test_home_queue_and_review_of_a_transmitted_month(page, live_server, results
     expect(section).to_contain_text("Nouvelle personne : aucun relevé le mois précédent.")
     expect(section).to_contain_text("Plus de contrat ce mois-ci : 50 h le mois précédent.")
     _screens(page, results_dir, "declaration-review-differences", "La vérification d'un mois transmis")
+
+    # The hours grid of that month: the transmitted rows are read-only (figures, reason, link to the review), not
+    # inputs whose save the service would refuse.
+    page.goto(f"{base}/heures/?month=2026-03&lot={lot.pk}")
+    row = page.locator(f"#row-{ravignac.pk}")
+    expect(row).to_contain_text("160")
+    expect(row).to_contain_text("Lecture seule : mois déclaré par l'entreprise.")
+    expect(page.locator("#grid-locked")).to_contain_text(
+        "La déclaration de Maçonnerie Dupuis pour 03/2026 est « transmise »"
+    )
+    expect(row.locator("input")).to_have_count(0)
+    expect(row.get_by_role("button", name="Aucune activité ce mois-ci")).to_have_count(0)
+    _screens(page, results_dir, "grid-transmitted-month", "La grille d'un mois transmis")
+    row.get_by_role("link", name="Vérifier la déclaration").click()
+    expect(page.get_by_role("heading", name="Déclarations des entreprises : mars 2026")).to_be_visible()

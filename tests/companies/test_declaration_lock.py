@@ -47,9 +47,19 @@ def _grid_url(lot):
     return f"{reverse('hours:grid')}?month=2026-03&lot={lot.pk}"
 
 
-def test_the_grid_cannot_change_a_transmitted_month(owner_client, submitted, lot, employee):
+def _shown_then_transmitted(client, contact, lot, holder, *people_hours):
+    """The grid's form as a facilitator's browser holds it while the company is still typing its month, then the
+    company transmits: the page posted afterwards is a stale one (a fresh one shows those rows read-only)."""
+    _save(contact, lot, holder, *people_hours)
+    data = _grid_data(client, _grid_url(lot))
+    return data, _submit(contact, lot, holder)
+
+
+def test_the_grid_cannot_change_a_transmitted_month(owner_client, contact, lot, holder, employee, second_employee):
+    data, _declaration = _shown_then_transmitted(
+        owner_client, contact, lot, holder, (employee, "120"), (second_employee, "35")
+    )
     before = _records()
-    data = _grid_data(owner_client, _grid_url(lot))
     data[f"p{employee.pk}-hours"] = "90"
     response = owner_client.post(_grid_url(lot), data)
     assert response.status_code == 422
@@ -57,6 +67,41 @@ def test_the_grid_cannot_change_a_transmitted_month(owner_client, submitted, lot
     assert "Demandez une correction à l&#x27;entreprise" in response.content.decode()
     assert _records() == before
     assert Declaration.objects.get().status == S.SUBMITTED
+
+
+def test_a_fresh_grid_shows_a_transmitted_month_read_only(owner_client, submitted, lot, employee, structure):
+    """No input, no review box and no « Aucune activité » on the company's rows, but the figures, the reason and
+    the link to the declaration; a row outside the declaration on the same page stays editable."""
+    from beneficiaries import services as hours
+    from tests.organisations.factories import CompanyFactory
+
+    other_employer = CompanyFactory(name="Menuiserie Arnal")
+    free = hours.start_placement(
+        beneficiary=employee.beneficiary,
+        lot=lot,
+        employer=other_employer,
+        modality=employee.modality,
+        start_date=employee.start_date,
+        end_date=employee.end_date,
+    )
+    response = owner_client.get(_grid_url(lot))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'name="p{employee.pk}-hours"' not in page
+    assert f'name="p{employee.pk}-version"' not in page
+    record = HoursRecord.objects.get(placement=employee)
+    assert f'value="{record.pk}:{record.version}"' not in page  # no review box
+    assert f'value="none:{employee.pk}"' not in page
+    review = reverse("companies:review", args=[lot.pk, "2026-03"])
+    row = page[page.index(f'id="row-{employee.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Lecture seule : mois déclaré par l'entreprise." in row
+    assert f'<a href="{review}">Vérifier la déclaration<span class="visually-hidden"> de ' in row
+    notice = page[page.index('id="grid-locked"') :]
+    assert notice[: notice.index("</div>")].count(TRANSMITTED) == 1  # the reason once, above the rows
+    assert "votre rôle ne permet pas" not in page
+    assert ">120<" in row  # the figures stay readable
+    assert f'name="p{free.pk}-hours"' in page
 
 
 def test_the_grid_cannot_validate_or_reject_a_transmitted_month(owner_client, submitted, lot, employee):
@@ -71,9 +116,12 @@ def test_the_grid_cannot_validate_or_reject_a_transmitted_month(owner_client, su
     assert _records() == before
 
 
-def test_a_validated_month_is_locked_for_the_grid(owner_client, validated, lot, employee):
+def test_a_validated_month_is_locked_for_the_grid(owner, owner_client, contact, lot, holder, employee):
+    data, declaration = _shown_then_transmitted(owner_client, contact, lot, holder, (employee, "120"))
+    declarations.validate(declaration=declaration, user=owner)
     before = _records()
-    data = _grid_data(owner_client, _grid_url(lot))
+    # The version the record has now (validation changed it): the refusal is the lock, not a concurrent change.
+    data[f"p{employee.pk}-version"] = str(HoursRecord.objects.get(placement=employee).version)
     data[f"p{employee.pk}-hours"] = "90"
     response = owner_client.post(_grid_url(lot), data)
     assert response.status_code == 422
