@@ -1,13 +1,9 @@
 """Web flow of the history import (beneficiaries.history), for a structure admin: upload, preview, confirm.
 
-The uploaded bytes are kept in a private temporary file between the preview and the confirmation (a workbook
-of five years does not belong in a session); the session holds its token, names and digest. The confirmation
-reads and checks the file again from scratch, all or nothing."""
-
-import hashlib
-import secrets
-import tempfile
-from pathlib import Path
+The uploaded bytes are kept in the private storage between the preview and the confirmation
+(beneficiaries.history_files: a workbook of five years does not belong in a session, and every host must find it);
+the session holds its token, names and digests. The confirmation reads and checks the files again from scratch, all
+or nothing, then deletes them."""
 
 from django import forms
 from django.contrib import messages
@@ -16,7 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from beneficiaries import history
+from beneficiaries import history, history_files
 from beneficiaries.services import CONFLICT_MESSAGE
 from beneficiaries.spreadsheets import FileRefused, mebibytes, read_upload
 from organisations.choices import OrganisationKind, Role
@@ -90,12 +86,6 @@ def _require_admin(request) -> list[Organisation]:
     return structures
 
 
-def _folder() -> Path:
-    folder = Path(tempfile.gettempdir()) / "clausier-history-imports"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
-
-
 def _parse(files: list[tuple[str, bytes]]):
     if len(files) == 1 and not files[0][0].lower().endswith(".csv"):
         return history.parse_workbook(files[0][1])
@@ -119,7 +109,13 @@ def _preview(request, report, *, filenames, structure, status=200):
     return render(
         request,
         "imports/history_preview.html",
-        {"report": report, "sheets": sheets, "filenames": filenames, "structure": structure},
+        {
+            "report": report,
+            "sheets": sheets,
+            "filenames": filenames,
+            "structure": structure,
+            "keep_hours": int(history_files.PENDING_KEEP.total_seconds() // 3600),
+        },
         status=status,
     )
 
@@ -143,20 +139,10 @@ def upload(request):
         else:
             structure = form.chosen_structure
             report = history.process(rows, structure=structure, user=request.user, commit=False)
-            previous = request.session.pop(SESSION_KEY, None)
-            _discard(previous)
+            history_files.discard(request.session.pop(SESSION_KEY, None))
             if report.ok:
-                token = secrets.token_hex(16)
-                folder = _folder() / token
-                folder.mkdir(mode=0o700)
-                digests = []
-                for index, (_name, data) in enumerate(files):
-                    (folder / str(index)).write_bytes(data)
-                    digests.append(hashlib.sha256(data).hexdigest())
                 request.session[SESSION_KEY] = {
-                    "token": token,
-                    "names": [name for name, _data in files],
-                    "digests": digests,
+                    **history_files.keep(files),
                     "structure": structure.pk,
                     "digest": report.digest,
                 }
@@ -176,38 +162,11 @@ def upload(request):
     )
 
 
-def _discard(pending) -> None:
-    if not pending or not str(pending.get("token", "")).isalnum():
-        return
-    folder = _folder() / pending["token"]
-    if folder.is_dir():
-        for item in folder.iterdir():
-            item.unlink()
-        folder.rmdir()
-
-
-def _pending_files(pending) -> list[tuple[str, bytes]] | None:
-    token = str(pending.get("token", ""))
-    if not token.isalnum():
-        return None
-    folder = _folder() / token
-    files = []
-    for index, (name, digest) in enumerate(zip(pending["names"], pending["digests"], strict=True)):
-        path = folder / str(index)
-        if not path.is_file():
-            return None
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != digest:
-            return None
-        files.append((name, data))
-    return files
-
-
 @require_POST
 def confirm(request):
     structures = _require_admin(request)
     pending = request.session.get(SESSION_KEY)
-    files = _pending_files(pending) if pending else None
+    files = history_files.read(pending) if pending else None
     structure = next((item for item in structures if pending and item.pk == pending.get("structure")), None)
     if not files or structure is None:
         request.session.pop(SESSION_KEY, None)
@@ -218,7 +177,7 @@ def confirm(request):
     except FileRefused:  # read once already: only a change of the rules between the two steps
         rows = None
     request.session.pop(SESSION_KEY, None)
-    _discard(pending)
+    history_files.discard(pending)
     if rows is None:
         messages.error(request, "Le classeur n'a pas pu être relu : déposez-le de nouveau.")
         return redirect("imports:history")

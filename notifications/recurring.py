@@ -31,6 +31,8 @@ JOBS = (
     RecurringJob("company_reminders", "notifications.reminders.company_reminders", DAILY),
     # Background exports are kept a day (reporting.background).
     RecurringJob("prune_exports", "reporting.background.prune_exports", HOURLY),
+    # The files of a history import previewed and never confirmed (beneficiaries.history_files): people's data.
+    RecurringJob("prune_history_uploads", "beneficiaries.history_files.prune_history_uploads", HOURLY),
     # Weekly digests (notifications.digests): lots that became at risk, due dates of facilitators.
     RecurringJob("at_risk_digest", "notifications.tasks.send_at_risk_digests", WEEKLY),
     RecurringJob("due_dates_digest", "notifications.tasks.send_due_dates_digests", WEEKLY),

@@ -100,3 +100,62 @@ def test_the_hours_import_page_leads_admins_to_the_history_import(admin_client_o
     link = reverse("imports:history")
     assert link in admin_client_of_structure.get(reverse("imports:upload")).content.decode()
     assert link not in owner_client.get(reverse("imports:upload")).content.decode()
+
+
+def _kept(names=None) -> list[str]:
+    from django.core.files.storage import storages
+
+    from beneficiaries.history_files import FOLDER
+
+    storage = storages["exports"]
+    return sorted(storage.listdir(FOLDER)[1]) if storage.exists(FOLDER) else []
+
+
+def test_the_workbook_waits_in_the_private_storage_and_is_erased(admin_client_of_structure, workbook):
+    """Between the preview and the confirmation the workbook (people's data) is in the private storage shared by the
+    hosts, never in a host's temporary folder; a new upload replaces it, the confirmation erases it."""
+    import tempfile
+    from pathlib import Path
+
+    legacy = Path(tempfile.gettempdir()) / "clausier-history-imports"  # where the files went before
+
+    def in_legacy() -> list:
+        return sorted(legacy.iterdir()) if legacy.exists() else []
+
+    data = to_xlsx(workbook)
+    before, legacy_before = _kept(), in_legacy()
+    response = upload(admin_client_of_structure, data)
+    assert "gardé 6 heures pour cette confirmation" in response.content.decode()
+    first = sorted(set(_kept()) - set(before))
+    assert len(first) == 1
+    assert in_legacy() == legacy_before
+    upload(admin_client_of_structure, data)
+    second = sorted(set(_kept()) - set(before))
+    assert len(second) == 1 and second != first  # the previous preview's file is gone
+    admin_client_of_structure.post(reverse("imports:history_confirm"))
+    assert _kept() == before
+
+
+def test_a_preview_left_unanswered_is_erased_by_the_hourly_job(admin_client_of_structure, workbook):
+    import os
+
+    from django.core.files.storage import storages
+    from django.utils import timezone
+
+    from beneficiaries.history_files import FOLDER, PENDING_KEEP, prune_pending
+    from notifications.recurring import HOURLY, JOBS
+
+    (job,) = [job for job in JOBS if job.name == "prune_history_uploads"]
+    assert job.frequency == HOURLY and job.task_path == "beneficiaries.history_files.prune_history_uploads"
+    before = _kept()
+    upload(admin_client_of_structure, to_xlsx(workbook))
+    (mine,) = sorted(set(_kept()) - set(before))
+    assert prune_pending() == 0  # a fresh preview waits for its confirmation
+    path = storages["exports"].path(f"{FOLDER}/{mine}")
+    old = (timezone.now() - PENDING_KEEP - timezone.timedelta(minutes=1)).timestamp()
+    os.utime(path, (old, old))
+    assert prune_pending() >= 1
+    assert mine not in _kept()
+    response = admin_client_of_structure.post(reverse("imports:history_confirm"))
+    assert response.status_code == 302  # « Aucun import d'historique en attente : déposez de nouveau le classeur. »
+    assert not Beneficiary.objects.exists()
