@@ -43,6 +43,18 @@ def validated(submitted, owner):
     return declarations.validate(declaration=submitted, user=owner)
 
 
+def _same_person_elsewhere(placement, *, lot, employer):
+    """A second contract of the same person over the same dates, outside the locked declaration."""
+    return people.start_placement(
+        beneficiary=placement.beneficiary,
+        lot=lot,
+        employer=employer,
+        modality=placement.modality,
+        start_date=placement.start_date,
+        end_date=placement.end_date,
+    )
+
+
 def _grid_url(lot):
     return f"{reverse('hours:grid')}?month=2026-03&lot={lot.pk}"
 
@@ -72,18 +84,9 @@ def test_the_grid_cannot_change_a_transmitted_month(owner_client, contact, lot, 
 def test_a_fresh_grid_shows_a_transmitted_month_read_only(owner_client, submitted, lot, employee, structure):
     """No input, no review box and no « Aucune activité » on the company's rows, but the figures, the reason and
     the link to the declaration; a row outside the declaration on the same page stays editable."""
-    from beneficiaries import services as hours
     from tests.organisations.factories import CompanyFactory
 
-    other_employer = CompanyFactory(name="Menuiserie Arnal")
-    free = hours.start_placement(
-        beneficiary=employee.beneficiary,
-        lot=lot,
-        employer=other_employer,
-        modality=employee.modality,
-        start_date=employee.start_date,
-        end_date=employee.end_date,
-    )
+    free = _same_person_elsewhere(employee, lot=lot, employer=CompanyFactory(name="Menuiserie Arnal"))
     response = owner_client.get(_grid_url(lot))
     page = response.content.decode()
     assert response.status_code == 200
@@ -134,14 +137,7 @@ def test_a_batch_with_one_locked_row_writes_nothing(owner, submitted, structure,
     from tests.clauses.factories import ClauseFactory
 
     other_lot = ClauseFactory(lot=LotFactory(market=lot.market, number=2, contractor=holder)).lot
-    free = people.start_placement(
-        beneficiary=employee.beneficiary,
-        lot=other_lot,
-        employer=holder,
-        modality=employee.modality,
-        start_date=employee.start_date,
-        end_date=employee.end_date,
-    )
+    free = _same_person_elsewhere(employee, lot=other_lot, employer=holder)
     before = _records()
     with pytest.raises(people.HoursBatchError) as refused:
         people.declare_month(entries=[_entry(free, "10", version=0), _entry(employee, "90")], user=owner)
