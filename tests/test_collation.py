@@ -69,3 +69,16 @@ def test_the_grid_and_the_contract_list_show_people_in_french_order(owner_client
     response = owner_client.get(url)
     assert response.status_code == 200
     assert order_in(response.text) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("", FRENCH), ("?ordering=last_name", FRENCH), ("?ordering=-last_name", FRENCH[::-1])],
+)
+def test_the_api_sorts_people_in_french_order_too(owner_client, people, query, expected):
+    """The default order of the people's API and its `ordering` parameter (api.ordering.FrenchOrderingFilter)."""
+    response = owner_client.get(f"/api/v1/beneficiaries/{query}")
+    assert response.status_code == 200, response.content
+    assert [item["last_name"] for item in response.json()["results"]] == expected
+    by_date = owner_client.get("/api/v1/beneficiaries/?ordering=-created_at").json()["results"]
+    assert [item["last_name"] for item in by_date] == list(CREATED[::-1])  # other fields: the database's order
