@@ -9,17 +9,22 @@ and an ETag (config.middleware.NoStoreMiddleware leaves such answers alone).
 from __future__ import annotations
 
 import json
+import logging
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from reporting import exports, public
 from reporting.models import PublishedReport
+from territories.models import Region
+
+logger = logging.getLogger(__name__)
 
 MAX_AGE = 300  # seconds a browser or a proxy may keep a page without asking again (then the ETag answers 304)
 
@@ -134,6 +139,20 @@ def warm(region) -> int:
         if cache.get(key) is None:
             cache.set(key, build(), public.CACHE_SECONDS)
     return len(prepared)
+
+
+@task()
+def warm_public_pages(region_code: str) -> int:
+    """After a publication, by the worker (« Publier » only enqueues it): `warm` for the région. A cache, not data:
+    a failure is logged and the publication stands; a visitor who comes first renders the page himself."""
+    region = Region.objects.filter(code=region_code).first()
+    if region is None:
+        return 0
+    try:
+        return warm(region)
+    except Exception:
+        logger.exception("Pages publiques de la région %s non préparées après la publication.", region_code)
+        return 0
 
 
 def _csv(request, region, year: int, version: int | None):

@@ -376,10 +376,11 @@ def yearly_report_publish(request):
 
 
 def _warm_public_pages(region) -> None:
-    """The public pages of the région, prepared in the cache right after its publication (reporting.public_views.warm):
-    a cache, not data; a failure is logged and the publication stands."""
+    """The public pages of the région, prepared in the cache by the worker right after its publication
+    (reporting.public_views.warm_public_pages), not while the person waits: a cache, not data; a failure to
+    enqueue is logged and the publication stands."""
     try:
-        public_views.warm(region)
+        public_views.warm_public_pages.enqueue(region.code)
     except Exception:
         logger.exception("Pages publiques de la région %s non préparées après la publication.", region.code)
 

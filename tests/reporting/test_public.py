@@ -249,6 +249,32 @@ def test_a_publication_prepares_the_public_pages_for_the_first_visitors(client, 
     assert "version 2" in client.get(PAGE).content.decode()
 
 
+def test_publishing_leaves_the_preparation_to_the_worker(client, public_world, monkeypatch, settings):
+    """« Publier » answers without rendering the public pages: it enqueues warm_public_pages for the région (run by
+    `manage.py db_worker`), whose run then prepares them."""
+    from django.tasks import task_backends
+    from django.urls import reverse
+
+    from reporting import public_views
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    real_warm = public_views.warm
+
+    def not_now(region):
+        raise AssertionError("the public pages were rendered while the coordinator waited")
+
+    monkeypatch.setattr(public_views, "warm", not_now)
+    client.force_login(public_world["coordinator"])
+    response = client.post(reverse("reporting:yearly_report_publish"), {"year": str(YEAR), "confirmer": "oui"})
+    assert response.status_code == 302
+    (enqueued,) = task_backends["default"].results
+    assert enqueued.task.func is public_views.warm_public_pages.func and enqueued.args == ["27"]
+    monkeypatch.setattr(public_views, "warm", real_warm)
+    cache.clear()
+    assert public_views.warm_public_pages.call("27") >= 2  # the index, then a page and a CSV per published year
+    assert public_views.warm_public_pages.call("99") == 0  # an unknown région: nothing to prepare
+
+
 def test_a_failed_preparation_leaves_the_publication_saved(client, public_world, monkeypatch, caplog):
     from django.urls import reverse
 
