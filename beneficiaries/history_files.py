@@ -3,8 +3,9 @@
 A workbook of five years of people, contracts and hours does not belong in a session, nor in a host's temporary
 folder: it is written to the private storage `storages["exports"]` (never served by the web server, shared by the
 hosts and the worker, see config/settings.py), under an unguessable token, and read back at the confirmation. The
-confirmation, a new upload or a cancellation deletes it; a preview left without an answer is deleted by the
-hourly job `prune_history_uploads` once PENDING_KEEP has passed, so that no person's data lingers on disk.
+confirmation or a new upload deletes it; a preview left without an answer (« Annuler » only leaves the page) is
+deleted by the hourly job `prune_history_uploads` once PENDING_KEEP has passed, so that no person's data lingers
+on disk.
 """
 
 from __future__ import annotations

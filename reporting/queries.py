@@ -591,11 +591,9 @@ class LotsHours:
 def lots_hours(lots: QuerySet[Lot], *, months: Sequence[date]) -> LotsHours:
     """Validated counted hours of each lot: in all, its best calendar month, and the hours of `months` (the
     recent months of the forecast), in one query grouped by lot and year. The database compares the twelve
-    months of each year and sums the asked ones: three values per lot and year reach Python, not thirteen (a
-    région holds thousands of lots)."""
-    by_month = {
-        month: Sum(counted(hours_column(month), training_column(month)), output_field=HOURS_FIELD) for month in MONTHS
-    }
+    months of each year and sums the asked ones: at most five values per lot and year reach Python (the total,
+    the best month and the recent months), not thirteen (a région holds thousands of lots)."""
+    by_month = [Sum(counted(hours_column(month), training_column(month)), output_field=HOURS_FIELD) for month in MONTHS]
     asked = {
         f"asked_{index}": Sum(
             counted(hours_column(month.month), training_column(month.month)),
@@ -610,7 +608,7 @@ def lots_hours(lots: QuerySet[Lot], *, months: Sequence[date]) -> LotsHours:
         .values("lot", "year")
         .annotate(
             total=Sum(COUNTED_HOURS, output_field=HOURS_FIELD),
-            best=Greatest(*by_month.values(), output_field=HOURS_FIELD),
+            best=Greatest(*by_month, output_field=HOURS_FIELD),
             **asked,
         )
     )
